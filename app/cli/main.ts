@@ -1,0 +1,153 @@
+/**
+ * Verdict's command line: `npm run -s cli -- <command>`. It parses and validates arguments,
+ * then calls the same services as the web app. Exit codes: 0 done, 1 refused (bad input,
+ * conflict), 2 usage error.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { z } from "zod";
+import { IMPORT_FORMATS } from "../core/formats";
+import { ImportRejected, importFile } from "../services/imports.server";
+import { ServiceError } from "../services/errors.server";
+import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
+import { importProgressLine } from "./progress";
+
+const USAGE = `Usage: npm run -s cli -- <command>
+
+  users add --username NAME --role admin|reviewer --password-stdin [--display-name TEXT]
+  users list [--json]
+  users disable NAME
+  import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--json]
+`;
+
+class UsageError extends Error {}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
+  let text = "";
+  for await (const chunk of process.stdin) text += chunk;
+  return text.replace(/\r?\n$/, "");
+}
+
+function parse(args: string[], options: NonNullable<ParseArgsConfig["options"]>) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function print(value: unknown) {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+async function usersCommand(args: string[]) {
+  const [sub, ...rest] = args;
+  if (sub === "add") {
+    const { values } = parse(rest, {
+      username: { type: "string" },
+      role: { type: "string" },
+      "display-name": { type: "string" },
+      "password-stdin": { type: "boolean" },
+      json: { type: "boolean" },
+    });
+    const input = z
+      .object({ username: z.string({ error: "--username is required" }), role: z.enum(ROLES, { error: "--role must be admin or reviewer" }) })
+      .safeParse(values);
+    if (!input.success) throw new UsageError(input.error.issues.map((i) => i.message).join("; "));
+    if (!values["password-stdin"]) throw new UsageError("pass the password on standard input with --password-stdin");
+    const user = await createUser({
+      username: input.data.username,
+      role: input.data.role,
+      displayName: values["display-name"] as string | undefined,
+      password: await readStdin(),
+    });
+    if (values.json) print({ username: user.username, role: user.role });
+    else process.stdout.write(`created ${user.role} ${user.username}\n`);
+    return;
+  }
+  if (sub === "list") {
+    const { values } = parse(rest, { json: { type: "boolean" } });
+    const all = listUsers().map((u) => ({
+      username: u.username,
+      display_name: u.displayName,
+      role: u.role,
+      disabled: u.disabled,
+      created_at: new Date(u.createdAt).toISOString(),
+    }));
+    if (values.json) return print(all);
+    const width = Math.max(8, ...all.map((u) => u.username.length));
+    process.stdout.write(`${"USERNAME".padEnd(width)}  ROLE      STATUS\n`);
+    for (const u of all) process.stdout.write(`${u.username.padEnd(width)}  ${u.role.padEnd(8)}  ${u.disabled ? "disabled" : "active"}\n`);
+    return;
+  }
+  if (sub === "disable") {
+    const { positionals } = parse(rest, {});
+    if (positionals.length !== 1) throw new UsageError("users disable takes one username");
+    const user = disableUser(positionals[0]!);
+    process.stdout.write(`disabled ${user.username}; their sessions are ended\n`);
+    return;
+  }
+  throw new UsageError(`unknown users command ${sub ?? "(none)"}`);
+}
+
+async function importCommand(args: string[]) {
+  const { values, positionals } = parse(args, {
+    dataset: { type: "string" },
+    format: { type: "string", default: "auto" },
+    upsert: { type: "boolean", default: false },
+    description: { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError("import takes one FILE");
+  if (!values.dataset) throw new UsageError("--dataset NAME is required");
+  const format = z.enum(["auto", ...IMPORT_FORMATS]).safeParse(values.format);
+  if (!format.success) throw new UsageError(`--format must be one of auto, ${IMPORT_FORMATS.join(", ")}`);
+  const progress = importProgressLine();
+  try {
+    const summary = await importFile(
+      positionals[0]!,
+      { dataset: values.dataset as string, format: format.data, upsert: values.upsert as boolean, description: values.description as string | undefined },
+      { onProgress: progress.update },
+    );
+    progress.end();
+    if (values.json) print({ dataset: summary.dataset, prompts: summary.prompts, responses: summary.responses, pairs: summary.pairs });
+    else
+      process.stdout.write(
+        `imported ${summary.prompts} prompts, ${summary.responses} responses and ${summary.pairs} pairs into "${summary.dataset}" (${summary.format})\n`,
+      );
+  } catch (error) {
+    progress.end();
+    throw error;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "users") await usersCommand(rest);
+    else if (command === "import") await importCommand(rest);
+    else if (command === undefined || command === "help" || command === "--help") {
+      process.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    } else throw new UsageError(`unknown command ${command}`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof ImportRejected) {
+      for (const line of error.lines) process.stderr.write(`${line}\n`);
+      if (error.count > error.lines.length) process.stderr.write(`… and ${error.count - error.lines.length} more invalid lines\n`);
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof ServiceError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,38 @@
+import { formatBytes } from "../core/formats";
+import type { ImportProgress } from "../services/imports.server";
+
+/**
+ * A progress line on stderr: redrawn in place on a terminal, one line every few seconds
+ * otherwise (so CI logs stay short). stdout stays clean for --json.
+ */
+export function importProgressLine(stream: NodeJS.WriteStream = process.stderr): {
+  update: (progress: ImportProgress) => void;
+  end: () => void;
+} {
+  const started = Date.now();
+  let last = 0;
+  let drawn = false;
+  const render = (p: ImportProgress) => {
+    const seconds = (Date.now() - started) / 1000;
+    const share = p.totalBytes ? ` ${Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100))}%` : "";
+    const size = p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : "";
+    return `import${share}: ${p.lines.toLocaleString("en-US")} lines, ${formatBytes(p.bytes)}${size}, ${seconds.toFixed(1)} s`;
+  };
+  return {
+    update(progress) {
+      const now = Date.now();
+      if (stream.isTTY) {
+        if (now - last < 100) return;
+        stream.write(`\r${render(progress)}\x1b[K`);
+        drawn = true;
+      } else {
+        if (now - last < 5000 && progress.phase !== "done") return;
+        stream.write(`${render(progress)}\n`);
+      }
+      last = now;
+    },
+    end() {
+      if (drawn) stream.write("\n");
+    },
+  };
+}

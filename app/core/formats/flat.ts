@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { describeIssues, type LineResult } from "./import-unit";
+
+/**
+ * Flat rows (JSONL objects or CSV records): `prompt_id, prompt, model, response`, one row per
+ * response; rows sharing a `prompt_id` belong to one prompt. An optional `response_id` tells
+ * two responses of one model apart (it defaults to the model name). Other columns are kept
+ * as the response's metadata.
+ */
+export const FLAT_COLUMNS = ["prompt_id", "prompt", "model", "response"] as const;
+
+const cell = z.union([z.string(), z.number()]).transform(String);
+
+export const flatRowSchema = z.looseObject({
+  prompt_id: cell.pipe(z.string().min(1, "must not be empty")),
+  prompt: z.string(),
+  model: cell.pipe(z.string().min(1, "must not be empty")),
+  response: z.string(),
+  response_id: cell.pipe(z.string().min(1, "must not be empty")).optional(),
+});
+
+const KNOWN = new Set<string>([...FLAT_COLUMNS, "response_id"]);
+
+export function parseFlatRow(value: unknown): LineResult {
+  const parsed = flatRowSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error) };
+  const row = parsed.data;
+  const metadata = Object.fromEntries(Object.entries(row).filter(([key]) => !KNOWN.has(key)));
+  return {
+    ok: true,
+    unit: {
+      externalId: row.prompt_id,
+      messages: [{ role: "user", content: row.prompt }],
+      metadata: {},
+      mergeByPromptId: true,
+      responses: [
+        { externalId: row.response_id ?? row.model, model: row.model, text: row.response, params: {}, metadata },
+      ],
+    },
+  };
+}
+
+/** The header's missing required columns, for a clear error before any row is read. */
+export function missingFlatColumns(header: readonly string[]): string[] {
+  return FLAT_COLUMNS.filter((column) => !header.includes(column));
+}

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { assignResponseIds, describeIssues, type LineResult } from "./import-unit";
+import { chatMessagesSchema, metadataSchema } from "./messages";
+
+/**
+ * Native JSONL: `{"id", "messages" | "prompt", "responses"?: [{"id"?, "model", "text", "params"?}], "metadata"?}`.
+ * `responses` may be absent for prompts that will be sampled later. A bare `prompt` string
+ * is one user message.
+ */
+const externalIdSchema = z.union([z.string().min(1, "must not be empty"), z.number().int()]).transform(String);
+
+export const nativeResponseSchema = z.object({
+  id: externalIdSchema.optional(),
+  model: z.string().min(1, "must not be empty"),
+  text: z.string(),
+  params: metadataSchema.optional(),
+  metadata: metadataSchema.optional(),
+});
+
+export const nativeLineSchema = z
+  .object({
+    id: externalIdSchema,
+    messages: chatMessagesSchema.optional(),
+    prompt: z.string().optional(),
+    responses: z.array(nativeResponseSchema).optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .refine((line) => (line.messages === undefined) !== (line.prompt === undefined), {
+    message: 'expected exactly one of "messages" or "prompt"',
+    path: ["messages"],
+  })
+  .refine((line) => new Set((line.responses ?? []).flatMap((r) => (r.id ? [r.id] : []))).size === (line.responses ?? []).filter((r) => r.id).length, {
+    message: "response ids must be unique within a prompt",
+    path: ["responses"],
+  });
+
+export function parseNativeLine(value: unknown): LineResult {
+  const parsed = nativeLineSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error) };
+  const line = parsed.data;
+  return {
+    ok: true,
+    unit: {
+      externalId: line.id,
+      messages: line.messages ?? [{ role: "user", content: line.prompt ?? "" }],
+      metadata: line.metadata ?? {},
+      responses: assignResponseIds(
+        (line.responses ?? []).map((r) => ({
+          externalId: r.id,
+          model: r.model,
+          text: r.text,
+          params: r.params ?? {},
+          metadata: r.metadata ?? {},
+        })),
+      ),
+    },
+  };
+}

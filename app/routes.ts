@@ -1,0 +1,16 @@
+import { index, route, type RouteConfig } from "@remix-run/route-config";
+
+// Explicit route config (the v3_routeConfig future flag): one place lists every URL.
+export default [
+  index("routes/home.tsx"),
+  route("login", "routes/login.tsx"),
+  route("logout", "routes/logout.tsx"),
+  route("review", "routes/review.tsx"),
+  route("admin", "routes/admin.tsx", [
+    index("routes/admin.index.tsx"),
+    route("datasets", "routes/admin.datasets.tsx"),
+  ]),
+  // Resource routes: raw-body upload and its progress, answered with JSON.
+  route("admin/datasets/import", "routes/admin.datasets.import.ts"),
+  route("admin/datasets/import/progress", "routes/admin.datasets.import.progress.ts"),
+] satisfies RouteConfig;

@@ -1,0 +1,100 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { getUser, homeOf, logIn } from "~/services/auth.server";
+import { ServiceError } from "~/services/errors.server";
+
+export const meta: MetaFunction = () => [{ title: "Sign in · Verdict" }];
+
+const loginSchema = z.object({
+  username: z.string().trim().min(1, "Enter your username").max(64),
+  password: z.string().min(1, "Enter your password").max(1024),
+  redirectTo: z.string().optional(),
+});
+
+/** Only paths on this site, so the login form cannot be used to bounce users elsewhere. */
+function safeRedirect(to: string | undefined, fallback: string): string {
+  if (!to || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await getUser(request);
+  if (user) throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo") ?? undefined, homeOf(user)));
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const parsed = loginSchema.safeParse(Object.fromEntries(await request.formData()));
+  if (!parsed.success) {
+    const fields = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+    return data({ message: null, fields }, { status: 400 });
+  }
+  try {
+    const { user, setCookie } = await logIn(request, { ...parsed.data, address: context.clientAddress ?? "unknown" });
+    throw redirect(safeRedirect(parsed.data.redirectTo, homeOf(user)), { headers: { "Set-Cookie": setCookie } });
+  } catch (error) {
+    if (error instanceof ServiceError) {
+      const headers: Record<string, string> = {};
+      const retry = error.details?.retryAfterSeconds;
+      if (typeof retry === "number") headers["Retry-After"] = String(retry);
+      return data({ message: error.message, fields: {} as Record<string, string> }, { status: error.status, headers });
+    }
+    throw error;
+  }
+}
+
+export default function Login() {
+  const result = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const fields: Record<string, string> = result?.fields ?? {};
+  return (
+    <section className="panel login">
+      <h1>Sign in to Verdict</h1>
+      <Form method="post" noValidate>
+        <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? ""} />
+        <label>
+          Username
+          <input
+            name="username"
+            autoComplete="username"
+            autoFocus
+            required
+            aria-invalid={fields.username ? true : undefined}
+            aria-describedby={fields.username ? "username-error" : undefined}
+          />
+        </label>
+        {fields.username && (
+          <p id="username-error" className="field-error">
+            {fields.username}
+          </p>
+        )}
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            aria-invalid={fields.password ? true : undefined}
+            aria-describedby={fields.password ? "password-error" : undefined}
+          />
+        </label>
+        {fields.password && (
+          <p id="password-error" className="field-error">
+            {fields.password}
+          </p>
+        )}
+        {result?.message && (
+          <p className="form-error" role="alert">
+            {result.message}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
+          {navigation.state === "submitting" ? "Signing in…" : "Sign in"}
+        </button>
+      </Form>
+    </section>
+  );
+}

@@ -1,0 +1,110 @@
+import { createCookie, redirect } from "@remix-run/node";
+import { ACCOUNT_POLICY, ADDRESS_POLICY, recentFailures, retryAfterMs } from "../core/auth/login-throttle";
+import type { Role } from "../../db/schema";
+import { recordAudit } from "./audit.server";
+import { connection } from "./database.server";
+import { ServiceError } from "./errors.server";
+import { createSession, deleteSession, userOfSession } from "./sessions.server";
+import { checkCredentials, type UserSummary } from "./users.server";
+
+/** The token itself is unguessable and looked up server-side, so the cookie needs no signature. */
+const sessionCookie = createCookie("verdict_session", {
+  httpOnly: true,
+  sameSite: "lax",
+  path: "/",
+});
+
+/** Secure cookies only where the browser reached us over HTTPS (directly or through a proxy that says so). */
+function isHttps(request: Request): boolean {
+  return new URL(request.url).protocol === "https:" || request.headers.get("x-forwarded-proto") === "https";
+}
+
+async function sessionToken(request: Request): Promise<string | null> {
+  const value: unknown = await sessionCookie.parse(request.headers.get("Cookie"));
+  return typeof value === "string" && value.length > 0 ? value : null;
+}
+
+export async function getUser(request: Request): Promise<UserSummary | null> {
+  const token = await sessionToken(request);
+  return token ? userOfSession(token) : null;
+}
+
+/** The signed-in user, or a redirect to /login that comes back here afterwards. */
+export async function requireUser(request: Request): Promise<UserSummary> {
+  const user = await getUser(request);
+  if (user) return user;
+  const url = new URL(request.url);
+  const back = url.pathname + url.search;
+  throw redirect(`/login?${new URLSearchParams({ redirectTo: back })}`);
+}
+
+/** requireUser, and a 403 for a user without the role. */
+export async function requireRole(request: Request, role: Role): Promise<UserSummary> {
+  const user = await requireUser(request);
+  if (user.role !== role) {
+    throw Response.json({ error: { code: "forbidden", message: `This page is for ${role}s only.` } }, { status: 403 });
+  }
+  return user;
+}
+
+/** Where a user lands after signing in, unless they were sent to /login from somewhere. */
+export function homeOf(user: Pick<UserSummary, "role">): string {
+  return user.role === "admin" ? "/admin/datasets" : "/review";
+}
+
+declare global {
+  var __verdictLoginFailures: Map<string, number[]> | undefined;
+}
+const failures = (globalThis.__verdictLoginFailures ??= new Map<string, number[]>());
+
+/**
+ * Checks a login and returns the Set-Cookie header of a new session. Failures are
+ * rate-limited per account (against guessing one password) and per address (against
+ * trying many accounts); the counts live in memory and reset when the server restarts.
+ */
+export async function logIn(
+  request: Request,
+  input: { username: string; password: string; address: string },
+): Promise<{ user: UserSummary; setCookie: string }> {
+  const now = Date.now();
+  const accountKey = `account:${input.username.trim().toLowerCase()}`;
+  const addressKey = `address:${input.address}`;
+  const wait = Math.max(
+    retryAfterMs(failures.get(accountKey) ?? [], now, ACCOUNT_POLICY),
+    retryAfterMs(failures.get(addressKey) ?? [], now, ADDRESS_POLICY),
+  );
+  if (wait > 0) {
+    const minutes = Math.ceil(wait / 60_000);
+    throw new ServiceError("too_many", `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, {
+      retryAfterSeconds: Math.ceil(wait / 1000),
+    });
+  }
+  const user = await checkCredentials(input.username, input.password);
+  if (!user) {
+    for (const [key, policy] of [[accountKey, ACCOUNT_POLICY], [addressKey, ADDRESS_POLICY]] as const) {
+      failures.set(key, [...recentFailures(failures.get(key) ?? [], now, policy), now]);
+    }
+    throw new ServiceError("unauthorized", "Wrong username or password.");
+  }
+  failures.delete(accountKey);
+  const session = createSession(user.id);
+  recordAudit(connection().db, { userId: user.id, action: "session.create", detail: { address: input.address } });
+  const setCookie = await sessionCookie.serialize(session.token, {
+    expires: new Date(session.expiresAt),
+    secure: isHttps(request),
+  });
+  return { user, setCookie };
+}
+
+/** Ends the request's session (server-side, so the token is dead even if kept) and returns the clearing Set-Cookie header. */
+export async function logOut(request: Request): Promise<string> {
+  const token = await sessionToken(request);
+  if (token) deleteSession(token);
+  return sessionCookie.serialize("", { maxAge: 0, secure: isHttps(request) });
+}
+
+/** Only for tests of the throttle: forget every counted failure. */
+export function resetLoginThrottle(): void {
+  failures.clear();
+}
+

@@ -1,0 +1,23 @@
+import { openDatabase, type Connection } from "../../db/client";
+import { config } from "./config.server";
+
+declare global {
+  // Survives Vite's module reloads in development, so one process keeps one connection.
+  var __verdictConnection: Connection | undefined;
+}
+
+/** The process's shared connection; migrations run when it is first opened. */
+export function connection(): Connection {
+  globalThis.__verdictConnection ??= openDatabase(config().VERDICT_DB);
+  return globalThis.__verdictConnection;
+}
+
+/**
+ * A connection of its own, for work that spans awaits (streamed imports and exports):
+ * a transaction held open across awaits on the shared connection would swallow the
+ * statements of every other request. The caller closes it.
+ */
+export function dedicatedConnection(): Connection {
+  connection();
+  return openDatabase(config().VERDICT_DB, { migrate: false });
+}

@@ -1,0 +1,465 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rm, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { Readable, pipeline } from "node:stream";
+import { finished } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { createGunzip } from "node:zlib";
+import { parse as parseCsv } from "csv-parse";
+import { z } from "zod";
+import {
+  detectFormat,
+  formatBytes,
+  IMPORT_FORMATS,
+  missingFlatColumns,
+  parseRecord,
+  splitLines,
+  type ImportFormat,
+  type ImportUnit,
+} from "../core/formats";
+import { newId } from "../../db/ids";
+import type { Sqlite } from "../../db/client";
+import { recordAudit } from "./audit.server";
+import { config } from "./config.server";
+import { dedicatedConnection } from "./database.server";
+import { ServiceError } from "./errors.server";
+
+export const datasetNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}$/, "1–100 characters: letters, digits, spaces, '.', '_' or '-'");
+
+export const importOptionsSchema = z.object({
+  dataset: datasetNameSchema,
+  format: z.enum(["auto", ...IMPORT_FORMATS]).default("auto"),
+  upsert: z.boolean().default(false),
+  description: z.string().max(2000).optional(),
+});
+export type ImportOptions = z.input<typeof importOptionsSchema>;
+
+export interface ImportSummary {
+  dataset: string;
+  format: ImportFormat;
+  prompts: number;
+  responses: number;
+  pairs: number;
+}
+
+export interface ImportProgress {
+  phase: "upload" | "import" | "done";
+  /** Bytes of the file read so far (compressed bytes for .gz). */
+  bytes: number;
+  totalBytes: number | null;
+  lines: number;
+}
+
+/** A file with bad lines: nothing was written. `lines` holds the first 100 as `line N: field: reason`. */
+export class ImportRejected extends ServiceError {
+  constructor(
+    readonly lines: string[],
+    readonly count: number,
+  ) {
+    super("invalid", `${count} invalid line${count === 1 ? "" : "s"}; nothing was imported`, { lines, count });
+  }
+}
+
+const MAX_REPORTED = 100;
+const PROGRESS_EVERY_LINES = 2000;
+
+interface Hooks {
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+  actorId?: string | null;
+}
+
+/** Imports a file from disk (plain or gzip, JSONL or CSV). All or nothing. */
+export async function importFile(path: string, options: ImportOptions, hooks: Hooks = {}): Promise<ImportSummary> {
+  const { size } = await stat(path).catch(() => {
+    throw new ServiceError("not_found", `cannot read ${path}`);
+  });
+  return importStream(createReadStream(path, { highWaterMark: 1 << 20 }), { ...options, fileName: basename(path), totalBytes: size }, hooks);
+}
+
+/**
+ * Imports a browser upload: the body is first spooled to a file beside the database, so the
+ * write transaction is never held open while a slow client sends bytes; then the file is
+ * imported and removed.
+ */
+export async function importUpload(
+  body: ReadableStream<Uint8Array> | null,
+  options: ImportOptions & { fileName: string; declaredBytes: number | null },
+  hooks: Hooks = {},
+): Promise<ImportSummary> {
+  const maxBytes = config().VERDICT_MAX_UPLOAD_MB * 1024 * 1024;
+  const tooLarge = () =>
+    new ServiceError("too_large", `the file is larger than the upload limit of ${formatBytes(maxBytes)} (VERDICT_MAX_UPLOAD_MB)`);
+  if (options.declaredBytes !== null && options.declaredBytes > maxBytes) throw tooLarge();
+  if (!body) throw new ServiceError("invalid", "the request has no file in its body");
+
+  const dir = join(dirname(resolve(config().VERDICT_DB)), "uploads");
+  await mkdir(dir, { recursive: true });
+  const spool = join(dir, `${randomUUID()}.upload`);
+  try {
+    const out = createWriteStream(spool);
+    let bytes = 0;
+    for await (const chunk of Readable.fromWeb(body as WebReadableStream<Uint8Array>)) {
+      bytes += (chunk as Buffer).length;
+      if (bytes > maxBytes) {
+        out.destroy();
+        throw tooLarge();
+      }
+      hooks.onProgress?.({ phase: "upload", bytes, totalBytes: options.declaredBytes, lines: 0 });
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+    }
+    out.end();
+    await finished(out);
+    return await importStream(createReadStream(spool, { highWaterMark: 1 << 20 }), { ...options, totalBytes: bytes }, hooks);
+  } finally {
+    await rm(spool, { force: true });
+  }
+}
+
+/** Yields the stream's chunks, counting bytes as they pass. */
+async function* counted(source: AsyncIterable<Uint8Array>, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    counter.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+/** Gzip files are recognised by their magic bytes, not their name, and decompressed on the fly. */
+async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const all = (async function* () {
+    yield first.value;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  })();
+  if (first.value[0] !== 0x1f || first.value[1] !== 0x8b) {
+    yield* all;
+    return;
+  }
+  const gunzip = createGunzip();
+  pipeline(Readable.from(all), gunzip, () => {});
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (error) {
+    throw new ServiceError("invalid", `file: not a readable gzip file (${(error as Error).message})`);
+  }
+}
+
+/** Splits off the first chunk to decide between JSONL and CSV, then hands the whole stream on. */
+async function peekFirstByte(source: AsyncIterable<Uint8Array>): Promise<{ firstByte: number | null; stream: AsyncIterable<Uint8Array> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const buffered: Uint8Array[] = [];
+  let firstByte: number | null = null;
+  while (firstByte === null) {
+    const next = await iterator.next();
+    if (next.done) break;
+    buffered.push(next.value);
+    for (const byte of next.value) {
+      // Skip whitespace and a UTF-8 byte-order mark.
+      if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
+      firstByte = byte;
+      break;
+    }
+  }
+  const stream = (async function* () {
+    yield* buffered;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+  })();
+  return { firstByte, stream };
+}
+
+/** One parsed record with the line it started on. */
+type Numbered = { line: number; value: unknown } | { line: number; error: string };
+
+async function* jsonlRecords(chunks: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<Numbered> {
+  for await (const line of splitLines(chunks, maxLineBytes)) {
+    if ("error" in line) {
+      yield { line: line.number, error: `line: ${line.error}` };
+      continue;
+    }
+    if (line.text.trim() === "") continue;
+    try {
+      yield { line: line.number, value: JSON.parse(line.text) };
+    } catch (error) {
+      yield { line: line.number, error: `json: ${(error as Error).message}` };
+    }
+  }
+}
+
+/** CSV with a header row; the bytes are checked as strict UTF-8 before the CSV parser sees them. */
+async function* csvRecords(chunks: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<Numbered> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let newlines = 0;
+  let decodeError: string | null = null;
+  async function* text() {
+    for await (const chunk of chunks) {
+      try {
+        yield decoder.decode(chunk, { stream: true });
+      } catch {
+        decodeError = `line ${newlines + 1}: line: not valid UTF-8 text`;
+        return;
+      }
+      for (const byte of chunk) if (byte === 0x0a) newlines++;
+    }
+    yield decoder.decode();
+  }
+  const parser = parseCsv({ columns: true, bom: true, info: true, skip_empty_lines: true, max_record_size: maxLineBytes });
+  pipeline(Readable.from(text()), parser, () => {});
+  let headerChecked = false;
+  try {
+    for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+      if (!headerChecked) {
+        headerChecked = true;
+        const missing = missingFlatColumns(Object.keys(entry.record));
+        if (missing.length) {
+          yield { line: 1, error: `header: missing column${missing.length === 1 ? "" : "s"} ${missing.join(", ")}` };
+          return;
+        }
+      }
+      yield { line: entry.info.lines, value: entry.record };
+    }
+  } catch (error) {
+    const e = error as Error & { lines?: number };
+    yield { line: e.lines ?? newlines + 1, error: `csv: ${e.message}` };
+  }
+  if (decodeError) {
+    const [, line, rest] = /^line (\d+): (.*)$/.exec(decodeError)!;
+    yield { line: Number(line), error: rest! };
+  }
+}
+
+/** The prepared statements of one import, on the import's own connection. */
+function statements(sqlite: Sqlite) {
+  return {
+    findDataset: sqlite.prepare<[string], { id: string }>("SELECT id FROM datasets WHERE name = ?"),
+    insertDataset: sqlite.prepare(
+      "INSERT INTO datasets (id, name, description, source, created_at) VALUES (?, ?, ?, ?, ?)",
+    ),
+    insertPrompt: sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, ?)"),
+    upsertPrompt: sqlite.prepare<unknown[], { id: string }>(
+      `INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (dataset_id, external_id) DO UPDATE SET messages = excluded.messages, metadata = excluded.metadata
+       RETURNING id`,
+    ),
+    insertResponse: sqlite.prepare(
+      "INSERT INTO responses (id, prompt_id, external_id, model, text, params, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    upsertResponse: sqlite.prepare<unknown[], { id: string }>(
+      `INSERT INTO responses (id, prompt_id, external_id, model, text, params, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (prompt_id, external_id) DO UPDATE SET model = excluded.model, text = excluded.text,
+         params = excluded.params, metadata = excluded.metadata
+       RETURNING id`,
+    ),
+    deleteImportedPairs: sqlite.prepare("DELETE FROM preference_pairs WHERE prompt_id = ? AND source = 'imported'"),
+    insertPair: sqlite.prepare(
+      `INSERT INTO preference_pairs (id, prompt_id, chosen_id, rejected_id, strength, source)
+       VALUES (?, ?, ?, ?, ?, 'imported')`,
+    ),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE" || (error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+/** Flat rows of one prompt must agree on its text; long texts are compared by digest to keep memory small. */
+function fingerprint(text: string): string {
+  return text.length <= 64 ? text : createHash("sha1").update(text).digest("base64");
+}
+
+/** Strength given to a dataset's own chosen/rejected pair, which carries no margin: the smallest preference. */
+export const IMPORTED_PAIR_STRENGTH = 1;
+
+/**
+ * The import itself: one pass over the records, every line checked, rows written with
+ * prepared statements in one transaction on a connection of its own. The first bad line
+ * stops the writing but not the checking, so the report lists every bad line; then the
+ * transaction is rolled back and nothing is left behind.
+ */
+async function importStream(
+  source: AsyncIterable<Uint8Array>,
+  rawOptions: ImportOptions & { fileName?: string; totalBytes?: number | null },
+  hooks: Hooks,
+): Promise<ImportSummary> {
+  const parsedOptions = importOptionsSchema.safeParse(rawOptions);
+  if (!parsedOptions.success) {
+    const fields = Object.fromEntries(parsedOptions.error.issues.map((i) => [i.path.join("."), i.message]));
+    throw new ServiceError("invalid", Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; "), { fields });
+  }
+  const options = parsedOptions.data;
+  const maxLineBytes = config().VERDICT_MAX_LINE_MB * 1024 * 1024;
+  const counter = { bytes: 0 };
+  const { firstByte, stream } = await peekFirstByte(decompressed(counted(source, counter)));
+  if (firstByte === null) throw new ImportRejected(["line 1: file: the file is empty"], 1);
+
+  const csv = firstByte !== 0x7b; // anything but "{" must be CSV
+  if (csv && options.format !== "auto" && options.format !== "flat") {
+    throw new ImportRejected([`line 1: file: expected JSONL for format ${options.format} (each line a JSON object)`], 1);
+  }
+  let format: ImportFormat | null = csv ? "flat" : options.format === "auto" ? null : options.format;
+  const records = csv ? csvRecords(stream, maxLineBytes) : jsonlRecords(stream, maxLineBytes);
+
+  const errors: string[] = [];
+  let errorCount = 0;
+  const reject = (line: number, reason: string) => {
+    errorCount++;
+    if (errors.length < MAX_REPORTED) errors.push(`line ${line}: ${reason}`);
+  };
+
+  const { sqlite, db } = dedicatedConnection();
+  const sql = statements(sqlite);
+  const summary = { prompts: 0, responses: 0, pairs: 0 };
+  let lines = 0;
+  let lastProgress = 0;
+  const flatPrompts = new Map<string, { id: string; text: string }>();
+  let datasetId: string | null = null;
+
+  const write = (unit: ImportUnit, line: number) => {
+    datasetId ??= ensureDataset();
+    const messages = JSON.stringify(unit.messages);
+    let promptId: string;
+    const seen = unit.mergeByPromptId ? flatPrompts.get(unit.externalId) : undefined;
+    if (seen) {
+      if (seen.text !== fingerprint(messages)) {
+        return reject(line, `prompt: differs from the prompt given for prompt_id "${unit.externalId}" on an earlier line`);
+      }
+      promptId = seen.id;
+    } else {
+      const id = newId();
+      if (options.upsert) {
+        promptId = sql.upsertPrompt.get(id, datasetId, unit.externalId, messages, JSON.stringify(unit.metadata))!.id;
+      } else {
+        try {
+          sql.insertPrompt.run(id, datasetId, unit.externalId, messages, JSON.stringify(unit.metadata));
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          return reject(
+            line,
+            `${unit.mergeByPromptId ? "prompt_id" : "id"}: prompt "${unit.externalId}" already exists in dataset "${options.dataset}" (use --upsert to replace it)`,
+          );
+        }
+        promptId = id;
+      }
+      if (unit.mergeByPromptId) flatPrompts.set(unit.externalId, { id: promptId, text: fingerprint(messages) });
+      summary.prompts++;
+    }
+
+    const responseIds = new Map<string, string>();
+    for (const response of unit.responses) {
+      const id = newId();
+      const values = [id, promptId, response.externalId, response.model, response.text, JSON.stringify(response.params), JSON.stringify(response.metadata)];
+      if (options.upsert) {
+        responseIds.set(response.externalId, sql.upsertResponse.get(...values)!.id);
+      } else {
+        try {
+          sql.insertResponse.run(...values);
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          return reject(
+            line,
+            `response: prompt "${unit.externalId}" already has a response "${response.externalId}" (add a response_id column to tell two responses of one model apart, or use --upsert)`,
+          );
+        }
+        responseIds.set(response.externalId, id);
+      }
+      summary.responses++;
+    }
+
+    if (unit.preference) {
+      if (options.upsert) sql.deleteImportedPairs.run(promptId);
+      const chosen = responseIds.get(unit.preference.chosen)!;
+      const rejected = responseIds.get(unit.preference.rejected)!;
+      sql.insertPair.run(newId(), promptId, chosen, rejected, IMPORTED_PAIR_STRENGTH);
+      summary.pairs++;
+    }
+  };
+
+  const ensureDataset = (): string => {
+    const existing = sql.findDataset.get(options.dataset);
+    if (existing) return existing.id;
+    const id = newId();
+    const source = [rawOptions.fileName, format].filter(Boolean).join(" · ");
+    sql.insertDataset.run(id, options.dataset, options.description ?? "", source, Date.now());
+    return id;
+  };
+
+  const report = (force = false) => {
+    if (!hooks.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastProgress < 200) return;
+    lastProgress = now;
+    hooks.onProgress({ phase: "import", bytes: counter.bytes, totalBytes: rawOptions.totalBytes ?? null, lines });
+  };
+
+  sqlite.exec("BEGIN");
+  let committed = false;
+  try {
+    for await (const record of records) {
+      lines = record.line;
+      if (hooks.signal?.aborted) throw new ServiceError("invalid", "the import was cancelled; nothing was imported");
+      if (lines % PROGRESS_EVERY_LINES === 0) report();
+      if ("error" in record) {
+        reject(record.line, record.error);
+        continue;
+      }
+      if (format === null) {
+        format = detectFormat(record.value);
+        if (format === null) {
+          const keys = record.value && typeof record.value === "object" ? Object.keys(record.value).join(", ") : typeof record.value;
+          reject(record.line, `format: cannot tell the format from this line (keys: ${keys || "none"}); choose one of ${IMPORT_FORMATS.join(", ")}`);
+          break;
+        }
+      }
+      const result = parseRecord(format, record.value, record.line);
+      if (!result.ok) {
+        for (const reason of result.errors) reject(record.line, reason);
+        continue;
+      }
+      // After the first bad line nothing will be kept, so stop writing and only keep checking.
+      if (errorCount === 0) write(result.unit, record.line);
+    }
+    if (errorCount === 0 && format === null) reject(1, "file: the file holds no records");
+    if (errorCount > 0) throw new ImportRejected(errors, errorCount);
+    if (datasetId === null) datasetId = ensureDataset();
+    recordAudit(db, {
+      userId: hooks.actorId ?? null,
+      action: "dataset.import",
+      subject: options.dataset,
+      detail: { file: rawOptions.fileName ?? null, format, upsert: options.upsert, ...summary },
+    });
+    sqlite.exec("COMMIT");
+    committed = true;
+    report(true);
+    hooks.onProgress?.({ phase: "done", bytes: counter.bytes, totalBytes: rawOptions.totalBytes ?? null, lines });
+    return { dataset: options.dataset, format: format!, ...summary };
+  } finally {
+    if (!committed && sqlite.inTransaction) sqlite.exec("ROLLBACK");
+    sqlite.close();
+  }
+}
+
+/** Progress of imports under way, by a job id the client chose, for the upload page's progress bar. */
+const jobs = new Map<string, ImportProgress & { at: number }>();
+let lastSweep = 0;
+
+export function trackProgress(jobId: string | null): ((progress: ImportProgress) => void) | undefined {
+  if (!jobId) return undefined;
+  return (progress) => {
+    const now = Date.now();
+    jobs.set(jobId, { ...progress, at: now });
+    // Forget jobs idle for a minute so the map cannot grow without bound.
+    if (now - lastSweep > 10_000) {
+      lastSweep = now;
+      for (const [id, job] of jobs) if (now - job.at > 60_000) jobs.delete(id);
+    }
+  };
+}
+
+export function progressOf(jobId: string): ImportProgress | null {
+  return jobs.get(jobId) ?? null;
+}

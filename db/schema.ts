@@ -1,0 +1,292 @@
+/**
+ * The single source of truth for Verdict's tables (DESIGN.md §2).
+ * Migrations in ../migrations are generated from this file by `npm run db:generate`.
+ *
+ * Conventions: ids are text (time-ordered, see ./ids.ts); times are integer epoch ms;
+ * JSON columns hold zod-validated values whose TypeScript type is given by `$type`.
+ */
+import { sql } from "drizzle-orm";
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
+
+export type Role = "admin" | "reviewer";
+export type ChatRole = "system" | "user" | "assistant";
+export type StoredMessage = { role: ChatRole; content: string };
+export type JsonObject = Record<string, unknown>;
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull().unique(),
+    displayName: text("display_name").notNull(),
+    role: text("role").$type<Role>().notNull(),
+    passwordHash: text("password_hash").notNull(),
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [check("users_role_check", sql`${t.role} in ('admin', 'reviewer')`)],
+);
+
+/** The cookie holds a random token; only its SHA-256 is stored, so a leaked database opens no session. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("api_tokens_user_idx").on(t.userId)],
+);
+
+export const datasets = sqliteTable("datasets", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  description: text("description").notNull().default(""),
+  /** Where the data came from, e.g. the imported file's name and format. */
+  source: text("source").notNull().default(""),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const prompts = sqliteTable(
+  "prompts",
+  {
+    id: text("id").primaryKey(),
+    datasetId: text("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    externalId: text("external_id").notNull(),
+    /** The chat messages that precede the responses. */
+    messages: text("messages", { mode: "json" }).$type<StoredMessage[]>().notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull().default(sql`'{}'`),
+  },
+  (t) => [uniqueIndex("prompts_dataset_external_idx").on(t.datasetId, t.externalId)],
+);
+
+export const responses = sqliteTable(
+  "responses",
+  {
+    id: text("id").primaryKey(),
+    promptId: text("prompt_id")
+      .notNull()
+      .references(() => prompts.id, { onDelete: "cascade" }),
+    externalId: text("external_id").notNull(),
+    model: text("model").notNull(),
+    text: text("text").notNull(),
+    params: text("params", { mode: "json" }).$type<JsonObject>().notNull().default(sql`'{}'`),
+    metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull().default(sql`'{}'`),
+  },
+  (t) => [uniqueIndex("responses_prompt_external_idx").on(t.promptId, t.externalId)],
+);
+
+export type BatchTask = "pairwise" | "ranking" | "rating";
+export type BatchStatus = "draft" | "active" | "paused" | "closed";
+
+export const batches = sqliteTable(
+  "batches",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    datasetId: text("dataset_id")
+      .notNull()
+      .references(() => datasets.id),
+    task: text("task").$type<BatchTask>().notNull(),
+    /** zod-validated per task: scale, flags, rubric aspects, rationale rule, blinding, guidelines. */
+    config: text("config", { mode: "json" }).$type<JsonObject>().notNull(),
+    overlap: integer("overlap").notNull().default(1),
+    status: text("status").$type<BatchStatus>().notNull().default("draft"),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("batches_dataset_idx").on(t.datasetId),
+    check("batches_task_check", sql`${t.task} in ('pairwise', 'ranking', 'rating')`),
+    check("batches_status_check", sql`${t.status} in ('draft', 'active', 'paused', 'closed')`),
+  ],
+);
+
+export const batchReviewers = sqliteTable(
+  "batch_reviewers",
+  {
+    batchId: text("batch_id")
+      .notNull()
+      .references(() => batches.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.userId] }), index("batch_reviewers_user_idx").on(t.userId)],
+);
+
+export const items = sqliteTable(
+  "items",
+  {
+    id: text("id").primaryKey(),
+    batchId: text("batch_id")
+      .notNull()
+      .references(() => batches.id, { onDelete: "cascade" }),
+    promptId: text("prompt_id")
+      .notNull()
+      .references(() => prompts.id),
+    /** 2..K response ids in the dataset's order. */
+    responseIds: text("response_ids", { mode: "json" }).$type<string[]>().notNull(),
+    isGold: integer("is_gold", { mode: "boolean" }).notNull().default(false),
+    goldAnswer: text("gold_answer", { mode: "json" }).$type<JsonObject>(),
+  },
+  (t) => [index("items_batch_idx").on(t.batchId)],
+);
+
+export type AssignmentStatus = "leased" | "submitted" | "skipped" | "expired";
+
+export const assignments = sqliteTable(
+  "assignments",
+  {
+    id: text("id").primaryKey(),
+    itemId: text("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
+    reviewerId: text("reviewer_id")
+      .notNull()
+      .references(() => users.id),
+    status: text("status").$type<AssignmentStatus>().notNull(),
+    /** The permutation of the item's response ids shown to this reviewer. */
+    displayOrder: text("display_order", { mode: "json" }).$type<number[]>().notNull(),
+    leasedAt: integer("leased_at").notNull(),
+    leaseExpiresAt: integer("lease_expires_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("assignments_item_reviewer_idx").on(t.itemId, t.reviewerId),
+    index("assignments_reviewer_status_idx").on(t.reviewerId, t.status),
+    check("assignments_status_check", sql`${t.status} in ('leased', 'submitted', 'skipped', 'expired')`),
+  ],
+);
+
+export const judgments = sqliteTable(
+  "judgments",
+  {
+    id: text("id").primaryKey(),
+    assignmentId: text("assignment_id")
+      .notNull()
+      .unique()
+      .references(() => assignments.id, { onDelete: "cascade" }),
+    itemId: text("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
+    reviewerId: text("reviewer_id")
+      .notNull()
+      .references(() => users.id),
+    /** zod-validated per task. */
+    payload: text("payload", { mode: "json" }).$type<JsonObject>().notNull(),
+    rationale: text("rationale").notNull().default(""),
+    durationMs: integer("duration_ms"),
+    /** Idempotency key from the form: a repeated submission returns the stored judgment. */
+    clientId: text("client_id").notNull().unique(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("judgments_item_idx").on(t.itemId), index("judgments_reviewer_idx").on(t.reviewerId)],
+);
+
+export const judgmentFlags = sqliteTable(
+  "judgment_flags",
+  {
+    judgmentId: text("judgment_id")
+      .notNull()
+      .references(() => judgments.id, { onDelete: "cascade" }),
+    responseId: text("response_id")
+      .notNull()
+      .references(() => responses.id),
+    flag: text("flag").notNull(),
+    note: text("note").notNull().default(""),
+  },
+  (t) => [primaryKey({ columns: [t.judgmentId, t.responseId, t.flag] })],
+);
+
+export type PairSource = "pairwise" | "ranking" | "rating" | "imported";
+
+/**
+ * The normalized preference: what exports and statistics read.
+ * Imported pairs (a dataset's own chosen/rejected) have no judgment, batch, item or reviewer.
+ */
+export const preferencePairs = sqliteTable(
+  "preference_pairs",
+  {
+    id: text("id").primaryKey(),
+    judgmentId: text("judgment_id").references(() => judgments.id, { onDelete: "cascade" }),
+    batchId: text("batch_id").references(() => batches.id, { onDelete: "cascade" }),
+    itemId: text("item_id").references(() => items.id, { onDelete: "cascade" }),
+    reviewerId: text("reviewer_id").references(() => users.id),
+    /** Denormalized so dataset-level exports and the leaderboard need no join through items. */
+    promptId: text("prompt_id")
+      .notNull()
+      .references(() => prompts.id, { onDelete: "cascade" }),
+    chosenId: text("chosen_id")
+      .notNull()
+      .references(() => responses.id, { onDelete: "cascade" }),
+    rejectedId: text("rejected_id")
+      .notNull()
+      .references(() => responses.id, { onDelete: "cascade" }),
+    /** 0 = tie, 1..3 = slightly, clearly, much better. */
+    strength: integer("strength").notNull(),
+    source: text("source").$type<PairSource>().notNull(),
+    shownChosenFirst: integer("shown_chosen_first", { mode: "boolean" }),
+  },
+  (t) => [
+    index("pairs_batch_idx").on(t.batchId),
+    index("pairs_prompt_idx").on(t.promptId),
+    index("pairs_judgment_idx").on(t.judgmentId),
+    check("pairs_strength_check", sql`${t.strength} between 0 and 3`),
+    check("pairs_source_check", sql`${t.source} in ('pairwise', 'ranking', 'rating', 'imported')`),
+  ],
+);
+
+export const exports = sqliteTable("exports", {
+  id: text("id").primaryKey(),
+  batchId: text("batch_id").references(() => batches.id, { onDelete: "set null" }),
+  format: text("format").notNull(),
+  options: text("options", { mode: "json" }).$type<JsonObject>().notNull(),
+  rowCount: integer("row_count").notNull(),
+  sha256: text("sha256").notNull(),
+  createdBy: text("created_by").references(() => users.id),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").references(() => users.id),
+    action: text("action").notNull(),
+    subject: text("subject").notNull().default(""),
+    detail: text("detail", { mode: "json" }).$type<JsonObject>().notNull().default(sql`'{}'`),
+    at: integer("at").notNull(),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at)],
+);
