@@ -10,7 +10,7 @@ export function importProgressLine(stream: NodeJS.WriteStream = process.stderr):
   end: () => void;
 } {
   const started = Date.now();
-  let last = 0;
+  let last = started;
   let drawn = false;
   const render = (p: ImportProgress) => {
     const seconds = (Date.now() - started) / 1000;

@@ -43,6 +43,9 @@ export function DatasetUpload({ onImported }: { onImported: () => void }) {
     poll.current = null;
   };
   useEffect(() => stopPolling, []);
+  // The form only works through the script below, so it stays disabled until hydration.
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
 
   const busy = state.status === "uploading" || state.status === "importing";
 
@@ -143,7 +146,7 @@ export function DatasetUpload({ onImported }: { onImported: () => void }) {
         <label className="checkbox">
           <input type="checkbox" name="upsert" disabled={busy} /> Replace prompts with the same id
         </label>
-        <button type="submit" className="primary" disabled={busy}>
+        <button type="submit" className="primary" disabled={busy || !hydrated}>
           {busy ? "Importing…" : "Import"}
         </button>
       </div>

@@ -21,3 +21,9 @@ export function dedicatedConnection(): Connection {
   connection();
   return openDatabase(config().VERDICT_DB, { migrate: false });
 }
+
+/** Closes the shared connection (tests and shutdown); the next call to connection() reopens it. */
+export function closeConnection(): void {
+  globalThis.__verdictConnection?.sqlite.close();
+  globalThis.__verdictConnection = undefined;
+}

@@ -16,7 +16,8 @@ export const flatRowSchema = z.looseObject({
   prompt: z.string(),
   model: cell.pipe(z.string().min(1, "must not be empty")),
   response: z.string(),
-  response_id: cell.pipe(z.string().min(1, "must not be empty")).optional(),
+  // An empty CSV cell means the column was left blank: no response id.
+  response_id: z.preprocess((v) => (v === "" || v === null ? undefined : v), cell.optional()),
 });
 
 const KNOWN = new Set<string>([...FLAT_COLUMNS, "response_id"]);

@@ -7,7 +7,11 @@ import { chatMessagesSchema, metadataSchema } from "./messages";
  * `responses` may be absent for prompts that will be sampled later. A bare `prompt` string
  * is one user message.
  */
-const externalIdSchema = z.union([z.string().min(1, "must not be empty"), z.number().int()]).transform(String);
+const externalIdSchema = z
+  .union([z.string().min(1, "must not be empty"), z.number().int()], {
+    error: (issue) => (issue.input === undefined ? "required" : "expected a string or an integer"),
+  })
+  .transform(String);
 
 export const nativeResponseSchema = z.object({
   id: externalIdSchema.optional(),

@@ -1,0 +1,33 @@
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const FIXTURES = join(ROOT, "tests/fixtures");
+export const HH_SPLIT = resolve(ROOT, "../shared/datasets/hh-rlhf-harmless-base-test.jsonl.gz");
+export const hasHhSplit = existsSync(HH_SPLIT);
+if (!hasHhSplit) console.warn(`skipping tests on the real HH-RLHF split: ${HH_SPLIT} is absent`);
+
+/**
+ * Points this test file's services at a fresh SQLite file. Call at the top of the file,
+ * before any service runs: config() reads the environment once.
+ */
+export function useTempDatabase(extraEnv: Record<string, string> = {}): { dir: string; dbPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), "verdict-test-"));
+  const dbPath = join(dir, "verdict.db");
+  process.env.VERDICT_DB = dbPath;
+  Object.assign(process.env, extraEnv);
+  return { dir, dbPath };
+}
+
+/** Runs the real CLI (`npm run -s cli -- …` without npm's overhead). */
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): SpawnSyncReturns<string> {
+  return spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    input: options.input ?? "",
+    encoding: "utf8",
+    env: { ...process.env, ...options.env },
+    timeout: 60_000,
+  });
+}
