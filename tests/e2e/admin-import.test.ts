@@ -86,4 +86,32 @@ describe("the admin imports datasets in the browser", () => {
     await expect(row.locator('[data-col="models"]').textContent()).resolves.toBe("2");
     await page.close();
   });
+
+  it("shows a progress bar while a large file uploads and imports", async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    // Record every progress bar the page shows, however briefly.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        for (const bar of document.querySelectorAll("progress")) {
+          const label = bar.getAttribute("aria-label") ?? "";
+          if (!seen.includes(label)) seen.push(label);
+        }
+      }).observe(document.body, { childList: true, subtree: true, attributes: true });
+    });
+    const filler = "lorem ipsum dolor sit amet ".repeat(12);
+    const big = Array.from({ length: 20_000 }, (_, i) =>
+      JSON.stringify({ id: `b${i}`, prompt: `Prompt ${i} ${filler}`, responses: [{ model: "m-a", text: filler }, { model: "m-b", text: filler }] }),
+    ).join("\n");
+    await page.getByLabel("File (.jsonl, .csv, optionally .gz)").setInputFiles({ name: "big.jsonl", mimeType: "application/jsonl", buffer: Buffer.from(big) });
+    await page.getByRole("button", { name: "Import" }).click();
+    await page.getByText("Imported 20,000 prompts, 40,000 responses and 0 pairs into “big” (native).").waitFor({ timeout: 60_000 });
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    expect(seen).toContain("Uploading");
+    expect(seen).toContain("Importing");
+    await expect(page.locator('tr[data-dataset="big"] [data-col="prompts"]').textContent()).resolves.toBe("20,000");
+    await page.close();
+  });
 });

@@ -104,7 +104,9 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
   };
 }
 
+/** Signs in afresh: the profile is shared by a file's tests, so any earlier session is dropped first. */
 export async function signIn(page: Page, baseUrl: string, username: string, password: string): Promise<void> {
+  await page.context().clearCookies();
   await page.goto(`${baseUrl}/login`);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
