@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { formatBytes } from "~/core/formats/lines";
 import { ProgressBar } from "./progress-bar";
 
@@ -25,6 +25,8 @@ type UploadState =
   | { status: "done"; summary: Summary }
   | { status: "failed"; message: string; lines: string[]; count: number };
 
+const noSubscription = () => () => {};
+
 /** "hh-rlhf-test.jsonl.gz" → "hh-rlhf-test": a dataset name to start from. */
 function nameFromFile(fileName: string): string {
   return fileName.replace(/(\.gz)?$/, "").replace(/\.(jsonl|json|csv|ndjson)$/i, "").replace(/[^A-Za-z0-9 _.-]/g, "-").slice(0, 100);
@@ -43,9 +45,13 @@ export function DatasetUpload({ onImported }: { onImported: () => void }) {
     poll.current = null;
   };
   useEffect(() => stopPolling, []);
-  // The form only works through the script below, so it stays disabled until hydration.
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
+  // The form only works through the script below, so it stays disabled until hydration:
+  // the server snapshot is false, the browser's true.
+  const hydrated = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 
   const busy = state.status === "uploading" || state.status === "importing";
 

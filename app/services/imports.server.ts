@@ -2,19 +2,15 @@ import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { Readable, pipeline } from "node:stream";
+import { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { createGunzip } from "node:zlib";
-import { parse as parseCsv } from "csv-parse";
 import { z } from "zod";
 import {
   detectFormat,
   formatBytes,
   IMPORT_FORMATS,
-  missingFlatColumns,
   parseRecord,
-  splitLines,
   type ImportFormat,
   type ImportUnit,
 } from "../core/formats";
@@ -23,6 +19,7 @@ import type { Sqlite } from "../../db/client";
 import { recordAudit } from "./audit.server";
 import { config } from "./config.server";
 import { dedicatedConnection } from "./database.server";
+import { counted, csvRecords, decompressed, jsonlRecords, peekFirstByte } from "./import-records.server";
 import { ServiceError } from "./errors.server";
 
 export const datasetNameSchema = z
@@ -117,119 +114,6 @@ export async function importUpload(
     return await importStream(createReadStream(spool, { highWaterMark: 1 << 20 }), { ...options, totalBytes: bytes }, hooks);
   } finally {
     await rm(spool, { force: true });
-  }
-}
-
-/** Yields the stream's chunks, counting bytes as they pass. */
-async function* counted(source: AsyncIterable<Uint8Array>, counter: { bytes: number }): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    counter.bytes += chunk.length;
-    yield chunk;
-  }
-}
-
-/** Gzip files are recognised by their magic bytes, not their name, and decompressed on the fly. */
-async function* decompressed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
-  const all = (async function* () {
-    yield first.value;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  })();
-  if (first.value[0] !== 0x1f || first.value[1] !== 0x8b) {
-    yield* all;
-    return;
-  }
-  const gunzip = createGunzip();
-  pipeline(Readable.from(all), gunzip, () => {});
-  try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
-  } catch (error) {
-    throw new ServiceError("invalid", `file: not a readable gzip file (${(error as Error).message})`);
-  }
-}
-
-/** Splits off the first chunk to decide between JSONL and CSV, then hands the whole stream on. */
-async function peekFirstByte(source: AsyncIterable<Uint8Array>): Promise<{ firstByte: number | null; stream: AsyncIterable<Uint8Array> }> {
-  const iterator = source[Symbol.asyncIterator]();
-  const buffered: Uint8Array[] = [];
-  let firstByte: number | null = null;
-  while (firstByte === null) {
-    const next = await iterator.next();
-    if (next.done) break;
-    buffered.push(next.value);
-    for (const byte of next.value) {
-      // Skip whitespace and a UTF-8 byte-order mark.
-      if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0xef || byte === 0xbb || byte === 0xbf) continue;
-      firstByte = byte;
-      break;
-    }
-  }
-  const stream = (async function* () {
-    yield* buffered;
-    for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-  })();
-  return { firstByte, stream };
-}
-
-/** One parsed record with the line it started on. */
-type Numbered = { line: number; value: unknown } | { line: number; error: string };
-
-async function* jsonlRecords(chunks: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<Numbered> {
-  for await (const line of splitLines(chunks, maxLineBytes)) {
-    if ("error" in line) {
-      yield { line: line.number, error: `line: ${line.error}` };
-      continue;
-    }
-    if (line.text.trim() === "") continue;
-    try {
-      yield { line: line.number, value: JSON.parse(line.text) };
-    } catch (error) {
-      yield { line: line.number, error: `json: ${(error as Error).message}` };
-    }
-  }
-}
-
-/** CSV with a header row; the bytes are checked as strict UTF-8 before the CSV parser sees them. */
-async function* csvRecords(chunks: AsyncIterable<Uint8Array>, maxLineBytes: number): AsyncGenerator<Numbered> {
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  let newlines = 0;
-  let decodeError: string | null = null;
-  async function* text() {
-    for await (const chunk of chunks) {
-      try {
-        yield decoder.decode(chunk, { stream: true });
-      } catch {
-        decodeError = `line ${newlines + 1}: line: not valid UTF-8 text`;
-        return;
-      }
-      for (const byte of chunk) if (byte === 0x0a) newlines++;
-    }
-    yield decoder.decode();
-  }
-  const parser = parseCsv({ columns: true, bom: true, info: true, skip_empty_lines: true, max_record_size: maxLineBytes });
-  pipeline(Readable.from(text()), parser, () => {});
-  let headerChecked = false;
-  try {
-    for await (const entry of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      if (!headerChecked) {
-        headerChecked = true;
-        const missing = missingFlatColumns(Object.keys(entry.record));
-        if (missing.length) {
-          yield { line: 1, error: `header: missing column${missing.length === 1 ? "" : "s"} ${missing.join(", ")}` };
-          return;
-        }
-      }
-      yield { line: entry.info.lines, value: entry.record };
-    }
-  } catch (error) {
-    const e = error as Error & { lines?: number };
-    yield { line: e.lines ?? newlines + 1, error: `csv: ${e.message}` };
-  }
-  if (decodeError) {
-    const [, line, rest] = /^line (\d+): (.*)$/.exec(decodeError)!;
-    yield { line: Number(line), error: rest! };
   }
 }
 

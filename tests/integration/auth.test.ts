@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { useTempDatabase } from "./helpers";
+import { setUpTempDatabase } from "./helpers";
 
-useTempDatabase();
+setUpTempDatabase();
 const { connection, closeConnection } = await import("~/services/database.server");
 const { createUser } = await import("~/services/users.server");
 const { getUser, logIn, logOut, requireRole, requireUser, resetLoginThrottle } = await import("~/services/auth.server");

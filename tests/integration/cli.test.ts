@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FIXTURES, runCli, useTempDatabase } from "./helpers";
+import { FIXTURES, runCli, setUpTempDatabase } from "./helpers";
 
-const { dir } = useTempDatabase();
+const { dir } = setUpTempDatabase();
 const { connection, closeConnection } = await import("~/services/database.server");
 const { createSession, userOfSession } = await import("~/services/sessions.server");
 

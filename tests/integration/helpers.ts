@@ -13,7 +13,7 @@ if (!hasHhSplit) console.warn(`skipping tests on the real HH-RLHF split: ${HH_SP
  * Points this test file's services at a fresh SQLite file. Call at the top of the file,
  * before any service runs: config() reads the environment once.
  */
-export function useTempDatabase(extraEnv: Record<string, string> = {}): { dir: string; dbPath: string } {
+export function setUpTempDatabase(extraEnv: Record<string, string> = {}): { dir: string; dbPath: string } {
   const dir = mkdtempSync(join(tmpdir(), "verdict-test-"));
   const dbPath = join(dir, "verdict.db");
   process.env.VERDICT_DB = dbPath;

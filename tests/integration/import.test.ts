@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { FIXTURES, HH_SPLIT, hasHhSplit, useTempDatabase } from "./helpers";
+import { FIXTURES, HH_SPLIT, hasHhSplit, setUpTempDatabase } from "./helpers";
 
-const { dir } = useTempDatabase({ VERDICT_MAX_LINE_MB: "1", VERDICT_MAX_UPLOAD_MB: "2" });
+const { dir } = setUpTempDatabase({ VERDICT_MAX_LINE_MB: "1", VERDICT_MAX_UPLOAD_MB: "2" });
 
 const { importFile, importUpload, ImportRejected } = await import("~/services/imports.server");
 const { connection, closeConnection } = await import("~/services/database.server");
@@ -113,6 +113,12 @@ describe("flat rows", () => {
       ["m-a", "Old pond\nfrog jumps in\nsplash"],
       ["take2", 'Second "take" here'],
     ]);
+  });
+
+  it("numbers a bad CSV record by the line it starts on, after multi-line cells", async () => {
+    const path = write("late-error.csv", 'prompt_id,prompt,model,response\nc1,p,m,"one\ntwo\nthree"\n,p,m,r\n');
+    const error = await rejection(importFile(path, { dataset: "late" }));
+    expect(error.lines).toEqual(["line 5: prompt_id: must not be empty"]);
   });
 
   it("rejects a CSV without the required columns before reading rows", async () => {

@@ -60,8 +60,9 @@ export type TranscriptSplit =
 export function splitTranscripts(chosen: string, rejected: string): TranscriptSplit {
   const chosenTurns = turnsOf(chosen);
   const rejectedTurns = turnsOf(rejected);
-  if (chosenTurns[0]?.start !== 0) return { ok: false, field: "chosen", reason: 'expected a transcript starting with "\\n\\nHuman:"' };
-  if (rejectedTurns[0]?.start !== 0) return { ok: false, field: "rejected", reason: 'expected a transcript starting with "\\n\\nHuman:"' };
+  const startsWithHuman = (turns: Turn[]) => turns[0]?.start === 0 && turns[0].role === "user";
+  if (!startsWithHuman(chosenTurns)) return { ok: false, field: "chosen", reason: 'expected a transcript starting with "\\n\\nHuman:"' };
+  if (!startsWithHuman(rejectedTurns)) return { ok: false, field: "rejected", reason: 'expected a transcript starting with "\\n\\nHuman:"' };
 
   const rejectedStarts = new Set(rejectedTurns.filter((t) => t.role === "assistant").map((t) => t.start));
   let split = -1;

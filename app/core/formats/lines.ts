@@ -14,7 +14,9 @@ export async function* splitLines(
   chunks: AsyncIterable<Uint8Array>,
   maxLineBytes: number,
 ): AsyncGenerator<FileLine> {
-  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+  // Only the file's first line may start with a byte-order mark to drop; elsewhere it is text.
+  const firstLineDecoder = new TextDecoder("utf-8", { fatal: true });
+  const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let tooLong = false;
@@ -38,8 +40,7 @@ export async function* splitLines(
     let end = bytes.length;
     if (end > 0 && bytes[end - 1] === 0x0d) end--;
     try {
-      // ignoreBOM: false strips a BOM; only the first line of a file may carry one.
-      return { number, text: decoder.decode(bytes.subarray(0, end)) };
+      return { number, text: (number === 1 ? firstLineDecoder : decoder).decode(bytes.subarray(0, end)) };
     } catch {
       return { number, error: "not valid UTF-8 text" };
     }
