@@ -13,4 +13,8 @@ export default [
   // Resource routes: raw-body upload and its progress, answered with JSON.
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),
   route("admin/datasets/import/progress", "routes/admin.datasets.import.progress.ts"),
+  // The HTTP API: bearer tokens, JSON in and out.
+  route("api/v1/batches/:id/next", "routes/api.v1.batches.$id.next.ts"),
+  route("api/v1/assignments/:id/judgment", "routes/api.v1.assignments.$id.judgment.ts"),
+  route("api/v1/assignments/:id/skip", "routes/api.v1.assignments.$id.skip.ts"),
 ] satisfies RouteConfig;

@@ -159,8 +159,23 @@ export const items = sqliteTable(
     responseIds: text("response_ids", { mode: "json" }).$type<string[]>().notNull(),
     isGold: integer("is_gold", { mode: "boolean" }).notNull().default(false),
     goldAnswer: text("gold_answer", { mode: "json" }).$type<JsonObject>(),
+    /** Order of the item in its batch. */
+    position: integer("position").notNull(),
+    /**
+     * Counters kept by the assignment service in the same transactions that change
+     * assignments: live claims (unexpired leases + submitted judgments), submitted judgments,
+     * and whether claims are still below the batch's overlap. They let `next` find an open
+     * item through one index instead of counting assignments for every item.
+     */
+    claims: integer("claims").notNull().default(0),
+    submitted: integer("submitted").notNull().default(0),
+    open: integer("open", { mode: "boolean" }).notNull().default(true),
   },
-  (t) => [index("items_batch_idx").on(t.batchId)],
+  (t) => [
+    index("items_batch_idx").on(t.batchId, t.position),
+    // `next` walks open items, partly judged first, in batch order: this index is that order.
+    index("items_open_idx").on(t.batchId, t.open, sql`${t.submitted} DESC`, t.position),
+  ],
 );
 
 export type AssignmentStatus = "leased" | "submitted" | "skipped" | "expired";
@@ -172,10 +187,16 @@ export const assignments = sqliteTable(
     itemId: text("item_id")
       .notNull()
       .references(() => items.id, { onDelete: "cascade" }),
+    /** Denormalized from the item: a reviewer's progress in a batch is one index range. */
+    batchId: text("batch_id")
+      .notNull()
+      .references(() => batches.id, { onDelete: "cascade" }),
     reviewerId: text("reviewer_id")
       .notNull()
       .references(() => users.id),
     status: text("status").$type<AssignmentStatus>().notNull(),
+    /** When the reviewer submitted or skipped; orders "go back to the previous item". */
+    doneAt: integer("done_at"),
     /** The permutation of the item's response ids shown to this reviewer. */
     displayOrder: text("display_order", { mode: "json" }).$type<number[]>().notNull(),
     leasedAt: integer("leased_at").notNull(),
@@ -183,7 +204,8 @@ export const assignments = sqliteTable(
   },
   (t) => [
     uniqueIndex("assignments_item_reviewer_idx").on(t.itemId, t.reviewerId),
-    index("assignments_reviewer_status_idx").on(t.reviewerId, t.status),
+    index("assignments_reviewer_batch_idx").on(t.reviewerId, t.batchId, t.status),
+    index("assignments_lease_idx").on(t.status, t.leaseExpiresAt),
     check("assignments_status_check", sql`${t.status} in ('leased', 'submitted', 'skipped', 'expired')`),
   ],
 );

@@ -15,18 +15,22 @@ CREATE INDEX `api_tokens_user_idx` ON `api_tokens` (`user_id`);--> statement-bre
 CREATE TABLE `assignments` (
 	`id` text PRIMARY KEY NOT NULL,
 	`item_id` text NOT NULL,
+	`batch_id` text NOT NULL,
 	`reviewer_id` text NOT NULL,
 	`status` text NOT NULL,
+	`done_at` integer,
 	`display_order` text NOT NULL,
 	`leased_at` integer NOT NULL,
 	`lease_expires_at` integer NOT NULL,
 	FOREIGN KEY (`item_id`) REFERENCES `items`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`batch_id`) REFERENCES `batches`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`reviewer_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE no action,
 	CONSTRAINT "assignments_status_check" CHECK("assignments"."status" in ('leased', 'submitted', 'skipped', 'expired'))
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `assignments_item_reviewer_idx` ON `assignments` (`item_id`,`reviewer_id`);--> statement-breakpoint
-CREATE INDEX `assignments_reviewer_status_idx` ON `assignments` (`reviewer_id`,`status`);--> statement-breakpoint
+CREATE INDEX `assignments_reviewer_batch_idx` ON `assignments` (`reviewer_id`,`batch_id`,`status`);--> statement-breakpoint
+CREATE INDEX `assignments_lease_idx` ON `assignments` (`status`,`lease_expires_at`);--> statement-breakpoint
 CREATE TABLE `audit_log` (
 	`id` text PRIMARY KEY NOT NULL,
 	`user_id` text,
@@ -93,11 +97,16 @@ CREATE TABLE `items` (
 	`response_ids` text NOT NULL,
 	`is_gold` integer DEFAULT false NOT NULL,
 	`gold_answer` text,
+	`position` integer NOT NULL,
+	`claims` integer DEFAULT 0 NOT NULL,
+	`submitted` integer DEFAULT 0 NOT NULL,
+	`open` integer DEFAULT true NOT NULL,
 	FOREIGN KEY (`batch_id`) REFERENCES `batches`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`prompt_id`) REFERENCES `prompts`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE INDEX `items_batch_idx` ON `items` (`batch_id`);--> statement-breakpoint
+CREATE INDEX `items_batch_idx` ON `items` (`batch_id`,`position`);--> statement-breakpoint
+CREATE INDEX `items_open_idx` ON `items` (`batch_id`,`open`,"submitted" DESC,`position`);--> statement-breakpoint
 CREATE TABLE `judgment_flags` (
 	`judgment_id` text NOT NULL,
 	`response_id` text NOT NULL,

@@ -9,6 +9,9 @@ import { IMPORT_FORMATS } from "../core/formats";
 import { ImportRejected, importFile } from "../services/imports.server";
 import { ServiceError } from "../services/errors.server";
 import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
+import { changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
+import { createToken, listTokens, revokeToken } from "../services/tokens.server";
+import { readFileSync } from "node:fs";
 import { importProgressLine } from "./progress";
 
 const USAGE = `Usage: npm run -s cli -- <command>
@@ -17,6 +20,13 @@ const USAGE = `Usage: npm run -s cli -- <command>
   users list [--json]
   users disable NAME
   import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--json]
+  batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
+                 [--pairing all-pairs|first-two|models:A,B] [--config JSON | --config-file FILE] [--json]
+  batches list [--json]
+  batches pause|resume|close ID
+  tokens create --username NAME [--name LABEL] [--json]
+  tokens list [--json]
+  tokens revoke ID
 `;
 
 class UsageError extends Error {}
@@ -121,11 +131,108 @@ async function importCommand(args: string[]) {
   }
 }
 
+function parseJson(text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${flag} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+async function batchesCommand(args: string[]) {
+  const [sub, ...rest] = args;
+  if (sub === "create") {
+    const { values } = parse(rest, {
+      dataset: { type: "string" },
+      name: { type: "string" },
+      task: { type: "string" },
+      overlap: { type: "string", default: "1" },
+      reviewers: { type: "string" },
+      pairing: { type: "string" },
+      config: { type: "string" },
+      "config-file": { type: "string" },
+      json: { type: "boolean", default: false },
+    });
+    for (const flag of ["dataset", "name", "task", "reviewers"] as const) {
+      if (!values[flag]) throw new UsageError(`--${flag} is required`);
+    }
+    const overlap = Number(values.overlap);
+    if (!Number.isInteger(overlap)) throw new UsageError("--overlap must be a whole number");
+    const config = values["config-file"]
+      ? parseJson(readFileSync(values["config-file"] as string, "utf8"), "--config-file")
+      : values.config
+        ? parseJson(values.config as string, "--config")
+        : {};
+    const result = createBatch({
+      dataset: values.dataset as string,
+      name: values.name as string,
+      task: values.task as "pairwise",
+      overlap,
+      reviewers: (values.reviewers as string).split(",").filter(Boolean),
+      pairing: values.pairing as string | undefined,
+      config,
+    });
+    if (values.json) print({ id: result.id, items: result.items });
+    else process.stdout.write(`created batch ${result.id} with ${result.items} items${result.skipped ? ` (${result.skipped} prompts did not fit)` : ""}\n`);
+    return;
+  }
+  if (sub === "list") {
+    const { values } = parse(rest, { json: { type: "boolean" } });
+    const all = listBatches();
+    if (values.json) return print(all);
+    for (const b of all) {
+      process.stdout.write(`${b.id}  ${b.status.padEnd(7)}  ${b.task.padEnd(8)}  ${b.judgments}/${b.items * b.overlap} judgments  ${b.name} (${b.dataset})\n`);
+    }
+    return;
+  }
+  if (sub === "pause" || sub === "resume" || sub === "close") {
+    const { positionals } = parse(rest, {});
+    if (positionals.length !== 1) throw new UsageError(`batches ${sub} takes one batch id`);
+    const status = changeBatchStatus(positionals[0]!, sub);
+    process.stdout.write(`batch ${positionals[0]} is ${status}\n`);
+    return;
+  }
+  throw new UsageError(`unknown batches command ${sub ?? "(none)"}`);
+}
+
+async function tokensCommand(args: string[]) {
+  const [sub, ...rest] = args;
+  if (sub === "create") {
+    const { values } = parse(rest, { username: { type: "string" }, name: { type: "string" }, json: { type: "boolean", default: false } });
+    if (!values.username) throw new UsageError("--username is required");
+    const { id, token } = createToken({ username: values.username as string, name: values.name as string | undefined });
+    if (values.json) print({ id, token });
+    else process.stdout.write(`${token}\n`);
+    if (!values.json) process.stderr.write(`token ${id} created; it is shown only this once\n`);
+    return;
+  }
+  if (sub === "list") {
+    const { values } = parse(rest, { json: { type: "boolean" } });
+    const all = listTokens();
+    if (values.json) return print(all);
+    for (const t of all) {
+      const state = t.revokedAt ? "revoked" : t.lastUsedAt ? `last used ${new Date(t.lastUsedAt).toISOString()}` : "never used";
+      process.stdout.write(`${t.id}  ${t.username}  ${t.name}  ${state}\n`);
+    }
+    return;
+  }
+  if (sub === "revoke") {
+    const { positionals } = parse(rest, {});
+    if (positionals.length !== 1) throw new UsageError("tokens revoke takes one token id");
+    revokeToken(positionals[0]!);
+    process.stdout.write(`token ${positionals[0]} revoked\n`);
+    return;
+  }
+  throw new UsageError(`unknown tokens command ${sub ?? "(none)"}`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "users") await usersCommand(rest);
     else if (command === "import") await importCommand(rest);
+    else if (command === "batches") await batchesCommand(rest);
+    else if (command === "tokens") await tokensCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

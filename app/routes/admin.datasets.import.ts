@@ -22,7 +22,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
   if (request.method !== "POST") return Response.json({ error: { code: "method", message: "use POST" } }, { status: 405 });
   const query = querySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
-  if (!query.success) return invalidInput(query.error.issues);
+  if (!query.success) return invalidInput(query.error);
   const length = request.headers.get("content-length");
   try {
     const summary = await importUpload(

@@ -5,6 +5,7 @@ import { recordAudit } from "./audit.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { createSession, deleteSession, userOfSession } from "./sessions.server";
+import { userOfToken } from "./tokens.server";
 import { checkCredentials, type UserSummary } from "./users.server";
 
 /** The token itself is unguessable and looked up server-side, so the cookie needs no signature. */
@@ -43,6 +44,23 @@ export async function requireRole(request: Request, role: Role): Promise<UserSum
   const user = await requireUser(request);
   if (user.role !== role) {
     throw Response.json({ error: { code: "forbidden", message: `This page is for ${role}s only.` } }, { status: 403 });
+  }
+  return user;
+}
+
+/**
+ * The caller of an /api/v1 endpoint, from `Authorization: Bearer <token>`; a JSON 401 otherwise.
+ * Browser sessions are not accepted here, so the API cannot be driven cross-site by cookies.
+ */
+export function requireApiUser(request: Request): UserSummary {
+  const header = request.headers.get("Authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const user = match ? userOfToken(match[1]!) : null;
+  if (!user) {
+    throw Response.json(
+      { error: { code: "unauthorized", message: match ? "the token is unknown or revoked" : "send Authorization: Bearer <token>" } },
+      { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="verdict"' } },
+    );
   }
   return user;
 }

@@ -1,4 +1,6 @@
+import type { z } from "zod";
 import { ServiceError } from "./errors.server";
+import { invalidFrom } from "./validation.server";
 
 /** The JSON error body of every HTTP surface: `{"error": {"code", "message", "details"?}}`. */
 export function errorResponse(error: unknown): Response {
@@ -7,10 +9,31 @@ export function errorResponse(error: unknown): Response {
 }
 
 /** A 400 listing each field's problem, for input a route parsed with zod. */
-export function invalidInput(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): Response {
-  const fields = Object.fromEntries(issues.map((i) => [i.path.map(String).join(".") || "input", i.message]));
-  const message = Object.entries(fields)
-    .map(([field, reason]) => `${field}: ${reason}`)
-    .join("; ");
-  return Response.json({ error: { code: "invalid", message, details: { fields } } }, { status: 400 });
+export function invalidInput(error: z.ZodError): Response {
+  return errorResponse(invalidFrom(error));
+}
+
+/** Runs an API handler, turning service errors into their JSON responses (thrown Responses pass through). */
+export async function apiResponse(handler: () => Response | Promise<Response>): Promise<Response> {
+  try {
+    return await handler();
+  } catch (error) {
+    if (error instanceof Response) return error;
+    return errorResponse(error);
+  }
+}
+
+const MAX_JSON_BYTES = 1024 * 1024;
+
+/** The request's JSON body: 413 past 1 MiB, 400 when it is not JSON. */
+export async function jsonBody(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_JSON_BYTES) throw new ServiceError("too_large", "the request body is larger than 1 MiB");
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_JSON_BYTES) throw new ServiceError("too_large", "the request body is larger than 1 MiB");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ServiceError("invalid", "the request body is not valid JSON");
+  }
 }

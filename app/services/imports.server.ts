@@ -21,6 +21,7 @@ import { config } from "./config.server";
 import { dedicatedConnection } from "./database.server";
 import { counted, csvRecords, decompressed, jsonlRecords, peekFirstByte } from "./import-records.server";
 import { ServiceError } from "./errors.server";
+import { invalidFrom } from "./validation.server";
 
 export const datasetNameSchema = z
   .string()
@@ -171,10 +172,7 @@ async function importStream(
   hooks: Hooks,
 ): Promise<ImportSummary> {
   const parsedOptions = importOptionsSchema.safeParse(rawOptions);
-  if (!parsedOptions.success) {
-    const fields = Object.fromEntries(parsedOptions.error.issues.map((i) => [i.path.join("."), i.message]));
-    throw new ServiceError("invalid", Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; "), { fields });
-  }
+  if (!parsedOptions.success) throw invalidFrom(parsedOptions.error);
   const options = parsedOptions.data;
   const maxLineBytes = config().VERDICT_MAX_LINE_MB * 1024 * 1024;
   const counter = { bytes: 0 };

@@ -5,6 +5,7 @@ import { newId } from "../../db/ids";
 import { recordAudit } from "./audit.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
+import { invalidFrom } from "./validation.server";
 import { decoyHash, hashPassword, verifyPassword } from "./passwords.server";
 
 export const ROLES = ["admin", "reviewer"] as const;
@@ -39,11 +40,6 @@ const summaryColumns = {
   disabled: users.disabled,
   createdAt: users.createdAt,
 };
-
-function invalidFrom(error: z.ZodError): ServiceError {
-  const fields = Object.fromEntries(error.issues.map((i) => [i.path.join(".") || "input", i.message]));
-  return new ServiceError("invalid", Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("; "), { fields });
-}
 
 export async function createUser(input: z.input<typeof newUserSchema>, actorId: string | null = null): Promise<UserSummary> {
   const parsed = newUserSchema.safeParse(input);

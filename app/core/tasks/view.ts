@@ -1,0 +1,46 @@
+import type { BatchConfig, Task } from "./config";
+import type { JudgmentPayload, JudgmentFlag } from "./judgment";
+
+/** A chat turn as the judging screen and the API show it. */
+export interface ViewMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+/** A response as shown to a reviewer: in display order; `model` only when the batch shows model names. */
+export interface ViewResponse {
+  id: string;
+  external_id: string;
+  text: string;
+  model?: string;
+}
+
+/**
+ * One leased assignment as the API's `next` returns it and the judging screen renders it.
+ * `responses` are in this reviewer's display order (position 0 is "A", left or top).
+ */
+export interface AssignmentView {
+  id: string;
+  item_id: string;
+  batch_id: string;
+  task: Task;
+  config: BatchConfig;
+  prompt: { id: string; external_id: string; messages: ViewMessage[] };
+  responses: ViewResponse[];
+  lease_expires_at: number;
+  /** The reviewer's stored judgment when the assignment is being edited. */
+  judgment?: { payload: JudgmentPayload; flags: JudgmentFlag[]; rationale: string } | null;
+}
+
+/** How far a reviewer is in a batch. */
+export interface ReviewProgress {
+  /** Judgments this reviewer has submitted in the batch. */
+  mine: number;
+  /** Items in the batch this reviewer may still get, including the current one. */
+  left: number;
+  /** Items in the batch. */
+  items: number;
+  /** Judgments in the batch overall, and the number needed (items × overlap). */
+  judgments: number;
+  needed: number;
+}

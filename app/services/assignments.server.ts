@@ -1,0 +1,258 @@
+import { randomInt } from "node:crypto";
+import { chooseItem, leaseExpiry, randomDisplayOrder, type Candidate } from "../core/assignment/policy";
+import type { AssignmentView, ReviewProgress, ViewMessage } from "../core/tasks/view";
+import type { JudgmentFlag, JudgmentPayload } from "../core/tasks/judgment";
+import type { AssignmentStatus } from "../../db/schema";
+import { newId } from "../../db/ids";
+import { getBatch, type BatchRecord } from "./batches.server";
+import { connection } from "./database.server";
+import { ServiceError } from "./errors.server";
+
+/**
+ * The assignment engine's transactions. Every change to an item's claims happens here (and in
+ * judgments.server.ts) inside an IMMEDIATE transaction, so two reviewers asking at the same
+ * instant, even from two processes, are serialized and an item is never handed out beyond
+ * its overlap. The rules themselves are pure, in app/core/assignment.
+ */
+
+interface AssignmentRow {
+  id: string;
+  item_id: string;
+  batch_id: string;
+  reviewer_id: string;
+  status: AssignmentStatus;
+  display_order: string;
+  lease_expires_at: number;
+}
+
+const CANDIDATES = 16;
+
+/** A random number in [0, 1) from the OS generator: display orders must not be guessable. */
+const secureRandom = () => randomInt(0, 2 ** 32) / 2 ** 32;
+
+function statements() {
+  const { sqlite } = connection();
+  return {
+    sqlite,
+    reviewerOf: sqlite.prepare<[string, string], { n: number }>("SELECT 1 AS n FROM batch_reviewers WHERE batch_id = ? AND user_id = ?"),
+    staleLeases: sqlite.prepare<[string, number], { id: string; item_id: string }>(
+      "SELECT id, item_id FROM assignments WHERE status = 'leased' AND batch_id = ? AND lease_expires_at <= ?",
+    ),
+    expire: sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?"),
+    release: sqlite.prepare("UPDATE items SET claims = claims - 1, open = (claims - 1 < ?) WHERE id = ?"),
+    claim: sqlite.prepare("UPDATE items SET claims = claims + 1, open = (claims + 1 < ?) WHERE id = ?"),
+    liveLease: sqlite.prepare<[string, string, number], AssignmentRow>(
+      `SELECT * FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'leased' AND lease_expires_at > ?
+       ORDER BY leased_at LIMIT 1`,
+    ),
+    ownExpired: sqlite.prepare<[string, string], AssignmentRow & { claims: number }>(
+      `SELECT a.*, i.claims FROM assignments a JOIN items i ON i.id = a.item_id
+       WHERE a.reviewer_id = ? AND a.batch_id = ? AND a.status = 'expired' AND i.open = 1 ORDER BY i.position LIMIT 1`,
+    ),
+    renew: sqlite.prepare("UPDATE assignments SET status = 'leased', leased_at = ?, lease_expires_at = ? WHERE id = ?"),
+    candidates: sqlite.prepare<[string, string, number], { id: string; submitted: number; claims: number; position: number }>(
+      `SELECT i.id, i.submitted, i.claims, i.position FROM items i INDEXED BY items_open_idx
+       WHERE i.batch_id = ? AND i.open = 1
+         AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.reviewer_id = ?)
+       ORDER BY i.submitted DESC, i.position LIMIT ?`,
+    ),
+    insert: sqlite.prepare(
+      `INSERT INTO assignments (id, item_id, batch_id, reviewer_id, status, display_order, leased_at, lease_expires_at)
+       VALUES (?, ?, ?, ?, 'leased', ?, ?, ?)`,
+    ),
+    item: sqlite.prepare<[string], { id: string; prompt_id: string; response_ids: string }>("SELECT id, prompt_id, response_ids FROM items WHERE id = ?"),
+    byId: sqlite.prepare<[string], AssignmentRow>("SELECT * FROM assignments WHERE id = ?"),
+    skip: sqlite.prepare("UPDATE assignments SET status = 'skipped', done_at = ? WHERE id = ?"),
+  };
+}
+
+let cached: { sqlite: unknown; value: ReturnType<typeof statements> } | undefined;
+/** Prepared once per connection. */
+function sql(): ReturnType<typeof statements> {
+  const { sqlite } = connection();
+  if (cached?.sqlite !== sqlite) cached = { sqlite, value: statements() };
+  return cached.value;
+}
+
+function requireReviewer(batch: BatchRecord, reviewerId: string): void {
+  if (!sql().reviewerOf.get(batch.id, reviewerId)) throw new ServiceError("forbidden", "you are not a reviewer of this batch");
+}
+
+/** Returns expired leases of a batch to the pool. Runs inside the caller's transaction. */
+function expireLeases(batch: BatchRecord, now: number): void {
+  const s = sql();
+  for (const lease of s.staleLeases.all(batch.id, now)) {
+    s.expire.run(lease.id);
+    s.release.run(batch.overlap, lease.item_id);
+  }
+}
+
+/**
+ * The reviewer's current item in a batch: their live lease if they have one, else their own
+ * expired lease if its item still has room, else a new lease on the best open item.
+ * Null when nothing is left for this reviewer.
+ */
+export function nextAssignment(batchId: string, reviewerId: string, now = Date.now()): AssignmentView | null {
+  const batch = getBatch(batchId);
+  requireReviewer(batch, reviewerId);
+  if (batch.status === "paused") throw new ServiceError("conflict", "this batch is paused");
+  if (batch.status === "closed") throw new ServiceError("conflict", "this batch is closed");
+  const s = sql();
+  const id = s.sqlite
+    .transaction((): string | null => {
+      expireLeases(batch, now);
+      const live = s.liveLease.get(reviewerId, batch.id, now);
+      if (live) return live.id;
+      const expires = leaseExpiry(now, batch.config.leaseMinutes);
+      const own = s.ownExpired.get(reviewerId, batch.id);
+      if (own) {
+        s.renew.run(now, expires, own.id);
+        s.claim.run(batch.overlap, own.item_id);
+        return own.id;
+      }
+      const candidates: Candidate[] = s.candidates
+        .all(batch.id, reviewerId, CANDIDATES)
+        .map((c) => ({ itemId: c.id, submitted: c.submitted, claimed: c.claims, position: c.position }));
+      const chosen = chooseItem(candidates, batch.overlap);
+      if (!chosen) return null;
+      const item = s.item.get(chosen.itemId)!;
+      const order = randomDisplayOrder((JSON.parse(item.response_ids) as string[]).length, secureRandom);
+      const assignmentId = newId();
+      s.insert.run(assignmentId, item.id, batch.id, reviewerId, JSON.stringify(order), now, expires);
+      s.claim.run(batch.overlap, item.id);
+      return assignmentId;
+    })
+    .immediate();
+  return id === null ? null : assignmentView(id, reviewerId);
+}
+
+/** Gives the item back (someone else will get it) and never offers it to this reviewer again. */
+export function skipAssignment(assignmentId: string, reviewerId: string, now = Date.now()): void {
+  const s = sql();
+  s.sqlite
+    .transaction(() => {
+      const row = s.byId.get(assignmentId);
+      if (!row || row.reviewer_id !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
+      if (row.status === "submitted") throw new ServiceError("conflict", "this item is already judged; edit the judgment instead");
+      if (row.status === "skipped") return;
+      const batch = getBatch(row.batch_id);
+      if (row.status === "leased") s.release.run(batch.overlap, row.item_id);
+      s.skip.run(now, row.id);
+    })
+    .immediate();
+}
+
+/**
+ * The reviewer's judged items in a batch, most recent first, for going back: the one judged
+ * just before `before` (an assignment id), or the latest when `before` is null.
+ */
+export function previousAssignment(batchId: string, reviewerId: string, before: string | null): AssignmentView | null {
+  const { sqlite } = connection();
+  const anchor = before
+    ? sqlite.prepare<[string, string], { done_at: number | null; status: string }>("SELECT done_at, status FROM assignments WHERE id = ? AND reviewer_id = ?").get(before, reviewerId)
+    : undefined;
+  const row =
+    anchor && anchor.status === "submitted" && anchor.done_at !== null
+      ? sqlite
+          .prepare<[string, string, number, number, string], { id: string }>(
+            `SELECT id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'submitted'
+             AND (done_at < ? OR (done_at = ? AND id < ?)) ORDER BY done_at DESC, id DESC LIMIT 1`,
+          )
+          .get(batchId, reviewerId, anchor.done_at, anchor.done_at, before!)
+      : sqlite
+          .prepare<[string, string], { id: string }>(
+            "SELECT id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'submitted' ORDER BY done_at DESC, id DESC LIMIT 1",
+          )
+          .get(batchId, reviewerId);
+  return row ? assignmentView(row.id, reviewerId) : null;
+}
+
+/** One assignment as the reviewer sees it; 404 for someone else's. */
+export function assignmentView(assignmentId: string, reviewerId: string): AssignmentView {
+  const { sqlite } = connection();
+  const row = sql().byId.get(assignmentId);
+  if (!row || row.reviewer_id !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
+  const batch = getBatch(row.batch_id);
+  const item = sql().item.get(row.item_id)!;
+  const prompt = sqlite
+    .prepare<[string], { id: string; external_id: string; messages: string }>("SELECT id, external_id, messages FROM prompts WHERE id = ?")
+    .get(item.prompt_id)!;
+  const responseIds = JSON.parse(item.response_ids) as string[];
+  const responses = sqlite
+    .prepare<[string], { id: string; external_id: string; text: string; model: string }>(
+      `SELECT id, external_id, text, model FROM responses WHERE id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(item.response_ids);
+  const byId = new Map(responses.map((r) => [r.id, r]));
+  const order = JSON.parse(row.display_order) as number[];
+  let judgment: AssignmentView["judgment"] = null;
+  if (row.status === "submitted") {
+    const stored = sqlite
+      .prepare<[string], { id: string; payload: string; rationale: string }>("SELECT id, payload, rationale FROM judgments WHERE assignment_id = ?")
+      .get(row.id);
+    if (stored) {
+      const flags = sqlite
+        .prepare<[string], { response_id: string; flag: string; note: string }>("SELECT response_id, flag, note FROM judgment_flags WHERE judgment_id = ?")
+        .all(stored.id)
+        .map((f): JudgmentFlag => ({ responseId: f.response_id, flag: f.flag, note: f.note }));
+      judgment = { payload: JSON.parse(stored.payload) as JudgmentPayload, flags, rationale: stored.rationale };
+    }
+  }
+  return {
+    id: row.id,
+    item_id: item.id,
+    batch_id: batch.id,
+    task: batch.task,
+    config: batch.config,
+    prompt: { id: prompt.id, external_id: prompt.external_id, messages: JSON.parse(prompt.messages) as ViewMessage[] },
+    responses: order.map((index) => {
+      const r = byId.get(responseIds[index]!)!;
+      return { id: r.id, external_id: r.external_id, text: r.text, ...(batch.config.showModelNames ? { model: r.model } : {}) };
+    }),
+    lease_expires_at: row.lease_expires_at,
+    judgment,
+  };
+}
+
+/** A reviewer's progress in a batch. */
+export function reviewProgress(batchId: string, reviewerId: string): ReviewProgress {
+  const { sqlite } = connection();
+  const batch = getBatch(batchId);
+  const totals = sqlite
+    .prepare<[string], { items: number; judgments: number }>("SELECT count(*) AS items, coalesce(sum(submitted), 0) AS judgments FROM items WHERE batch_id = ?")
+    .get(batchId)!;
+  const mine = sqlite
+    .prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'")
+    .get(reviewerId, batchId)!.n;
+  // Items this reviewer may still get: open items they were never given, plus their live lease.
+  const left = sqlite
+    .prepare<{ batch: string; reviewer: string; now: number }, { n: number }>(
+      // Two index counts rather than a NOT EXISTS probe per open item.
+      `SELECT (SELECT count(*) FROM items WHERE batch_id = @batch AND open = 1)
+            - (SELECT count(*) FROM assignments a JOIN items i ON i.id = a.item_id
+                WHERE a.reviewer_id = @reviewer AND a.batch_id = @batch AND i.open = 1)
+            + (SELECT count(*) FROM assignments WHERE reviewer_id = @reviewer AND batch_id = @batch
+                AND status = 'leased' AND lease_expires_at > @now) AS n`,
+    )
+    .get({ batch: batchId, reviewer: reviewerId, now: Date.now() })!.n;
+  return { mine, left, items: totals.items, judgments: totals.judgments, needed: totals.items * batch.overlap };
+}
+
+export interface ReviewerBatch {
+  id: string;
+  name: string;
+  task: BatchRecord["task"];
+  status: BatchRecord["status"];
+  progress: ReviewProgress;
+}
+
+/** The batches a user reviews, with their progress in each (the reviewer's home). */
+export function batchesOfReviewer(reviewerId: string): ReviewerBatch[] {
+  const rows = connection()
+    .sqlite.prepare<[string], { id: string; name: string; task: BatchRecord["task"]; status: BatchRecord["status"] }>(
+      `SELECT b.id, b.name, b.task, b.status FROM batches b JOIN batch_reviewers br ON br.batch_id = b.id
+       WHERE br.user_id = ? AND b.status != 'draft' ORDER BY b.created_at DESC`,
+    )
+    .all(reviewerId);
+  return rows.map((r) => ({ ...r, progress: reviewProgress(r.id, reviewerId) }));
+}

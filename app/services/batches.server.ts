@@ -1,0 +1,229 @@
+import { z } from "zod";
+import { batchConfigSchema, MAX_RANKING_RESPONSES, TASKS, type BatchConfig, type Task } from "../core/tasks/config";
+import type { BatchStatus } from "../../db/schema";
+import { newId } from "../../db/ids";
+import { recordAudit } from "./audit.server";
+import { connection, dedicatedConnection } from "./database.server";
+import { ServiceError } from "./errors.server";
+import { invalidFrom } from "./validation.server";
+
+/**
+ * How an item's responses are picked from a prompt's responses:
+ * - `all-pairs`: pairwise only, one item per two responses of a prompt;
+ * - `first-two`: the prompt's first two responses (pairwise), or all of them (ranking, rating);
+ * - `models:A,B,…`: only the named models' responses (the first of each), in that order;
+ *   prompts missing one of them are left out.
+ */
+export const pairingSchema = z.union([
+  z.literal("all-pairs"),
+  z.literal("first-two"),
+  z
+    .string()
+    .regex(/^models:[^,]+(,[^,]+)+$/, 'expected "models:A,B" with at least two model names')
+    .transform((s) => s.slice("models:".length).split(",").map((m) => m.trim())),
+]);
+
+export const newBatchSchema = z.object({
+  dataset: z.string().min(1, "required"),
+  name: z.string().trim().min(1, "required").max(120),
+  task: z.enum(TASKS),
+  overlap: z.number().int().min(1).max(50).default(1),
+  reviewers: z.array(z.string().trim().toLowerCase().min(1)).min(1, "at least one reviewer"),
+  pairing: pairingSchema.default("first-two"),
+  config: z.unknown().default({}),
+});
+export type NewBatch = z.input<typeof newBatchSchema>;
+
+export interface BatchSummary {
+  id: string;
+  name: string;
+  dataset: string;
+  task: Task;
+  status: BatchStatus;
+  overlap: number;
+  items: number;
+  judgments: number;
+  reviewers: string[];
+  createdAt: number;
+}
+
+/** Which responses of one prompt form items, by task and pairing. */
+export function itemsOfPrompt(
+  responses: ReadonlyArray<{ id: string; model: string }>,
+  task: Task,
+  pairing: "all-pairs" | "first-two" | string[],
+): string[][] {
+  let chosen: Array<{ id: string; model: string }> = [...responses];
+  if (Array.isArray(pairing)) {
+    const picked = pairing.map((model) => responses.find((r) => r.model === model));
+    if (picked.some((r) => r === undefined)) return [];
+    chosen = picked as Array<{ id: string; model: string }>;
+  }
+  const ids = chosen.map((r) => r.id);
+  if (task === "pairwise") {
+    if (ids.length < 2) return [];
+    if (pairing === "all-pairs") {
+      const out: string[][] = [];
+      for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) out.push([ids[i]!, ids[j]!]);
+      return out;
+    }
+    return [ids.slice(0, 2)];
+  }
+  if (pairing === "all-pairs") return [];
+  if (task === "ranking") return ids.length >= 2 && ids.length <= MAX_RANKING_RESPONSES ? [ids] : [];
+  return ids.length >= 1 ? [ids] : [];
+}
+
+/**
+ * Creates a batch with its items and reviewers in one transaction. The dataset's prompts are
+ * read on a connection of their own (a reader beside the writer), so datasets of any size
+ * stream through without being loaded whole.
+ */
+export function createBatch(input: NewBatch, actorId: string | null = null): { id: string; items: number; skipped: number } {
+  const parsed = newBatchSchema.safeParse(input);
+  if (!parsed.success) throw invalidFrom(parsed.error);
+  const { dataset, name, task, overlap, reviewers, pairing } = parsed.data;
+  const config = batchConfigSchema.safeParse(parsed.data.config ?? {});
+  if (!config.success) throw invalidFrom(config.error, "config");
+  if (pairing === "all-pairs" && task !== "pairwise") {
+    throw new ServiceError("invalid", "pairing: all-pairs is only for pairwise batches", { fields: { pairing: "all-pairs is only for pairwise batches" } });
+  }
+
+  const { sqlite } = connection();
+  const datasetRow = sqlite.prepare<[string, string], { id: string }>("SELECT id FROM datasets WHERE name = ? OR id = ?").get(dataset, dataset);
+  if (!datasetRow) throw new ServiceError("not_found", `no dataset "${dataset}"`);
+  const users = sqlite
+    .prepare<[], { id: string; username: string; disabled: number }>("SELECT id, username, disabled FROM users")
+    .all();
+  const byName = new Map(users.map((u) => [u.username, u]));
+  const unknown = reviewers.filter((r) => !byName.has(r) || byName.get(r)!.disabled);
+  if (unknown.length) {
+    throw new ServiceError("invalid", `reviewers: unknown or disabled: ${unknown.join(", ")}`, { fields: { reviewers: `unknown or disabled: ${unknown.join(", ")}` } });
+  }
+  if (overlap > reviewers.length) {
+    throw new ServiceError("invalid", `overlap: ${overlap} is more than the ${reviewers.length} reviewers`, {
+      fields: { overlap: `at most the number of reviewers (${reviewers.length})` },
+    });
+  }
+
+  const batchId = newId();
+  const reader = dedicatedConnection();
+  let items = 0;
+  let skipped = 0;
+  try {
+    const rows = reader.sqlite
+      .prepare<[string], { prompt_id: string; response_id: string; model: string }>(
+        `SELECT p.id AS prompt_id, r.id AS response_id, r.model FROM prompts p JOIN responses r ON r.prompt_id = p.id
+         WHERE p.dataset_id = ? ORDER BY p.rowid, r.rowid`,
+      )
+      .iterate(datasetRow.id);
+    const insertItem = sqlite.prepare("INSERT INTO items (id, batch_id, prompt_id, response_ids, position) VALUES (?, ?, ?, ?, ?)");
+    const flush = (promptId: string | null, responses: Array<{ id: string; model: string }>) => {
+      if (promptId === null) return;
+      const groups = itemsOfPrompt(responses, task, pairing);
+      if (groups.length === 0) skipped++;
+      for (const ids of groups) insertItem.run(newId(), batchId, promptId, JSON.stringify(ids), items++);
+    };
+    sqlite.transaction(() => {
+      sqlite
+        .prepare("INSERT INTO batches (id, name, dataset_id, task, config, overlap, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)")
+        .run(batchId, name, datasetRow.id, task, JSON.stringify(config.data), overlap, actorId, Date.now());
+      const addReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
+      for (const username of new Set(reviewers)) addReviewer.run(batchId, byName.get(username)!.id);
+      let current: string | null = null;
+      let responses: Array<{ id: string; model: string }> = [];
+      for (const row of rows) {
+        if (row.prompt_id !== current) {
+          flush(current, responses);
+          current = row.prompt_id;
+          responses = [];
+        }
+        responses.push({ id: row.response_id, model: row.model });
+      }
+      flush(current, responses);
+      if (items === 0) {
+        throw new ServiceError("invalid", `no prompt of dataset "${dataset}" has responses that fit a ${task} item with pairing ${parsed.data.pairing ?? "first-two"}`);
+      }
+      recordAudit(connection().db, { userId: actorId, action: "batch.create", subject: batchId, detail: { name, task, overlap, items } });
+    }).immediate();
+  } finally {
+    reader.sqlite.close();
+  }
+  return { id: batchId, items, skipped };
+}
+
+const TRANSITIONS: Record<"pause" | "resume" | "close", { from: BatchStatus[]; to: BatchStatus }> = {
+  pause: { from: ["active"], to: "paused" },
+  resume: { from: ["paused", "draft"], to: "active" },
+  close: { from: ["active", "paused", "draft"], to: "closed" },
+};
+
+/** Pauses, resumes or closes a batch; 409 when the batch is not in a state that allows it. */
+export function changeBatchStatus(batchId: string, action: keyof typeof TRANSITIONS, actorId: string | null = null): BatchStatus {
+  const { sqlite, db } = connection();
+  return sqlite.transaction(() => {
+    const row = sqlite.prepare<[string], { status: BatchStatus }>("SELECT status FROM batches WHERE id = ?").get(batchId);
+    if (!row) throw new ServiceError("not_found", `no batch ${batchId}`);
+    const rule = TRANSITIONS[action];
+    if (!rule.from.includes(row.status)) throw new ServiceError("conflict", `cannot ${action} a ${row.status} batch`);
+    sqlite.prepare("UPDATE batches SET status = ? WHERE id = ?").run(rule.to, batchId);
+    recordAudit(db, { userId: actorId, action: `batch.${action}`, subject: batchId });
+    return rule.to;
+  }).immediate();
+}
+
+export interface BatchRecord {
+  id: string;
+  name: string;
+  datasetId: string;
+  task: Task;
+  config: BatchConfig;
+  overlap: number;
+  status: BatchStatus;
+}
+
+/** A batch with its parsed config, or 404. */
+export function getBatch(batchId: string): BatchRecord {
+  const row = connection()
+    .sqlite.prepare<[string], { id: string; name: string; dataset_id: string; task: Task; config: string; overlap: number; status: BatchStatus }>(
+      "SELECT id, name, dataset_id, task, config, overlap, status FROM batches WHERE id = ?",
+    )
+    .get(batchId);
+  if (!row) throw new ServiceError("not_found", `no batch ${batchId}`);
+  return {
+    id: row.id,
+    name: row.name,
+    datasetId: row.dataset_id,
+    task: row.task,
+    config: batchConfigSchema.parse(JSON.parse(row.config)),
+    overlap: row.overlap,
+    status: row.status,
+  };
+}
+
+export function listBatches(): BatchSummary[] {
+  const rows = connection()
+    .sqlite.prepare<
+      [],
+      { id: string; name: string; dataset: string; task: Task; status: BatchStatus; overlap: number; created_at: number; items: number; judgments: number; reviewers: string | null }
+    >(
+      `SELECT b.id, b.name, d.name AS dataset, b.task, b.status, b.overlap, b.created_at,
+        (SELECT count(*) FROM items i WHERE i.batch_id = b.id) AS items,
+        (SELECT coalesce(sum(i.submitted), 0) FROM items i WHERE i.batch_id = b.id) AS judgments,
+        (SELECT group_concat(u.username, ',') FROM batch_reviewers br JOIN users u ON u.id = br.user_id WHERE br.batch_id = b.id) AS reviewers
+       FROM batches b JOIN datasets d ON d.id = b.dataset_id ORDER BY b.created_at DESC`,
+    )
+    .all();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    dataset: r.dataset,
+    task: r.task,
+    status: r.status,
+    overlap: r.overlap,
+    items: r.items,
+    judgments: r.judgments,
+    reviewers: r.reviewers ? r.reviewers.split(",").sort() : [],
+    createdAt: r.created_at,
+  }));
+}
