@@ -32,7 +32,7 @@ export const batchConfigSchema = z
     /** 7-point: A much/clearly/slightly better, tie, B slightly/clearly/much (strength 3/2/1/0); 3-point: A, tie, B (strength 1/0). */
     scale: z.enum(["7-point", "3-point"]).default("7-point"),
     flags: z.array(slug).max(20).default([...DEFAULT_FLAGS]),
-    aspects: z.array(aspectSchema).min(1).max(8).default(DEFAULT_ASPECTS),
+    aspects: z.array(aspectSchema).min(1).max(8).default(() => DEFAULT_ASPECTS.map((a) => ({ ...a }))),
     /** The aspect whose score differences become preference pairs in rating batches. */
     overallAspect: slug.default("overall"),
     rationale: z
