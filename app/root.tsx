@@ -36,6 +36,7 @@ function Header() {
         <nav aria-label="Main">
           <NavLink to="/review">Review</NavLink>
           {user.role === "admin" && <NavLink to="/admin/datasets">Datasets</NavLink>}
+          {user.role === "admin" && <NavLink to="/admin/batches" end>Batches</NavLink>}
         </nav>
       )}
       {user && (

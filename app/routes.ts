@@ -6,9 +6,14 @@ export default [
   route("login", "routes/login.tsx"),
   route("logout", "routes/logout.tsx"),
   route("review", "routes/review.tsx"),
+  route("review/:batchId", "routes/review.$batchId.tsx"),
+  route("review/:batchId/judge", "routes/review.$batchId.judge.ts"),
+  route("review/:batchId/previous", "routes/review.$batchId.previous.ts"),
   route("admin", "routes/admin.tsx", [
     index("routes/admin.index.tsx"),
     route("datasets", "routes/admin.datasets.tsx"),
+    route("batches", "routes/admin.batches.tsx"),
+    route("batches/new", "routes/admin.batches.new.tsx"),
   ]),
   // Resource routes: raw-body upload and its progress, answered with JSON.
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),

@@ -18,6 +18,21 @@ export const DEMO_DATASET = {
   description: "Eight harmless prompts with three responses each from three fictitious models.",
 };
 
+const GUIDELINES = `Judge which response serves the user better.
+
+- **Helpful**: answers the actual question, completely and concisely.
+- **Honest**: no invented facts; uncertainty is stated.
+- **Harmless**: no dangerous advice.
+
+Flag a response when it hallucinates, is unsafe, refuses without reason, is incomplete, is off topic or leaks personal data.`;
+
+/** Demo batches for the demo reviewers, so a newcomer can judge at once. */
+export const DEMO_BATCHES = [
+  { name: "Demo: pairwise", task: "pairwise", overlap: 2, pairing: "first-two", config: { guidelines: GUIDELINES } },
+  { name: "Demo: ranking", task: "ranking", overlap: 1, pairing: "first-two", config: { guidelines: GUIDELINES } },
+  { name: "Demo: rating", task: "rating", overlap: 1, pairing: "first-two", config: { guidelines: GUIDELINES } },
+] as const;
+
 /** The shipped demo JSONL; found by walking up, since this module also runs bundled from build/server. */
 export function demoDatasetPath(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -27,6 +27,9 @@ interface AssignmentRow {
 
 const CANDIDATES = 16;
 
+/** Items the judging screen keeps leased: the one on screen and the next, already loaded. */
+export const JUDGING_LOOKAHEAD = 2;
+
 /** A random number in [0, 1) from the OS generator: display orders must not be guessable. */
 const secureRandom = () => randomInt(0, 2 ** 32) / 2 ** 32;
 
@@ -41,9 +44,9 @@ function statements() {
     expire: sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?"),
     release: sqlite.prepare("UPDATE items SET claims = claims - 1, open = (claims - 1 < ?) WHERE id = ?"),
     claim: sqlite.prepare("UPDATE items SET claims = claims + 1, open = (claims + 1 < ?) WHERE id = ?"),
-    liveLease: sqlite.prepare<[string, string, number], AssignmentRow>(
+    liveLeases: sqlite.prepare<[string, string, number, number], AssignmentRow>(
       `SELECT * FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'leased' AND lease_expires_at > ?
-       ORDER BY leased_at LIMIT 1`,
+       ORDER BY leased_at, id LIMIT ?`,
     ),
     ownExpired: sqlite.prepare<[string, string], AssignmentRow & { claims: number }>(
       `SELECT a.*, i.claims FROM assignments a JOIN items i ON i.id = a.item_id
@@ -93,37 +96,57 @@ function expireLeases(batch: BatchRecord, now: number): void {
  * Null when nothing is left for this reviewer.
  */
 export function nextAssignment(batchId: string, reviewerId: string, now = Date.now()): AssignmentView | null {
+  const [first] = nextAssignments(batchId, reviewerId, 1, now);
+  return first ?? null;
+}
+
+/**
+ * The reviewer's next `count` items, oldest lease first, leasing more as needed. The judging
+ * screen asks for two: the item on screen and the one after it, already loaded, so the next
+ * item appears the moment a judgment is submitted.
+ */
+export function nextAssignments(batchId: string, reviewerId: string, count: number, now = Date.now()): AssignmentView[] {
   const batch = getBatch(batchId);
   requireReviewer(batch, reviewerId);
   if (batch.status === "paused") throw new ServiceError("conflict", "this batch is paused");
   if (batch.status === "closed") throw new ServiceError("conflict", "this batch is closed");
   const s = sql();
-  const id = s.sqlite
-    .transaction((): string | null => {
+  const ids = s.sqlite
+    .transaction((): string[] => {
       expireLeases(batch, now);
-      const live = s.liveLease.get(reviewerId, batch.id, now);
-      if (live) return live.id;
-      const expires = leaseExpiry(now, batch.config.leaseMinutes);
-      const own = s.ownExpired.get(reviewerId, batch.id);
-      if (own) {
-        s.renew.run(now, expires, own.id);
-        s.claim.run(batch.overlap, own.item_id);
-        return own.id;
+      const live = s.liveLeases.all(reviewerId, batch.id, now, count).map((a) => a.id);
+      while (live.length < count) {
+        const id = leaseOne(batch, reviewerId, now);
+        if (id === null) break;
+        live.push(id);
       }
-      const candidates: Candidate[] = s.candidates
-        .all(batch.id, reviewerId, CANDIDATES)
-        .map((c) => ({ itemId: c.id, submitted: c.submitted, claimed: c.claims, position: c.position }));
-      const chosen = chooseItem(candidates, batch.overlap);
-      if (!chosen) return null;
-      const item = s.item.get(chosen.itemId)!;
-      const order = randomDisplayOrder((JSON.parse(item.response_ids) as string[]).length, secureRandom);
-      const assignmentId = newId();
-      s.insert.run(assignmentId, item.id, batch.id, reviewerId, JSON.stringify(order), now, expires);
-      s.claim.run(batch.overlap, item.id);
-      return assignmentId;
+      return live;
     })
     .immediate();
-  return id === null ? null : assignmentView(id, reviewerId);
+  return ids.map((id) => assignmentView(id, reviewerId));
+}
+
+/** Leases one more item to the reviewer (inside the caller's transaction); null when none is left. */
+function leaseOne(batch: BatchRecord, reviewerId: string, now: number): string | null {
+  const s = sql();
+  const expires = leaseExpiry(now, batch.config.leaseMinutes);
+  const own = s.ownExpired.get(reviewerId, batch.id);
+  if (own) {
+    s.renew.run(now, expires, own.id);
+    s.claim.run(batch.overlap, own.item_id);
+    return own.id;
+  }
+  const candidates: Candidate[] = s.candidates
+    .all(batch.id, reviewerId, CANDIDATES)
+    .map((c) => ({ itemId: c.id, submitted: c.submitted, claimed: c.claims, position: c.position }));
+  const chosen = chooseItem(candidates, batch.overlap);
+  if (!chosen) return null;
+  const item = s.item.get(chosen.itemId)!;
+  const order = randomDisplayOrder((JSON.parse(item.response_ids) as string[]).length, secureRandom);
+  const assignmentId = newId();
+  s.insert.run(assignmentId, item.id, batch.id, reviewerId, JSON.stringify(order), now, expires);
+  s.claim.run(batch.overlap, item.id);
+  return assignmentId;
 }
 
 /** Gives the item back (someone else will get it) and never offers it to this reviewer again. */

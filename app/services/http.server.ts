@@ -4,7 +4,12 @@ import { invalidFrom } from "./validation.server";
 
 /** The JSON error body of every HTTP surface: `{"error": {"code", "message", "details"?}}`. */
 export function errorResponse(error: unknown): Response {
-  if (error instanceof ServiceError) return Response.json(error.toJSON(), { status: error.status });
+  if (error instanceof ServiceError) {
+    // A 413 is sent before the body was read: close the connection rather than leave the
+    // unread rest of the body to poison the next request on it.
+    const headers: Record<string, string> = error.code === "too_large" ? { Connection: "close" } : {};
+    return Response.json(error.toJSON(), { status: error.status, headers });
+  }
   throw error;
 }
 

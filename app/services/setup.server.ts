@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import { DEMO_DATASET, DEMO_USERS, demoDatasetPath } from "../../db/seed";
+import { DEMO_BATCHES, DEMO_DATASET, DEMO_USERS, demoDatasetPath } from "../../db/seed";
+import { createBatch } from "./batches.server";
 import { config } from "./config.server";
 import { connection } from "./database.server";
 import { importFile } from "./imports.server";
@@ -23,6 +24,8 @@ export async function setUp(): Promise<{ created: Array<{ username: string; role
     created.push({ username: user.username, role: user.role, password });
   }
   await importFile(demoDatasetPath(), { dataset: DEMO_DATASET.name, description: DEMO_DATASET.description, format: "native" });
+  const reviewers = DEMO_USERS.filter((u) => u.role === "reviewer").map((u) => u.username);
+  for (const batch of DEMO_BATCHES) createBatch({ ...batch, dataset: DEMO_DATASET.name, reviewers });
   return { created };
 }
 

@@ -1,0 +1,194 @@
+import { Link } from "@remix-run/react";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { checkJudgment, judgmentInputSchema, type JudgmentInput } from "~/core/tasks/judgment";
+import type { AssignmentView, ReviewProgress } from "~/core/tasks/view";
+import { JudgingForm } from "./judging/judging-form";
+
+type DraftJudgment = Omit<JudgmentInput, "client_id" | "duration_ms">;
+
+interface QueueAnswer {
+  queue: AssignmentView[];
+  progress: ReviewProgress;
+}
+
+interface FailedWrite {
+  body: unknown;
+  message: string;
+}
+
+/**
+ * One reviewer's session in a batch. The screen holds a queue of leased items (the one shown
+ * and the next, already loaded); submitting shows the next item at once and saves in the
+ * background. Each write carries a client id, so a retried or doubled submission is stored once.
+ */
+export function ReviewSession({
+  batch,
+  initialQueue,
+  initialProgress,
+}: {
+  batch: { id: string; name: string; status: string };
+  initialQueue: AssignmentView[];
+  initialProgress: ReviewProgress;
+}) {
+  const [queue, setQueue] = useState(initialQueue);
+  const [progress, setProgress] = useState(initialProgress);
+  const [editing, setEditing] = useState<AssignmentView | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [failed, setFailed] = useState<FailedWrite | null>(null);
+  const [inFlight, setInFlight] = useState(0);
+  const pending = useRef(new Set<string>());
+  const latestRequest = useRef(0);
+  const shownAt = useRef(0);
+
+  const current = editing ?? queue[0] ?? null;
+  const currentId = current?.id;
+  useEffect(() => {
+    shownAt.current = performance.now();
+  }, [currentId]);
+
+  /** Sends one write; only the answer to the latest request updates the queue, so late answers cannot undo newer ones. */
+  const send = useCallback(
+    async (body: { intent: "judge" | "skip" | "refresh"; assignment_id?: string; judgment?: unknown }, settles?: string) => {
+      const request = ++latestRequest.current;
+      setInFlight((n) => n + 1);
+      try {
+        const response = await fetch(`/review/${batch.id}/judge`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        const answer = (await response.json().catch(() => null)) as (QueueAnswer & { error?: { message: string } }) | null;
+        if (settles) pending.current.delete(settles);
+        if (!response.ok || !answer || answer.error) {
+          setFailed({ body, message: answer?.error?.message ?? `the server answered ${response.status}` });
+          return;
+        }
+        setFailed(null);
+        if (request === latestRequest.current) {
+          setQueue(answer.queue.filter((view) => !pending.current.has(view.id)));
+          setProgress(answer.progress);
+        }
+      } catch {
+        setFailed({ body, message: "the connection to the server was lost" });
+      } finally {
+        setInFlight((n) => n - 1);
+      }
+    },
+    [batch.id],
+  );
+
+  const submit = useCallback(
+    (draft: DraftJudgment) => {
+      if (!current) return;
+      const input = judgmentInputSchema.safeParse({ ...draft, client_id: crypto.randomUUID(), duration_ms: Math.round(performance.now() - shownAt.current) });
+      if (!input.success) {
+        setFieldErrors(Object.fromEntries(input.error.issues.map((i) => [i.path.join(".") || "input", i.message])));
+        return;
+      }
+      // The same checks the server runs, here first, so mistakes show before the item changes.
+      const check = checkJudgment(input.data, { task: current.task, config: current.config, responseIds: current.responses.map((r) => r.id) });
+      if (!check.ok) {
+        setFieldErrors(check.fields);
+        return;
+      }
+      setFieldErrors({});
+      if (editing) setEditing(null);
+      else {
+        pending.current.add(current.id);
+        setQueue((q) => q.filter((view) => view.id !== current.id));
+        setProgress((p) => ({ ...p, mine: p.mine + 1, left: Math.max(0, p.left - 1), judgments: p.judgments + 1 }));
+      }
+      void send({ intent: "judge", assignment_id: current.id, judgment: input.data }, editing ? undefined : current.id);
+    },
+    [current, editing, send],
+  );
+
+  const skip = useCallback(() => {
+    if (!current || editing) return;
+    pending.current.add(current.id);
+    setQueue((q) => q.filter((view) => view.id !== current.id));
+    setProgress((p) => ({ ...p, left: Math.max(0, p.left - 1) }));
+    void send({ intent: "skip", assignment_id: current.id }, current.id);
+  }, [current, editing, send]);
+
+  const back = useCallback(async () => {
+    const before = editing?.id ?? "";
+    const response = await fetch(`/review/${batch.id}/previous?before=${encodeURIComponent(before)}`);
+    const answer = (await response.json().catch(() => null)) as { assignment: AssignmentView | null } | null;
+    if (answer?.assignment) {
+      setFieldErrors({});
+      setEditing(answer.assignment);
+    }
+  }, [batch.id, editing]);
+
+  // Nothing loaded ahead while items remain (e.g. a fast reviewer outran the saves): ask again.
+  const needsRefill = !current && inFlight === 0 && progress.left > 0 && !failed;
+  useEffect(() => {
+    if (needsRefill) void send({ intent: "refresh" });
+  }, [needsRefill, send]);
+
+  return (
+    <div className="review-session">
+      <div className="review-header">
+        <h1>{batch.name}</h1>
+        <Link to="/review" className="muted">
+          All my batches
+        </Link>
+      </div>
+      {failed && (
+        <div className="notice failure" role="alert">
+          <p>Your last change was not saved: {failed.message}.</p>
+          <button type="button" onClick={() => void send(failed.body as { intent: "judge" })}>
+            Try again
+          </button>
+        </div>
+      )}
+      {editing && (
+        <p className="notice editing" role="status">
+          Editing a judgment you made earlier. Submit to save it and return to your next item.{" "}
+          <button type="button" className="link-button" onClick={() => setEditing(null)}>
+            Cancel
+          </button>
+        </p>
+      )}
+      {current ? (
+        <div className="judging-item" data-assignment-id={current.id} data-task={current.task}>
+        <JudgingForm
+          key={current.id}
+          assignment={current}
+          progress={progress}
+          onSubmit={submit}
+          onSkip={skip}
+          onBack={() => void back()}
+          canGoBack={progress.mine > 0}
+          submitting={false}
+          error={null}
+          fieldErrors={fieldErrors}
+        />
+        </div>
+      ) : progress.left > 0 || inFlight > 0 ? (
+        <p className="panel muted" role="status">
+          Loading the next item…
+        </p>
+      ) : (
+        <section className="panel batch-done" role="status">
+          <h2>This batch is done for you</h2>
+          <p>
+            You judged {progress.mine} item{progress.mine === 1 ? "" : "s"}; nothing else is waiting for you here. Thank you!
+          </p>
+          <p>
+            <Link to="/review">Back to my batches</Link>
+            {progress.mine > 0 && (
+              <>
+                {" · "}
+                <button type="button" className="link-button" onClick={() => void back()}>
+                  Review my last judgment
+                </button>
+              </>
+            )}
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { z } from "zod";
+import { JUDGING_LOOKAHEAD, nextAssignments, reviewProgress, skipAssignment } from "~/services/assignments.server";
+import { requireUser } from "~/services/auth.server";
+import { apiResponse, invalidInput, jsonBody } from "~/services/http.server";
+import { submitJudgment } from "~/services/judgments.server";
+
+/**
+ * The judging screen's writes, as JSON: judge (or edit) an assignment, or skip it. Each answer
+ * carries the reviewer's next two leased items and progress, so the screen can keep one item
+ * loaded ahead.
+ */
+const bodySchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("judge"), assignment_id: z.string().min(1), judgment: z.unknown() }),
+  z.object({ intent: z.literal("skip"), assignment_id: z.string().min(1) }),
+  z.object({ intent: z.literal("refresh") }),
+]);
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  return apiResponse(async () => {
+    const user = await requireUser(request);
+    const body = bodySchema.safeParse(await jsonBody(request));
+    if (!body.success) return invalidInput(body.error);
+    let judgment = null;
+    let created = false;
+    if (body.data.intent === "judge") {
+      ({ judgment, created } = submitJudgment(body.data.assignment_id, user.id, body.data.judgment));
+    } else if (body.data.intent === "skip") {
+      skipAssignment(body.data.assignment_id, user.id);
+    }
+    const queue = nextAssignments(params.batchId!, user.id, JUDGING_LOOKAHEAD);
+    return Response.json({ judgment, queue, progress: reviewProgress(params.batchId!, user.id) }, { status: created ? 201 : 200 });
+  });
+}

@@ -1,0 +1,43 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { ReviewSession } from "~/components/review-session";
+import { JUDGING_LOOKAHEAD, nextAssignments, reviewProgress } from "~/services/assignments.server";
+import { requireUser } from "~/services/auth.server";
+import { getBatch } from "~/services/batches.server";
+import { ServiceError } from "~/services/errors.server";
+import judgingStyles from "~/styles/judging.css?url";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: judgingStyles }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.batch.name ?? "Review"} · Verdict` }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const user = await requireUser(request);
+  try {
+    const batch = getBatch(params.batchId!);
+    const queue = batch.status === "active" ? nextAssignments(batch.id, user.id, JUDGING_LOOKAHEAD) : [];
+    return {
+      batch: { id: batch.id, name: batch.name, task: batch.task, status: batch.status },
+      queue,
+      progress: reviewProgress(batch.id, user.id),
+    };
+  } catch (error) {
+    if (error instanceof ServiceError) throw Response.json(error.toJSON(), { status: error.status });
+    throw error;
+  }
+}
+
+// The screen keeps its own queue after the first load; Remix must not reload it behind its back.
+export const shouldRevalidate = () => false;
+
+export default function JudgingScreen() {
+  const data = useLoaderData<typeof loader>();
+  if (data.batch.status !== "active") {
+    return (
+      <section className="panel" role="status">
+        <h1>{data.batch.name}</h1>
+        <p>This batch is {data.batch.status}; there is nothing to judge in it right now.</p>
+      </section>
+    );
+  }
+  return <ReviewSession key={data.batch.id} batch={data.batch} initialQueue={data.queue} initialProgress={data.progress} />;
+}

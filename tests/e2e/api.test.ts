@@ -1,0 +1,125 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, startServer, type RunningServer } from "./harness";
+
+let server: RunningServer;
+const tokens: Record<string, string> = {};
+let pairwiseBatch = "";
+let rankingBatch = "";
+
+/** The CLI against the running server's database, as an operator would use it. */
+function cli(args: string[]): string {
+  const run = spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, VERDICT_DB: server.dbPath },
+  });
+  if (run.status !== 0) throw new Error(`cli ${args.join(" ")} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  for (const user of ["reviewer1", "reviewer2", "admin"]) {
+    tokens[user] = (JSON.parse(cli(["tokens", "create", "--username", user, "--json"])) as { token: string }).token;
+  }
+  const batches = JSON.parse(cli(["batches", "list", "--json"])) as Array<{ id: string; name: string }>;
+  pairwiseBatch = batches.find((b) => b.name === "Demo: pairwise")!.id;
+  rankingBatch = batches.find((b) => b.name === "Demo: ranking")!.id;
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+function api(path: string, user: string | null, init: RequestInit = {}) {
+  return fetch(`${server.url}/api/v1${path}`, {
+    ...init,
+    headers: { ...(user ? { Authorization: `Bearer ${tokens[user]}` } : {}), "Content-Type": "application/json", ...init.headers },
+  });
+}
+
+interface NextBody {
+  assignment: { id: string; item_id: string; task: string; config: { scale: string }; prompt: { id: string; external_id: string; messages: unknown[] }; responses: Array<{ id: string; external_id: string; text: string; model?: string }> };
+}
+
+describe("the HTTP API", () => {
+  it("refuses requests without a valid bearer token", async () => {
+    const anonymous = await api(`/batches/${pairwiseBatch}/next`, null);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toEqual({ error: { code: "unauthorized", message: "send Authorization: Bearer <token>" } });
+    const forged = await fetch(`${server.url}/api/v1/batches/${pairwiseBatch}/next`, { headers: { Authorization: "Bearer vrd_forged" } });
+    expect(forged.status).toBe(401);
+  });
+
+  it("leases the next item in display order, without model names, and stores a judgment (201, then 200 on a repeat)", async () => {
+    const next = await api(`/batches/${pairwiseBatch}/next`, "reviewer1");
+    expect(next.status).toBe(200);
+    const { assignment } = (await next.json()) as NextBody;
+    expect(assignment.task).toBe("pairwise");
+    expect(assignment.responses).toHaveLength(2);
+    expect(assignment.responses.every((r) => r.model === undefined)).toBe(true);
+    expect(Object.keys(assignment.prompt).sort()).toEqual(["external_id", "id", "messages"]);
+
+    const body = { client_id: "api-test-1", preferred: assignment.responses[1]!.id, strength: 2, flags: [{ response_id: assignment.responses[0]!.id, flag: "incomplete" }], rationale: "B answers fully", duration_ms: 4200 };
+    const created = await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: JSON.stringify(body) });
+    expect(created.status).toBe(201);
+    const { judgment } = (await created.json()) as { judgment: { id: string; payload: unknown; flags: unknown } };
+    expect(judgment.payload).toEqual({ task: "pairwise", preferred: assignment.responses[1]!.id, strength: 2, bothBad: false });
+    const repeat = await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: JSON.stringify(body) });
+    expect(repeat.status).toBe(200);
+    expect(((await repeat.json()) as { judgment: { id: string } }).judgment.id).toBe(judgment.id);
+  });
+
+  it("answers bad judgments with 400 and field messages, others' assignments with 404, and non-reviewers with 403", async () => {
+    const { assignment } = (await (await api(`/batches/${pairwiseBatch}/next`, "reviewer1")).json()) as NextBody;
+    const bad = await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: JSON.stringify({ client_id: "api-bad", preferred: "nope" }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: {
+        code: "invalid",
+        message: "preferred: not a response of this item: nope; strength: required: 1, 2 or 3",
+        details: { fields: { preferred: "not a response of this item: nope", strength: "required: 1, 2 or 3" } },
+      },
+    });
+    const notJson = await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: "{" });
+    expect(notJson.status).toBe(400);
+    const someoneElse = await api(`/assignments/${assignment.id}/judgment`, "reviewer2", { method: "POST", body: JSON.stringify({ client_id: "x", preferred: "tie" }) });
+    expect(someoneElse.status).toBe(404);
+    const admin = await api(`/batches/${pairwiseBatch}/next`, "admin");
+    expect(admin.status).toBe(403);
+    const tooBig = await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: JSON.stringify({ client_id: "big", preferred: "tie", rationale: "x".repeat(1_100_000) }) });
+    expect(tooBig.status).toBe(413);
+  });
+
+  it("skips with 204 and answers 204 on next when nothing is left", async () => {
+    let served = 0;
+    for (;;) {
+      const next = await api(`/batches/${rankingBatch}/next`, "reviewer2");
+      if (next.status === 204) break;
+      expect(next.status).toBe(200);
+      const { assignment } = (await next.json()) as NextBody;
+      served++;
+      if (served === 1) {
+        expect((await api(`/assignments/${assignment.id}/skip`, "reviewer2", { method: "POST" })).status).toBe(204);
+        continue;
+      }
+      const tiers = assignment.responses.map((r) => [r.id]);
+      const res = await api(`/assignments/${assignment.id}/judgment`, "reviewer2", { method: "POST", body: JSON.stringify({ client_id: `rank-${served}`, tiers }) });
+      expect(res.status).toBe(201);
+      expect(served).toBeLessThan(20);
+    }
+    // 8 demo prompts, overlap 1: one skipped, seven ranked (reviewer1 may rank the skipped one).
+    expect(served).toBe(8);
+    const skippedAgain = await api(`/assignments/nonexistent/skip`, "reviewer2", { method: "POST" });
+    expect(skippedAgain.status).toBe(404);
+  });
+
+  it("answers 409 on a paused batch", async () => {
+    cli(["batches", "pause", pairwiseBatch]);
+    const paused = await api(`/batches/${pairwiseBatch}/next`, "reviewer2");
+    expect(paused.status).toBe(409);
+    expect(await paused.json()).toEqual({ error: { code: "conflict", message: "this batch is paused" } });
+    cli(["batches", "resume", pairwiseBatch]);
+  });
+});
