@@ -121,12 +121,6 @@ export function ReviewSession({
     }
   }, [batch.id, editing]);
 
-  // Nothing loaded ahead while items remain (e.g. a fast reviewer outran the saves): ask again.
-  const needsRefill = !current && inFlight === 0 && progress.left > 0 && !failed;
-  useEffect(() => {
-    if (needsRefill) void send({ intent: "refresh" });
-  }, [needsRefill, send]);
-
   return (
     <div className="review-session">
       <div className="review-header">
@@ -154,7 +148,6 @@ export function ReviewSession({
       {current ? (
         <div className="judging-item" data-assignment-id={current.id} data-task={current.task}>
         <JudgingForm
-          key={current.id}
           assignment={current}
           progress={progress}
           onSubmit={submit}
@@ -166,9 +159,16 @@ export function ReviewSession({
           fieldErrors={fieldErrors}
         />
         </div>
-      ) : progress.left > 0 || inFlight > 0 ? (
+      ) : inFlight > 0 ? (
         <p className="panel muted" role="status">
           Loading the next item…
+        </p>
+      ) : progress.left > 0 ? (
+        <p className="panel" role="status">
+          Items may be waiting for you.{" "}
+          <button type="button" onClick={() => void send({ intent: "refresh" })}>
+            Load the next item
+          </button>
         </p>
       ) : (
         <section className="panel batch-done" role="status">
