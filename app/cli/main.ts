@@ -11,7 +11,10 @@ import { ServiceError } from "../services/errors.server";
 import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
 import { changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
-import { readFileSync } from "node:fs";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { once } from "node:events";
+import { EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
 import { importProgressLine } from "./progress";
 
 const USAGE = `Usage: npm run -s cli -- <command>
@@ -24,6 +27,9 @@ const USAGE = `Usage: npm run -s cli -- <command>
                  [--pairing all-pairs|first-two|models:A,B] [--config JSON | --config-file FILE] [--json]
   batches list [--json]
   batches pause|resume|close ID
+  export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
+         [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
+         [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both] [--json]
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
@@ -226,6 +232,60 @@ async function tokensCommand(args: string[]) {
   throw new UsageError(`unknown tokens command ${sub ?? "(none)"}`);
 }
 
+async function exportCommand(args: string[]) {
+  const { values } = parse(args, {
+    batch: { type: "string" },
+    format: { type: "string" },
+    out: { type: "string" },
+    card: { type: "boolean", default: false },
+    consensus: { type: "string" },
+    "min-agreement": { type: "string" },
+    ties: { type: "string" },
+    "exclude-flags": { type: "string" },
+    "include-gold": { type: "boolean", default: false },
+    source: { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (!values.batch) throw new UsageError("--batch ID is required");
+  if (!values.format) throw new UsageError(`--format is required: one of ${EXPORT_FORMATS.join(", ")}`);
+  if (values.card && !values.out) throw new UsageError("--card writes README.md beside the --out file; give --out");
+  const options = Object.fromEntries(
+    Object.entries({
+      format: values.format,
+      consensus: values.consensus,
+      min_agreement: values["min-agreement"],
+      ties: values.ties,
+      exclude_flags: values["exclude-flags"],
+      include_gold: values["include-gold"],
+      source: values.source,
+    }).filter(([, v]) => v !== undefined),
+  );
+  const out = values.out ? createWriteStream(values.out as string) : process.stdout;
+  let result: ExportResult | null = null;
+  const started = Date.now();
+  let lastProgress = started;
+  for await (const chunk of streamExport(values.batch as string, options, {
+    onDone: (r) => (result = r),
+    onProgress: (rows) => {
+      if (Date.now() - lastProgress < 1000) return;
+      lastProgress = Date.now();
+      process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}export: ${rows.toLocaleString("en-US")} rows, ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : "\n"}`);
+    },
+  })) {
+    if (!out.write(chunk)) await once(out, "drain");
+  }
+  if (values.out) {
+    (out as ReturnType<typeof createWriteStream>).end();
+    await once(out, "finish");
+  }
+  const done = result as ExportResult | null;
+  if (!done) throw new ServiceError("invalid", "the export did not finish");
+  if (values.card) writeFileSync(join(dirname(values.out as string), "README.md"), exportCard(values.batch as string, done, options, basename(values.out as string)));
+  const summary = { id: done.id, rows: done.rows, bytes: done.bytes, sha256: done.sha256, ...(values.out ? { file: values.out } : {}) };
+  if (values.json && values.out) print(summary);
+  else process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}exported ${done.rows} rows (${done.bytes} bytes, sha256 ${done.sha256})\n`);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -233,6 +293,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "import") await importCommand(rest);
     else if (command === "batches") await batchesCommand(rest);
     else if (command === "tokens") await tokensCommand(rest);
+    else if (command === "export") await exportCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

@@ -8,7 +8,8 @@ type DraftJudgment = Omit<JudgmentInput, "client_id" | "duration_ms">;
 
 interface QueueAnswer {
   queue: AssignmentView[];
-  progress: ReviewProgress;
+  /** The reviewer's judgments in the batch, as stored. */
+  mine: number;
 }
 
 interface FailedWrite {
@@ -66,7 +67,8 @@ export function ReviewSession({
         setFailed(null);
         if (request === latestRequest.current) {
           setQueue(answer.queue.filter((view) => !pending.current.has(view.id)));
-          setProgress(answer.progress);
+          // An empty queue from the server means nothing is left for this reviewer.
+          setProgress((p) => ({ ...p, mine: answer.mine, left: answer.queue.length === 0 ? 0 : Math.max(p.left, answer.queue.length) }));
         }
       } catch {
         setFailed({ body, message: "the connection to the server was lost" });

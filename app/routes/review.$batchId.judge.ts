@@ -1,14 +1,16 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { JUDGING_LOOKAHEAD, nextAssignments, reviewProgress, skipAssignment } from "~/services/assignments.server";
+import { JUDGING_LOOKAHEAD, nextAssignments, reviewerJudgmentCount, skipAssignment } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
 import { apiResponse, invalidInput, jsonBody } from "~/services/http.server";
 import { submitJudgment } from "~/services/judgments.server";
 
 /**
  * The judging screen's writes, as JSON: judge (or edit) an assignment, or skip it. Each answer
- * carries the reviewer's next two leased items and progress, so the screen can keep one item
- * loaded ahead.
+ * carries the reviewer's next two leased items (an empty queue: nothing is left for them) and
+ * their judgment count, so the screen can keep one item loaded ahead. Batch-wide progress is
+ * left to page loads: counting a 200,000-item batch on every submission would cost more than
+ * the submission.
  */
 const bodySchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("judge"), assignment_id: z.string().min(1), judgment: z.unknown() }),
@@ -29,6 +31,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
       skipAssignment(body.data.assignment_id, user.id);
     }
     const queue = nextAssignments(params.batchId!, user.id, JUDGING_LOOKAHEAD);
-    return Response.json({ judgment, queue, progress: reviewProgress(params.batchId!, user.id) }, { status: created ? 201 : 200 });
+    return Response.json({ judgment, queue, mine: reviewerJudgmentCount(params.batchId!, user.id) }, { status: created ? 201 : 200 });
   });
 }

@@ -237,7 +237,14 @@ export function assignmentView(assignmentId: string, reviewerId: string): Assign
   };
 }
 
-/** A reviewer's progress in a batch. */
+/** Judgments a reviewer has submitted in a batch: one index range, cheap enough for every submission. */
+export function reviewerJudgmentCount(batchId: string, reviewerId: string): number {
+  return connection()
+    .sqlite.prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'")
+    .get(reviewerId, batchId)!.n;
+}
+
+/** A reviewer's progress in a batch. Counts over the whole batch: for page loads, not for every submission. */
 export function reviewProgress(batchId: string, reviewerId: string): ReviewProgress {
   const { sqlite } = connection();
   const batch = getBatch(batchId);

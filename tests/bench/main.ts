@@ -5,16 +5,17 @@
  */
 import { parseArgs } from "node:util";
 import { BenchUsageError, IMPORT_USAGE, runImportBench } from "./import";
+import { REVIEW_USAGE, runReviewBench } from "./review";
 
 interface Bench {
   usage: string;
   run: (args: string[]) => Promise<number>;
 }
 
-/** Add `review`, `export` and `stats` here as they are written. */
+/** Add `export` and `stats` here as they are written. */
 const BENCHES: Record<string, Bench> = {
   import: { usage: IMPORT_USAGE, run: runImportBench },
-  // review: { usage: REVIEW_USAGE, run: runReviewBench },
+  review: { usage: REVIEW_USAGE, run: runReviewBench },
   // export: { usage: EXPORT_USAGE, run: runExportBench },
   // stats: { usage: STATS_USAGE, run: runStatsBench },
 };

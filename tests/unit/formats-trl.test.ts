@@ -16,7 +16,8 @@ describe("parseTrlLine: explicit prompt", () => {
       unit: {
         externalId: "7",
         messages: [{ role: "user", content: "What color is the sky?" }],
-        metadata: {},
+        // A string prompt is marked as plain text, so exports give it back verbatim.
+        metadata: { text_prompt: true },
         responses: responses("Blue.", "Green."),
         preference,
       },
@@ -32,7 +33,7 @@ describe("parseTrlLine: explicit prompt", () => {
 
   it("keeps extra keys as prompt metadata, but not id/prompt/chosen/rejected", () => {
     const result = parseTrlLine({ id: "x", prompt: "q", chosen: "a", rejected: "b", source: "web", score: 3 }, 1);
-    expect(result.ok && result.unit.metadata).toEqual({ source: "web", score: 3 });
+    expect(result.ok && result.unit.metadata).toEqual({ source: "web", score: 3, text_prompt: true });
   });
 
   it("maps a message-list prompt with one assistant message per side", () => {
@@ -126,7 +127,7 @@ describe("parseTrlLine: implicit prompt, strings (TRL extract_prompt)", () => {
       unit: {
         externalId: "4",
         messages: [{ role: "user", content: "The sky is" }],
-        metadata: { trl_implicit_prompt: true },
+        metadata: { text_prompt: true, trl_implicit_prompt: true },
         responses: responses(" blue.", " green."),
         preference,
       },
@@ -156,7 +157,7 @@ describe("parseTrlLine: implicit prompt, strings (TRL extract_prompt)", () => {
       unit: {
         externalId: "1",
         messages: [],
-        metadata: { trl_implicit_prompt: true },
+        metadata: { text_prompt: true, trl_implicit_prompt: true },
         responses: responses("yes", "no"),
         preference,
       },
@@ -173,7 +174,7 @@ describe("parseTrlLine: implicit prompt, strings (TRL extract_prompt)", () => {
 
   it("keeps extra keys beside the implicit-prompt marker", () => {
     const result = parseTrlLine({ chosen: "Hi there", rejected: "Hi you", lang: "en" }, 1);
-    expect(result.ok && result.unit.metadata).toEqual({ lang: "en", trl_implicit_prompt: true });
+    expect(result.ok && result.unit.metadata).toEqual({ lang: "en", text_prompt: true, trl_implicit_prompt: true });
   });
 });
 

@@ -60,6 +60,9 @@ export function parseTrlLine(value: unknown, lineNumber: number): LineResult {
   let chosenText: string;
   let rejectedText: string;
   if (typeof chosen === "string" && typeof rejected === "string") {
+    // A string prompt is plain text that the completions continue, not a chat turn: exports
+    // of plain-text formats give it back verbatim (see formats/export/mappers.ts).
+    metadata.text_prompt = true;
     if (typeof prompt === "string") {
       messages = [{ role: "user", content: prompt }];
       chosenText = chosen;

@@ -1,0 +1,118 @@
+import { renderTranscript } from "../hh-transcript";
+import type { ChatMessage } from "../messages";
+import type { ExportJudgment, ExportPair } from "./rows";
+
+/**
+ * One pure mapper per export format (DESIGN.md §5). Plain-text formats join the conversation
+ * the way HH-RLHF does: the prompt is `\n\nHuman: …\n\nAssistant:` and each completion starts
+ * with the space that follows, so prompt + chosen is the whole HH transcript. A prompt imported
+ * as plain text (TRL's string form) is kept as it was, with completions verbatim.
+ */
+export function plainPrompt(pair: Pick<ExportPair, "messages" | "textPrompt">): string {
+  const only = pair.messages.length === 1 ? pair.messages[0] : undefined;
+  if (pair.textPrompt && (pair.messages.length === 0 || only?.role === "user")) return only?.content ?? "";
+  return `${renderTranscript(pair.messages)}\n\nAssistant:`;
+}
+
+export function plainCompletion(pair: Pick<ExportPair, "textPrompt">, text: string): string {
+  return pair.textPrompt ? text : ` ${text}`;
+}
+
+/** The whole HH transcript of the conversation followed by one response. */
+export function transcript(messages: readonly ChatMessage[], text: string): string {
+  return `${renderTranscript(messages)}\n\nAssistant: ${text}`;
+}
+
+const assistant = (content: string): ChatMessage[] => [{ role: "assistant", content }];
+
+export function trlPreference(pair: ExportPair) {
+  return { prompt: plainPrompt(pair), chosen: plainCompletion(pair, pair.chosen.text), rejected: plainCompletion(pair, pair.rejected.text) };
+}
+
+export function trlPreferenceChat(pair: ExportPair) {
+  return { prompt: pair.messages, chosen: assistant(pair.chosen.text), rejected: assistant(pair.rejected.text) };
+}
+
+/**
+ * TRL reward modelling with an implicit prompt: whole conversations, and `margin` = the
+ * judgment's strength (1 slightly, 2 clearly, 3 much better), which TRL's RewardTrainer
+ * subtracts inside the loss.
+ */
+export function trlReward(pair: ExportPair) {
+  return {
+    chosen: [...pair.messages, ...assistant(pair.chosen.text)],
+    rejected: [...pair.messages, ...assistant(pair.rejected.text)],
+    margin: pair.strength,
+  };
+}
+
+/** TRL KTO, unpaired: each pair gives the chosen completion labelled true and the rejected one false. */
+export function trlKto(pair: ExportPair) {
+  const prompt = plainPrompt(pair);
+  return [
+    { prompt, completion: plainCompletion(pair, pair.chosen.text), label: true },
+    { prompt, completion: plainCompletion(pair, pair.rejected.text), label: false },
+  ];
+}
+
+/** OpenAI preference fine-tuning (DPO) JSONL. */
+export function openAiDpo(pair: ExportPair) {
+  return { input: { messages: pair.messages }, preferred_output: assistant(pair.chosen.text), non_preferred_output: assistant(pair.rejected.text) };
+}
+
+export function hhRlhf(pair: ExportPair) {
+  return { chosen: transcript(pair.messages, pair.chosen.text), rejected: transcript(pair.messages, pair.rejected.text) };
+}
+
+export function rankings(judgment: ExportJudgment) {
+  return {
+    prompt: judgment.messages,
+    responses: judgment.responses.map((r) => ({ id: r.external_id, model: r.model, text: r.text })),
+    tiers: judgment.tiers.map((tier) => tier.map((id) => judgment.responses.find((r) => r.id === id)?.external_id ?? id)),
+    reviewer: judgment.reviewer,
+  };
+}
+
+/** Every judgment, raw; reviewers are pseudonyms, response ids the dataset's own. */
+export function judgments(judgment: ExportJudgment) {
+  const external = (id: string) => judgment.responses.find((r) => r.id === id)?.external_id ?? id;
+  return {
+    judgment_id: judgment.judgmentId,
+    item_id: judgment.itemId,
+    prompt_id: judgment.promptExternalId,
+    task: judgment.task,
+    reviewer: judgment.reviewer,
+    responses: judgment.responses.map((r) => ({ id: r.external_id, model: r.model })),
+    payload: judgment.payload,
+    tiers: judgment.tiers.map((tier) => tier.map(external)),
+    flags: judgment.flags.map((f) => ({ response_id: external(f.response_id), flag: f.flag, note: f.note })),
+    rationale: judgment.rationale,
+    duration_ms: judgment.durationMs,
+    created_at: new Date(judgment.createdAt).toISOString(),
+    updated_at: new Date(judgment.updatedAt).toISOString(),
+  };
+}
+
+export const PAIR_FORMATS = {
+  "trl-preference": trlPreference,
+  "trl-preference-chat": trlPreferenceChat,
+  "trl-reward": trlReward,
+  "trl-kto": trlKto,
+  "openai-dpo": openAiDpo,
+  "hh-rlhf": hhRlhf,
+} as const;
+export const JUDGMENT_FORMATS = { rankings, judgments } as const;
+
+export type PairFormat = keyof typeof PAIR_FORMATS;
+export type JudgmentFormat = keyof typeof JUDGMENT_FORMATS;
+export type ExportFormat = PairFormat | JudgmentFormat;
+export const EXPORT_FORMATS = [...Object.keys(PAIR_FORMATS), ...Object.keys(JUDGMENT_FORMATS)] as ExportFormat[];
+
+/** Formats that can say "these two are equally good"; the others must drop ties. */
+export const TIE_FORMATS: readonly ExportFormat[] = ["rankings", "judgments"];
+
+/** The lines one pair becomes in a pair format (KTO gives two). */
+export function pairLines(format: PairFormat, pair: ExportPair): unknown[] {
+  const out = PAIR_FORMATS[format](pair);
+  return Array.isArray(out) ? out : [out];
+}
