@@ -14,12 +14,15 @@ export default [
     route("datasets", "routes/admin.datasets.tsx"),
     route("batches", "routes/admin.batches.tsx"),
     route("batches/new", "routes/admin.batches.new.tsx"),
+    route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),
   ]),
   // Resource routes: raw-body upload and its progress, answered with JSON.
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),
   route("admin/datasets/import/progress", "routes/admin.datasets.import.progress.ts"),
+  route("admin/batches/:id/export/download", "routes/admin.batches.$id.export.download.ts"),
   // The HTTP API: bearer tokens, JSON in and out.
   route("api/v1/batches/:id/next", "routes/api.v1.batches.$id.next.ts"),
   route("api/v1/assignments/:id/judgment", "routes/api.v1.assignments.$id.judgment.ts"),
   route("api/v1/assignments/:id/skip", "routes/api.v1.assignments.$id.skip.ts"),
+  route("api/v1/batches/:id/export", "routes/api.v1.batches.$id.export.ts"),
 ] satisfies RouteConfig;

@@ -82,6 +82,9 @@ export default function Batches() {
                 <td data-col="status">{b.status}</td>
                 <td>
                   <Form method="post" className="inline-actions">
+                    <Link to={`/admin/batches/${b.id}/export`} className="button">
+                      Export
+                    </Link>
                     <input type="hidden" name="id" value={b.id} />
                     {b.status === "active" && (
                       <button type="submit" name="intent" value="pause">

@@ -343,6 +343,55 @@ export function exportFileName(batchId: string, format: string): string {
   return `${slug}.${format}.jsonl`;
 }
 
+/**
+ * An HTTP download of an export: the options and the batch are checked first (so mistakes are
+ * a JSON 400/404), then the body streams as it is produced; a client that disconnects cancels
+ * the stream, which stops the work and records nothing.
+ */
+export function exportDownload(batchId: string, rawOptions: unknown, hooks: { actorId?: string | null; signal?: AbortSignal } = {}): Response {
+  const options = parseExportOptions(rawOptions);
+  const fileName = exportFileName(batchId, options.format);
+  const chunks = streamExport(batchId, options, hooks);
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "Content-Type": "application/jsonl; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${fileName}"`,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
+export interface ExportRecord {
+  id: string;
+  format: string;
+  options: Record<string, unknown>;
+  rows: number;
+  sha256: string;
+  createdAt: number;
+  createdBy: string | null;
+}
+
+export function listExports(batchId: string): ExportRecord[] {
+  return connection()
+    .sqlite.prepare<[string], { id: string; format: string; options: string; row_count: number; sha256: string; created_at: number; username: string | null }>(
+      `SELECT e.id, e.format, e.options, e.row_count, e.sha256, e.created_at, u.username FROM exports e LEFT JOIN users u ON u.id = e.created_by
+       WHERE e.batch_id = ? ORDER BY e.created_at DESC LIMIT 50`,
+    )
+    .all(batchId)
+    .map((r) => ({ id: r.id, format: r.format, options: JSON.parse(r.options) as Record<string, unknown>, rows: r.row_count, sha256: r.sha256, createdAt: r.created_at, createdBy: r.username }));
+}
+
 /** The Hugging Face dataset card for a finished export. */
 export function exportCard(batchId: string, result: ExportResult, rawOptions: unknown, dataFile: string): string {
   const options = parseExportOptions(rawOptions);

@@ -218,6 +218,22 @@ describe("reproducibility", () => {
     expect(second.result.sha256).toBe(first.result.sha256);
     const majority = await exportText(batch, { format: "trl-preference", consensus: "majority" });
     expect(majority.result.rows).toBe(20_000);
+
+    // A consumer that stops early (a client that disconnected) stops the work: nothing recorded.
+    const recorded = () => (sqlite().prepare("SELECT count(*) AS n FROM exports").get() as { n: number }).n;
+    const before = recorded();
+    let chunks = 0;
+    for await (const _chunk of streamExport(batch, { format: "trl-preference-chat", consensus: "all" })) {
+      if (++chunks === 2) break;
+    }
+    expect(recorded()).toBe(before);
+    const controller = new AbortController();
+    let seen = 0;
+    for await (const _chunk of streamExport(batch, { format: "trl-preference-chat", consensus: "all" }, { signal: controller.signal })) {
+      if (++seen === 1) controller.abort();
+      expect(seen).toBeLessThan(3);
+    }
+    expect(recorded()).toBe(before);
   }, 120_000);
 });
 
