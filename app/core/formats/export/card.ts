@@ -27,13 +27,19 @@ export function sizeCategory(rows: number): string {
     [1e7, "1M<n<10M"],
     [1e8, "10M<n<100M"],
     [1e9, "100M<n<1B"],
+    [1e10, "1B<n<10B"],
+    [1e11, "10B<n<100B"],
+    [1e12, "100B<n<1T"],
   ];
   return buckets.find(([limit]) => rows < limit)?.[1] ?? "n>1T";
 }
 
-/** YAML needs quoting for strings that could read as something else. */
+const YAML_WORDS = new Set(["true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"]);
+
+/** YAML needs quoting for strings that could read as something else (booleans, numbers, nulls, block indicators). */
 function yamlString(value: string): string {
-  return /^[A-Za-z0-9_./<>-]+$/.test(value) ? value : JSON.stringify(value);
+  const plain = /^[A-Za-z_][A-Za-z0-9_./<>-]*$/.test(value) && !YAML_WORDS.has(value.toLowerCase());
+  return plain ? value : JSON.stringify(value);
 }
 
 export function datasetCard(input: CardInput): string {

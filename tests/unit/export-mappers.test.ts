@@ -1,0 +1,693 @@
+import { describe, expect, it } from "vitest";
+import {
+  EXPORT_FORMATS,
+  JUDGMENT_FORMATS,
+  PAIR_FORMATS,
+  TIE_FORMATS,
+  hhRlhf,
+  judgments,
+  openAiDpo,
+  pairLines,
+  rankings,
+  trlKto,
+  trlPreference,
+  trlPreferenceChat,
+  trlReward,
+  type PairFormat,
+} from "../../app/core/formats/export/mappers";
+import type { ExportJudgment, ExportPair, ExportResponse } from "../../app/core/formats/export/rows";
+import type { ChatMessage } from "../../app/core/formats/messages";
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures. Internal ids ("int-…") differ from the dataset's external ids ("resp-…") so a test
+// can tell which one a format wrote.
+// ---------------------------------------------------------------------------------------------
+
+const CHOSEN_TEXT = "Why did the chicken cross the road? To get to the other side.";
+const REJECTED_TEXT = "I don't know any jokes.";
+
+const chosen: ExportResponse = { id: "int-a", external_id: "resp-a", model: "model-a", text: CHOSEN_TEXT };
+const rejected: ExportResponse = { id: "int-b", external_id: "resp-b", model: "model-b", text: REJECTED_TEXT };
+
+function pair(overrides: Partial<ExportPair>): ExportPair {
+  return {
+    itemId: "item-1",
+    promptId: "prompt-1",
+    promptExternalId: "ext-prompt-1",
+    messages: [],
+    textPrompt: false,
+    chosen,
+    rejected,
+    strength: 2,
+    reviewers: ["reviewer-1", "reviewer-2"],
+    agreement: 1,
+    source: "judgments",
+    ...overrides,
+  };
+}
+
+/** Multi-turn, no system message: the brief's example. */
+const multiTurn = pair({
+  messages: [
+    { role: "user", content: "Hi" },
+    { role: "assistant", content: "Hello" },
+    { role: "user", content: "Joke?" },
+  ],
+});
+
+/** Multi-turn with a system message in front. */
+const withSystem = pair({
+  messages: [
+    { role: "system", content: "Be funny." },
+    { role: "user", content: "Hi" },
+    { role: "assistant", content: "Hello" },
+    { role: "user", content: "Joke?" },
+  ],
+  strength: 3,
+});
+
+/** One user turn. */
+const singleTurn = pair({
+  messages: [{ role: "user", content: "What is 2+2?" }],
+  chosen: { id: "int-c", external_id: "resp-c", model: "model-c", text: "4" },
+  rejected: { id: "int-d", external_id: "resp-d", model: "model-d", text: "5" },
+  strength: 1,
+});
+
+/** Imported from TRL's string form: prompt and completions are plain text, kept verbatim. */
+const textPrompt = pair({
+  messages: [{ role: "user", content: "The capital of France is" }],
+  textPrompt: true,
+  chosen: { id: "int-e", external_id: "chosen", model: "unknown", text: " Paris." },
+  rejected: { id: "int-f", external_id: "rejected", model: "unknown", text: " Lyon." },
+  strength: 1,
+  reviewers: [],
+  agreement: 1,
+  source: "imported",
+  itemId: null,
+});
+
+/** TRL implicit-prompt string form with no common prefix: no messages at all. */
+const emptyTextPrompt = pair({
+  messages: [],
+  textPrompt: true,
+  chosen: { id: "int-g", external_id: "chosen", model: "unknown", text: "Yes" },
+  rejected: { id: "int-h", external_id: "rejected", model: "unknown", text: "No" },
+  strength: 1,
+});
+
+const MULTI_PROMPT = "\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Joke?\n\nAssistant:";
+const SYSTEM_PROMPT = "\n\nHuman: Be funny.\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Joke?\n\nAssistant:";
+const SINGLE_PROMPT = "\n\nHuman: What is 2+2?\n\nAssistant:";
+
+const asAssistant = (content: string): ChatMessage[] => [{ role: "assistant", content }];
+
+// ---------------------------------------------------------------------------------------------
+// Shape helpers: every line of one file must have the same keys and value types.
+// ---------------------------------------------------------------------------------------------
+
+/** A deep type signature: object keys sorted; arrays by the set of their elements' signatures. */
+function signature(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) {
+    const inner = [...new Set(value.map(signature))].sort();
+    return `array<${inner.join("|")}>`;
+  }
+  if (typeof value === "object") {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${k}:${signature((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(",")}}`;
+  }
+  return typeof value;
+}
+
+/** Top-level keys with a shallow type (null, array, object or typeof). */
+function shallowTypes(value: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, v === null ? "null" : Array.isArray(v) ? "array" : typeof v]),
+  );
+}
+
+const MESSAGE_SIG = "{content:string,role:string}";
+
+// ---------------------------------------------------------------------------------------------
+
+describe("trl-preference (TRL standard, explicit prompt)", () => {
+  it("joins a multi-turn conversation HH-style, completions start with a space", () => {
+    expect(trlPreference(multiTurn)).toEqual({
+      prompt: MULTI_PROMPT,
+      chosen: ` ${CHOSEN_TEXT}`,
+      rejected: ` ${REJECTED_TEXT}`,
+    });
+  });
+
+  it("renders a system message as a leading Human turn", () => {
+    expect(trlPreference(withSystem)).toEqual({
+      prompt: SYSTEM_PROMPT,
+      chosen: ` ${CHOSEN_TEXT}`,
+      rejected: ` ${REJECTED_TEXT}`,
+    });
+  });
+
+  it("maps a single turn", () => {
+    expect(trlPreference(singleTurn)).toEqual({ prompt: SINGLE_PROMPT, chosen: " 4", rejected: " 5" });
+  });
+
+  it("keeps a text prompt and its completions verbatim (no markers, no added space)", () => {
+    expect(trlPreference(textPrompt)).toEqual({ prompt: "The capital of France is", chosen: " Paris.", rejected: " Lyon." });
+    expect(trlPreference(emptyTextPrompt)).toEqual({ prompt: "", chosen: "Yes", rejected: "No" });
+  });
+
+  it("renders an empty non-text conversation as a bare Assistant marker", () => {
+    expect(trlPreference(pair({ messages: [] }))).toEqual({ prompt: "\n\nAssistant:", chosen: ` ${CHOSEN_TEXT}`, rejected: ` ${REJECTED_TEXT}` });
+  });
+
+  it("treats the same message differently with and without textPrompt", () => {
+    const messages: ChatMessage[] = [{ role: "user", content: "Q" }];
+    const a = pair({ messages, textPrompt: false, chosen: { ...chosen, text: "A" } });
+    const b = pair({ messages, textPrompt: true, chosen: { ...chosen, text: "A" } });
+    expect(trlPreference(a).prompt).toBe("\n\nHuman: Q\n\nAssistant:");
+    expect(trlPreference(a).chosen).toBe(" A");
+    expect(trlPreference(b).prompt).toBe("Q");
+    expect(trlPreference(b).chosen).toBe("A");
+  });
+});
+
+describe("trl-preference-chat (TRL conversational, explicit prompt)", () => {
+  it("gives the conversation as prompt and one assistant message per completion", () => {
+    expect(trlPreferenceChat(multiTurn)).toEqual({
+      prompt: [
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+        { role: "user", content: "Joke?" },
+      ],
+      chosen: [{ role: "assistant", content: CHOSEN_TEXT }],
+      rejected: [{ role: "assistant", content: REJECTED_TEXT }],
+    });
+  });
+
+  it("keeps the system message in the prompt", () => {
+    expect(trlPreferenceChat(withSystem)).toEqual({
+      prompt: [
+        { role: "system", content: "Be funny." },
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+        { role: "user", content: "Joke?" },
+      ],
+      chosen: [{ role: "assistant", content: CHOSEN_TEXT }],
+      rejected: [{ role: "assistant", content: REJECTED_TEXT }],
+    });
+  });
+
+  it("maps a single turn and a text prompt as messages", () => {
+    expect(trlPreferenceChat(singleTurn)).toEqual({
+      prompt: [{ role: "user", content: "What is 2+2?" }],
+      chosen: [{ role: "assistant", content: "4" }],
+      rejected: [{ role: "assistant", content: "5" }],
+    });
+    expect(trlPreferenceChat(textPrompt)).toEqual({
+      prompt: [{ role: "user", content: "The capital of France is" }],
+      chosen: [{ role: "assistant", content: " Paris." }],
+      rejected: [{ role: "assistant", content: " Lyon." }],
+    });
+  });
+});
+
+describe("trl-reward (TRL implicit prompt, with margin)", () => {
+  it("gives whole conversations and margin = strength", () => {
+    expect(trlReward(withSystem)).toEqual({
+      chosen: [
+        { role: "system", content: "Be funny." },
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+        { role: "user", content: "Joke?" },
+        { role: "assistant", content: CHOSEN_TEXT },
+      ],
+      rejected: [
+        { role: "system", content: "Be funny." },
+        { role: "user", content: "Hi" },
+        { role: "assistant", content: "Hello" },
+        { role: "user", content: "Joke?" },
+        { role: "assistant", content: REJECTED_TEXT },
+      ],
+      margin: 3,
+    });
+  });
+
+  it("maps a single turn and a text prompt", () => {
+    expect(trlReward(singleTurn)).toEqual({
+      chosen: [
+        { role: "user", content: "What is 2+2?" },
+        { role: "assistant", content: "4" },
+      ],
+      rejected: [
+        { role: "user", content: "What is 2+2?" },
+        { role: "assistant", content: "5" },
+      ],
+      margin: 1,
+    });
+    expect(trlReward(textPrompt)).toEqual({
+      chosen: [
+        { role: "user", content: "The capital of France is" },
+        { role: "assistant", content: " Paris." },
+      ],
+      rejected: [
+        { role: "user", content: "The capital of France is" },
+        { role: "assistant", content: " Lyon." },
+      ],
+      margin: 1,
+    });
+  });
+
+  it("uses each strength as the margin, and has no prompt key", () => {
+    for (const strength of [0, 1, 2, 3] as const) {
+      const row = trlReward(pair({ ...singleTurn, strength }));
+      expect(row.margin).toBe(strength);
+      expect(Object.keys(row).sort()).toEqual(["chosen", "margin", "rejected"]);
+    }
+  });
+
+  it("does not mutate the pair's messages", () => {
+    const messages: ChatMessage[] = [{ role: "user", content: "Q" }];
+    const p = pair({ messages });
+    trlReward(p);
+    trlReward(p);
+    expect(messages).toEqual([{ role: "user", content: "Q" }]);
+  });
+});
+
+describe("trl-kto (TRL unpaired)", () => {
+  it("gives two rows: chosen labelled true, rejected labelled false, same prompt", () => {
+    expect(trlKto(multiTurn)).toEqual([
+      { prompt: MULTI_PROMPT, completion: ` ${CHOSEN_TEXT}`, label: true },
+      { prompt: MULTI_PROMPT, completion: ` ${REJECTED_TEXT}`, label: false },
+    ]);
+  });
+
+  it("maps a system conversation, a single turn and a text prompt", () => {
+    expect(trlKto(withSystem)).toEqual([
+      { prompt: SYSTEM_PROMPT, completion: ` ${CHOSEN_TEXT}`, label: true },
+      { prompt: SYSTEM_PROMPT, completion: ` ${REJECTED_TEXT}`, label: false },
+    ]);
+    expect(trlKto(singleTurn)).toEqual([
+      { prompt: SINGLE_PROMPT, completion: " 4", label: true },
+      { prompt: SINGLE_PROMPT, completion: " 5", label: false },
+    ]);
+    expect(trlKto(textPrompt)).toEqual([
+      { prompt: "The capital of France is", completion: " Paris.", label: true },
+      { prompt: "The capital of France is", completion: " Lyon.", label: false },
+    ]);
+  });
+
+  it("labels are booleans, not strings or numbers", () => {
+    const [a, b] = trlKto(singleTurn);
+    expect(typeof a!.label).toBe("boolean");
+    expect(typeof b!.label).toBe("boolean");
+  });
+});
+
+describe("openai-dpo", () => {
+  it("nests the conversation in input.messages and one assistant message per output", () => {
+    expect(openAiDpo(withSystem)).toEqual({
+      input: {
+        messages: [
+          { role: "system", content: "Be funny." },
+          { role: "user", content: "Hi" },
+          { role: "assistant", content: "Hello" },
+          { role: "user", content: "Joke?" },
+        ],
+      },
+      preferred_output: [{ role: "assistant", content: CHOSEN_TEXT }],
+      non_preferred_output: [{ role: "assistant", content: REJECTED_TEXT }],
+    });
+  });
+
+  it("maps a single turn and a text prompt", () => {
+    expect(openAiDpo(singleTurn)).toEqual({
+      input: { messages: [{ role: "user", content: "What is 2+2?" }] },
+      preferred_output: [{ role: "assistant", content: "4" }],
+      non_preferred_output: [{ role: "assistant", content: "5" }],
+    });
+    expect(openAiDpo(textPrompt)).toEqual({
+      input: { messages: [{ role: "user", content: "The capital of France is" }] },
+      preferred_output: [{ role: "assistant", content: " Paris." }],
+      non_preferred_output: [{ role: "assistant", content: " Lyon." }],
+    });
+  });
+
+  it("has exactly the three top-level keys and input has only messages", () => {
+    const row = openAiDpo(multiTurn);
+    expect(Object.keys(row).sort()).toEqual(["input", "non_preferred_output", "preferred_output"]);
+    expect(Object.keys(row.input)).toEqual(["messages"]);
+    expect(row.preferred_output).toHaveLength(1);
+    expect(row.non_preferred_output).toHaveLength(1);
+  });
+});
+
+describe("hh-rlhf", () => {
+  it("gives whole transcripts ending in the response", () => {
+    expect(hhRlhf(multiTurn)).toEqual({
+      chosen: `\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Joke?\n\nAssistant: ${CHOSEN_TEXT}`,
+      rejected: `\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Joke?\n\nAssistant: ${REJECTED_TEXT}`,
+    });
+  });
+
+  it("maps a system conversation and a single turn", () => {
+    expect(hhRlhf(withSystem)).toEqual({
+      chosen: `\n\nHuman: Be funny.\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Joke?\n\nAssistant: ${CHOSEN_TEXT}`,
+      rejected: `\n\nHuman: Be funny.\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Joke?\n\nAssistant: ${REJECTED_TEXT}`,
+    });
+    expect(hhRlhf(singleTurn)).toEqual({
+      chosen: "\n\nHuman: What is 2+2?\n\nAssistant: 4",
+      rejected: "\n\nHuman: What is 2+2?\n\nAssistant: 5",
+    });
+  });
+
+  it("renders a text prompt as one Human turn (completion text unchanged after the marker's space)", () => {
+    expect(hhRlhf(textPrompt)).toEqual({
+      chosen: "\n\nHuman: The capital of France is\n\nAssistant:  Paris.",
+      rejected: "\n\nHuman: The capital of France is\n\nAssistant:  Lyon.",
+    });
+  });
+
+  it("has only chosen and rejected", () => {
+    expect(Object.keys(hhRlhf(singleTurn)).sort()).toEqual(["chosen", "rejected"]);
+  });
+});
+
+describe("plain-text formats agree with HH transcripts for non-text prompts", () => {
+  for (const [name, p] of [
+    ["multi-turn", multiTurn],
+    ["system", withSystem],
+    ["single-turn", singleTurn],
+  ] as const) {
+    it(`trl-preference prompt + completion = hh-rlhf transcript (${name})`, () => {
+      const trl = trlPreference(p);
+      const hh = hhRlhf(p);
+      expect(trl.prompt + trl.chosen).toBe(hh.chosen);
+      expect(trl.prompt + trl.rejected).toBe(hh.rejected);
+    });
+
+    it(`trl-kto prompt + completion = hh-rlhf transcript (${name})`, () => {
+      const [good, bad] = trlKto(p);
+      const hh = hhRlhf(p);
+      expect(good!.prompt + good!.completion).toBe(hh.chosen);
+      expect(bad!.prompt + bad!.completion).toBe(hh.rejected);
+    });
+  }
+
+  it("the prompt ends with the Assistant marker and each completion starts with one space", () => {
+    const row = trlPreference(singleTurn);
+    expect(row.prompt.endsWith("\n\nAssistant:")).toBe(true);
+    expect(row.chosen.startsWith(" ")).toBe(true);
+    expect(row.chosen.startsWith("  ")).toBe(false);
+  });
+});
+
+describe("key sets and value types (one file = one schema)", () => {
+  const pairs = [multiTurn, withSystem, singleTurn, textPrompt, pair({ ...singleTurn, strength: 0 })];
+  const expected: Record<PairFormat, string> = {
+    "trl-preference": "{chosen:string,prompt:string,rejected:string}",
+    "trl-preference-chat": `{chosen:array<${MESSAGE_SIG}>,prompt:array<${MESSAGE_SIG}>,rejected:array<${MESSAGE_SIG}>}`,
+    "trl-reward": `{chosen:array<${MESSAGE_SIG}>,margin:number,rejected:array<${MESSAGE_SIG}>}`,
+    "trl-kto": "{completion:string,label:boolean,prompt:string}",
+    "openai-dpo": `{input:{messages:array<${MESSAGE_SIG}>},non_preferred_output:array<${MESSAGE_SIG}>,preferred_output:array<${MESSAGE_SIG}>}`,
+    "hh-rlhf": "{chosen:string,rejected:string}",
+  };
+
+  for (const format of Object.keys(expected) as PairFormat[]) {
+    it(`${format}: every line has the same keys and types`, () => {
+      const lines = pairs.flatMap((p) => pairLines(format, p));
+      const signatures = new Set(lines.map(signature));
+      expect([...signatures]).toEqual([expected[format]]);
+    });
+  }
+
+  it("pair lines never carry internal or reviewer ids", () => {
+    for (const format of Object.keys(PAIR_FORMATS) as PairFormat[]) {
+      for (const line of pairs.flatMap((p) => pairLines(format, p))) {
+        const json = JSON.stringify(line);
+        expect(json).not.toContain("int-");
+        expect(json).not.toContain("reviewer-");
+        expect(json).not.toContain("item-1");
+      }
+    }
+  });
+});
+
+describe("pairLines", () => {
+  it("gives one line per pair for every format but KTO", () => {
+    expect(pairLines("trl-preference", singleTurn)).toEqual([{ prompt: SINGLE_PROMPT, chosen: " 4", rejected: " 5" }]);
+    expect(pairLines("hh-rlhf", singleTurn)).toEqual([
+      { chosen: "\n\nHuman: What is 2+2?\n\nAssistant: 4", rejected: "\n\nHuman: What is 2+2?\n\nAssistant: 5" },
+    ]);
+    expect(pairLines("trl-preference-chat", singleTurn)).toEqual([
+      { prompt: [{ role: "user", content: "What is 2+2?" }], chosen: asAssistant("4"), rejected: asAssistant("5") },
+    ]);
+    expect(pairLines("trl-reward", singleTurn)).toEqual([
+      {
+        chosen: [{ role: "user", content: "What is 2+2?" }, ...asAssistant("4")],
+        rejected: [{ role: "user", content: "What is 2+2?" }, ...asAssistant("5")],
+        margin: 1,
+      },
+    ]);
+    expect(pairLines("openai-dpo", singleTurn)).toEqual([
+      {
+        input: { messages: [{ role: "user", content: "What is 2+2?" }] },
+        preferred_output: asAssistant("4"),
+        non_preferred_output: asAssistant("5"),
+      },
+    ]);
+  });
+
+  it("gives two lines for KTO, chosen first", () => {
+    expect(pairLines("trl-kto", singleTurn)).toEqual([
+      { prompt: SINGLE_PROMPT, completion: " 4", label: true },
+      { prompt: SINGLE_PROMPT, completion: " 5", label: false },
+    ]);
+  });
+
+  it("line counts per format", () => {
+    const counts = Object.fromEntries((Object.keys(PAIR_FORMATS) as PairFormat[]).map((f) => [f, pairLines(f, multiTurn).length]));
+    expect(counts).toEqual({
+      "trl-preference": 1,
+      "trl-preference-chat": 1,
+      "trl-reward": 1,
+      "trl-kto": 2,
+      "openai-dpo": 1,
+      "hh-rlhf": 1,
+    });
+  });
+});
+
+describe("EXPORT_FORMATS and TIE_FORMATS", () => {
+  it("lists every format of DESIGN.md §5, pair formats first", () => {
+    expect(EXPORT_FORMATS).toEqual([
+      "trl-preference",
+      "trl-preference-chat",
+      "trl-reward",
+      "trl-kto",
+      "openai-dpo",
+      "hh-rlhf",
+      "rankings",
+      "judgments",
+    ]);
+    expect(Object.keys(PAIR_FORMATS)).toEqual(["trl-preference", "trl-preference-chat", "trl-reward", "trl-kto", "openai-dpo", "hh-rlhf"]);
+    expect(Object.keys(JUDGMENT_FORMATS)).toEqual(["rankings", "judgments"]);
+  });
+
+  it("only the judgment formats can carry ties", () => {
+    expect([...TIE_FORMATS]).toEqual(["rankings", "judgments"]);
+    for (const f of TIE_FORMATS) expect(EXPORT_FORMATS).toContain(f);
+    for (const f of Object.keys(PAIR_FORMATS)) expect(TIE_FORMATS).not.toContain(f);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Judgment formats
+// ---------------------------------------------------------------------------------------------
+
+const CREATED = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
+const UPDATED = Date.UTC(2024, 0, 2, 3, 9, 0, 1);
+
+const judgmentResponses: ExportResponse[] = [
+  { id: "int-1", external_id: "resp-x", model: "model-x", text: "X text" },
+  { id: "int-2", external_id: "resp-y", model: "model-y", text: "Y text" },
+  { id: "int-3", external_id: "resp-z", model: "model-z", text: "Z text" },
+];
+
+const rankingJudgment: ExportJudgment = {
+  judgmentId: "judg-1",
+  itemId: "item-7",
+  promptId: "int-prompt-7",
+  promptExternalId: "ext-prompt-7",
+  messages: [
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "Name a colour." },
+  ],
+  task: "ranking",
+  responses: judgmentResponses,
+  tiers: [["int-2"], ["int-1", "int-3"]],
+  payload: { task: "ranking", tiers: [["int-2"], ["int-1", "int-3"]] },
+  flags: [
+    { response_id: "int-3", flag: "hallucination", note: "made up" },
+    { response_id: "int-1", flag: "incomplete", note: "" },
+  ],
+  rationale: "Y is the only one that answers.",
+  reviewer: "reviewer-0123456789",
+  durationMs: 4200,
+  createdAt: CREATED,
+  updatedAt: UPDATED,
+};
+
+const pairwiseJudgment: ExportJudgment = {
+  ...rankingJudgment,
+  judgmentId: "judg-2",
+  task: "pairwise",
+  messages: [{ role: "user", content: "Hi" }],
+  responses: judgmentResponses.slice(0, 2),
+  tiers: [["int-1", "int-2"]],
+  payload: { task: "pairwise", preferred: "tie", strength: 0, bothBad: true },
+  flags: [],
+  rationale: "",
+  reviewer: "reviewer-abcdefabcd",
+  durationMs: null,
+  createdAt: 0,
+  updatedAt: 0,
+};
+
+describe("rankings", () => {
+  it("maps response ids to their external ids and includes the reviewer", () => {
+    expect(rankings(rankingJudgment)).toEqual({
+      prompt: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "Name a colour." },
+      ],
+      responses: [
+        { id: "resp-x", model: "model-x", text: "X text" },
+        { id: "resp-y", model: "model-y", text: "Y text" },
+        { id: "resp-z", model: "model-z", text: "Z text" },
+      ],
+      tiers: [["resp-y"], ["resp-x", "resp-z"]],
+      reviewer: "reviewer-0123456789",
+    });
+  });
+
+  it("writes a tie as one tier", () => {
+    expect(rankings(pairwiseJudgment)).toEqual({
+      prompt: [{ role: "user", content: "Hi" }],
+      responses: [
+        { id: "resp-x", model: "model-x", text: "X text" },
+        { id: "resp-y", model: "model-y", text: "Y text" },
+      ],
+      tiers: [["resp-x", "resp-y"]],
+      reviewer: "reviewer-abcdefabcd",
+    });
+  });
+
+  it("never writes internal ids", () => {
+    expect(JSON.stringify(rankings(rankingJudgment))).not.toContain("int-");
+  });
+
+  it("every line has the same keys and types", () => {
+    const sigs = new Set([rankingJudgment, pairwiseJudgment].map((j) => signature(rankings(j))));
+    expect([...sigs]).toEqual([
+      `{prompt:array<${MESSAGE_SIG}>,responses:array<{id:string,model:string,text:string}>,reviewer:string,tiers:array<array<string>>}`,
+    ]);
+  });
+});
+
+describe("judgments", () => {
+  it("keeps the payload raw, writes external ids in tiers and flags, ISO timestamps", () => {
+    expect(judgments(rankingJudgment)).toEqual({
+      judgment_id: "judg-1",
+      item_id: "item-7",
+      prompt_id: "ext-prompt-7",
+      task: "ranking",
+      reviewer: "reviewer-0123456789",
+      responses: [
+        { id: "resp-x", model: "model-x" },
+        { id: "resp-y", model: "model-y" },
+        { id: "resp-z", model: "model-z" },
+      ],
+      payload: { task: "ranking", tiers: [["int-2"], ["int-1", "int-3"]] },
+      tiers: [["resp-y"], ["resp-x", "resp-z"]],
+      flags: [
+        { response_id: "resp-z", flag: "hallucination", note: "made up" },
+        { response_id: "resp-x", flag: "incomplete", note: "" },
+      ],
+      rationale: "Y is the only one that answers.",
+      duration_ms: 4200,
+      created_at: "2024-01-02T03:04:05.678Z",
+      updated_at: "2024-01-02T03:09:00.001Z",
+    });
+  });
+
+  it("keeps a null duration as null and epoch 0 as 1970", () => {
+    expect(judgments(pairwiseJudgment)).toEqual({
+      judgment_id: "judg-2",
+      item_id: "item-7",
+      prompt_id: "ext-prompt-7",
+      task: "pairwise",
+      reviewer: "reviewer-abcdefabcd",
+      responses: [
+        { id: "resp-x", model: "model-x" },
+        { id: "resp-y", model: "model-y" },
+      ],
+      payload: { task: "pairwise", preferred: "tie", strength: 0, bothBad: true },
+      tiers: [["resp-x", "resp-y"]],
+      flags: [],
+      rationale: "",
+      duration_ms: null,
+      created_at: "1970-01-01T00:00:00.000Z",
+      updated_at: "1970-01-01T00:00:00.000Z",
+    });
+  });
+
+  it("every line has the same keys; only duration_ms may be null", () => {
+    const a = shallowTypes(judgments(rankingJudgment));
+    const b = shallowTypes(judgments(pairwiseJudgment));
+    const keys = [
+      "created_at",
+      "duration_ms",
+      "flags",
+      "item_id",
+      "judgment_id",
+      "payload",
+      "prompt_id",
+      "rationale",
+      "responses",
+      "reviewer",
+      "task",
+      "tiers",
+      "updated_at",
+    ];
+    expect(Object.keys(a).sort()).toEqual(keys);
+    expect(Object.keys(b).sort()).toEqual(keys);
+    expect(a).toEqual({
+      judgment_id: "string",
+      item_id: "string",
+      prompt_id: "string",
+      task: "string",
+      reviewer: "string",
+      responses: "array",
+      payload: "object",
+      tiers: "array",
+      flags: "array",
+      rationale: "string",
+      duration_ms: "number",
+      created_at: "string",
+      updated_at: "string",
+    });
+    expect({ ...b, duration_ms: "number" }).toEqual(a);
+    expect(b.duration_ms).toBe("null");
+  });
+
+  it("writes the external ids outside the raw payload and no response text", () => {
+    const { payload: _payload, ...rest } = judgments(rankingJudgment);
+    const json = JSON.stringify(rest);
+    expect(json).not.toContain("int-");
+    expect(json).not.toContain("X text");
+  });
+});
