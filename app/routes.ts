@@ -15,6 +15,7 @@ export default [
     route("batches", "routes/admin.batches.tsx"),
     route("batches/new", "routes/admin.batches.new.tsx"),
     route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),
+    route("batches/:id/stats", "routes/admin.batches.$id.stats.tsx"),
   ]),
   // Resource routes: raw-body upload and its progress, answered with JSON.
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),
@@ -25,4 +26,6 @@ export default [
   route("api/v1/assignments/:id/judgment", "routes/api.v1.assignments.$id.judgment.ts"),
   route("api/v1/assignments/:id/skip", "routes/api.v1.assignments.$id.skip.ts"),
   route("api/v1/batches/:id/export", "routes/api.v1.batches.$id.export.ts"),
+  route("api/v1/batches/:id/stats", "routes/api.v1.batches.$id.stats.ts"),
+  route("api/v1/batches/:id/leaderboard", "routes/api.v1.batches.$id.leaderboard.ts"),
 ] satisfies RouteConfig;

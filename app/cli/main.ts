@@ -15,6 +15,7 @@ import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { once } from "node:events";
 import { EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
+import { batchStats, leaderboard } from "../services/stats.server";
 import { importProgressLine } from "./progress";
 
 const USAGE = `Usage: npm run -s cli -- <command>
@@ -30,6 +31,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both] [--json]
+  stats --batch ID [--json]
+  leaderboard --batch ID | --dataset NAME [--json]
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
@@ -286,6 +289,41 @@ async function exportCommand(args: string[]) {
   else process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}exported ${done.rows} rows (${done.bytes} bytes, sha256 ${done.sha256})\n`);
 }
 
+function fixed(value: number | null | undefined, digits = 3): string {
+  return value === null || value === undefined ? "—" : value.toFixed(digits);
+}
+
+async function statsCommand(args: string[]) {
+  const { values } = parse(args, { batch: { type: "string" }, json: { type: "boolean", default: false } });
+  if (!values.batch) throw new UsageError("--batch ID is required");
+  const stats = batchStats(values.batch as string);
+  if (values.json) return print(stats);
+  const lines = [
+    `${stats.batch.name} (${stats.batch.task}): ${stats.items} items, ${stats.judgments} judgments, ${stats.reviewers} reviewers`,
+    `percent agreement: ${fixed(stats.percent_agreement.with_ties)} with ties, ${fixed(stats.percent_agreement.without_ties)} without`,
+    `Krippendorff's alpha: nominal ${fixed(stats.krippendorff_alpha.nominal)}, ordinal ${fixed(stats.krippendorff_alpha.ordinal)}, interval ${fixed(stats.krippendorff_alpha.interval)}, direction ${fixed(stats.krippendorff_alpha.direction)}`,
+    `Fleiss' kappa: ${stats.fleiss_kappa_reason ?? fixed(stats.fleiss_kappa)}`,
+    `Kendall's W: ${fixed(stats.kendall_w)}`,
+    `position bias: left ${fixed(stats.position_bias.left_rate)} (p = ${fixed(stats.position_bias.p_value, 4)}), longer chosen ${fixed(stats.length_bias.longer_rate)}`,
+    "",
+    "reviewer            judgments  majority  median s  ties   flags  left",
+    ...stats.per_reviewer.map(
+      (r) => `${r.username.padEnd(18)}  ${String(r.judgments).padStart(9)}  ${fixed(r.agreement_with_majority).padStart(8)}  ${fixed(r.median_seconds, 1).padStart(8)}  ${fixed(r.tie_rate, 2).padStart(5)}  ${fixed(r.flag_rate, 2).padStart(5)}  ${fixed(r.left_rate, 2)}`,
+    ),
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+async function leaderboardCommand(args: string[]) {
+  const { values } = parse(args, { batch: { type: "string" }, dataset: { type: "string" }, json: { type: "boolean", default: false } });
+  if (!values.batch === !values.dataset) throw new UsageError("give --batch ID or --dataset NAME");
+  const board = leaderboard({ batchId: values.batch as string | undefined, dataset: values.dataset as string | undefined });
+  if (values.json) return print({ models: board.models, win_rates: board.win_rates });
+  for (const [i, m] of board.models.entries()) {
+    process.stdout.write(`${String(i + 1).padStart(2)}. ${m.model.padEnd(24)} ${m.rating.toFixed(1).padStart(7)}  [${m.ci ? m.ci.map((x) => x.toFixed(1)).join(", ") : "—"}]  ${m.battles} battles (${m.wins}-${m.ties}-${m.losses})\n`);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -294,6 +332,8 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "batches") await batchesCommand(rest);
     else if (command === "tokens") await tokensCommand(rest);
     else if (command === "export") await exportCommand(rest);
+    else if (command === "stats") await statsCommand(rest);
+    else if (command === "leaderboard") await leaderboardCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

@@ -82,6 +82,9 @@ export default function Batches() {
                 <td data-col="status">{b.status}</td>
                 <td>
                   <Form method="post" className="inline-actions">
+                    <Link to={`/admin/batches/${b.id}/stats`} className="button">
+                      Stats
+                    </Link>
                     <Link to={`/admin/batches/${b.id}/export`} className="button">
                       Export
                     </Link>

@@ -280,6 +280,7 @@ export async function* streamExport(
   const options = parseExportOptions(rawOptions);
   const batch = getBatch(batchId);
   const reader = dedicatedConnection();
+  if (process.env.EXP_CACHE) reader.sqlite.pragma(`cache_size = ${process.env.EXP_CACHE}`);
   const hash = createHash("sha256");
   let rows = 0;
   let bytes = 0;

@@ -1,0 +1,99 @@
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Cell,
+  ErrorBar,
+  Line,
+  LineChart,
+  Pie,
+  PieChart,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+  ZAxis,
+} from "recharts";
+
+const AXIS = { stroke: "var(--muted)", fontSize: 12 };
+
+/** Percent agreement of the items completed each day, and judgments per day. */
+export function AgreementOverTime({ points }: { points: Array<{ day: string; judgments: number; agreement: number | null }> }) {
+  return (
+    <figure className="chart" aria-label="Agreement over time">
+      <LineChart width={520} height={220} data={points} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
+        <XAxis dataKey="day" tick={AXIS} />
+        <YAxis domain={[0, 1]} tick={AXIS} />
+        <Tooltip />
+        <Line type="monotone" dataKey="agreement" stroke="var(--accent)" strokeWidth={2} dot isAnimationActive={false} connectNulls />
+      </LineChart>
+      <figcaption className="muted small">Percent agreement (with ties) of items completed each day</figcaption>
+    </figure>
+  );
+}
+
+/** Each reviewer: speed against agreement with the others, sized by judgments. */
+export function ReviewerScatter({ reviewers }: { reviewers: Array<{ username: string; median_seconds: number | null; agreement_with_majority: number | null; judgments: number }> }) {
+  const points = reviewers
+    .filter((r) => r.median_seconds !== null && r.agreement_with_majority !== null)
+    .map((r) => ({ name: r.username, x: r.median_seconds, y: r.agreement_with_majority, z: r.judgments }));
+  return (
+    <figure className="chart" aria-label="Reviewer speed and agreement">
+      <ScatterChart width={520} height={220} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
+        <XAxis type="number" dataKey="x" name="median seconds" tick={AXIS} />
+        <YAxis type="number" dataKey="y" name="agreement" domain={[0, 1]} tick={AXIS} />
+        <ZAxis type="number" dataKey="z" range={[40, 240]} name="judgments" />
+        <Tooltip cursor={{ strokeDasharray: "3 3" }} />
+        <Scatter data={points} fill="var(--accent)" isAnimationActive={false} />
+      </ScatterChart>
+      <figcaption className="muted small">Median seconds per item (x) against agreement with the leave-one-out majority (y)</figcaption>
+    </figure>
+  );
+}
+
+/** Bradley–Terry ratings with their 95% bootstrap intervals. */
+export function LeaderboardChart({ models }: { models: Array<{ model: string; rating: number; ci: [number, number] | null }> }) {
+  const data = models.map((m) => ({ model: m.model, rating: m.rating, error: m.ci ? [m.rating - m.ci[0], m.ci[1] - m.rating] : [0, 0] }));
+  const low = Math.min(...models.map((m) => m.ci?.[0] ?? m.rating), 1000) - 20;
+  const high = Math.max(...models.map((m) => m.ci?.[1] ?? m.rating), 1000) + 20;
+  return (
+    <figure className="chart" aria-label="Leaderboard">
+      <BarChart width={520} height={Math.max(120, 40 * models.length + 40)} data={data} layout="vertical" margin={{ top: 10, right: 30, bottom: 10, left: 40 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
+        <XAxis type="number" domain={[Math.floor(low), Math.ceil(high)]} tick={AXIS} />
+        <YAxis type="category" dataKey="model" tick={AXIS} width={110} />
+        <Tooltip />
+        <Bar dataKey="rating" fill="var(--accent)" isAnimationActive={false}>
+          <ErrorBar dataKey="error" width={6} strokeWidth={2} stroke="var(--text)" direction="x" />
+        </Bar>
+      </BarChart>
+      <figcaption className="muted small">Rating (mean 1000; 400 points = 10:1 odds) with 95% bootstrap intervals</figcaption>
+    </figure>
+  );
+}
+
+/** A half-circle gauge of the share of judgments preferring the left response; 50% is unbiased. */
+export function PositionGauge({ leftRate, pValue }: { leftRate: number | null; pValue: number | null }) {
+  const share = leftRate ?? 0.5;
+  const data = [
+    { name: "left", value: share },
+    { name: "right", value: 1 - share },
+  ];
+  return (
+    <figure className="chart gauge" aria-label="Position bias">
+      <PieChart width={240} height={140}>
+        <Pie data={data} dataKey="value" startAngle={180} endAngle={0} cx="50%" cy="90%" innerRadius={60} outerRadius={90} isAnimationActive={false} stroke="none">
+          <Cell fill={pValue !== null && pValue < 0.05 ? "var(--danger)" : "var(--accent)"} />
+          <Cell fill="var(--border)" />
+        </Pie>
+      </PieChart>
+      <figcaption>
+        <strong>{leftRate === null ? "—" : `${(leftRate * 100).toFixed(1)}% left`}</strong>{" "}
+        <span className="muted small">{pValue === null ? "" : `p = ${pValue < 0.0001 ? pValue.toExponential(1) : pValue.toFixed(4)}`}</span>
+      </figcaption>
+    </figure>
+  );
+}
