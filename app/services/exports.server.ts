@@ -20,6 +20,7 @@ import type { Sqlite } from "../../db/client";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { ServiceError } from "./errors.server";
+import { batchStats } from "./stats.server";
 import { invalidFrom } from "./validation.server";
 
 /**
@@ -393,6 +394,20 @@ export function listExports(batchId: string): ExportRecord[] {
     .map((r) => ({ id: r.id, format: r.format, options: JSON.parse(r.options) as Record<string, unknown>, rows: r.row_count, sha256: r.sha256, createdAt: r.created_at, createdBy: r.username }));
 }
 
+/** The batch's headline agreement figures for the dataset card. */
+function agreementFigures(batchId: string): Record<string, number | null> {
+  const stats = batchStats(batchId);
+  return {
+    "percent agreement (with ties)": stats.percent_agreement.with_ties,
+    "percent agreement (without ties)": stats.percent_agreement.without_ties,
+    "Krippendorff's alpha (interval)": stats.krippendorff_alpha.interval,
+    "Krippendorff's alpha (nominal)": stats.krippendorff_alpha.nominal,
+    "Krippendorff's alpha (direction)": stats.krippendorff_alpha.direction,
+    "Fleiss' kappa": stats.fleiss_kappa,
+    "position bias (share choosing the left response)": stats.position_bias.left_rate,
+  };
+}
+
 /** The Hugging Face dataset card for a finished export. */
 export function exportCard(batchId: string, result: ExportResult, rawOptions: unknown, dataFile: string): string {
   const options = parseExportOptions(rawOptions);
@@ -414,6 +429,7 @@ export function exportCard(batchId: string, result: ExportResult, rawOptions: un
     createdAt: new Date(),
     options: options as unknown as Record<string, unknown>,
     batch: { id: batch.id, name: batch.name, task: batch.task, overlap: batch.overlap, ...counts },
+    agreement: agreementFigures(batchId),
   });
 }
 

@@ -181,6 +181,9 @@ describe("reproducibility", () => {
     expect(header).toMatch(/^license: other$/m);
     expect(header).toContain("task_categories:\n- text-generation\n");
     expect(card).toContain(result.sha256);
+    // The statistics are on the card.
+    expect(card).toContain("## Agreement");
+    expect(card).toMatch(/\| Krippendorff's alpha \(interval\) \| -?\d\.\d{3} \|/);
   });
 
   it("streams 100,000 pairs with a stable row count, key set and sha256", async () => {
