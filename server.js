@@ -33,6 +33,11 @@ const server = app.listen(port, host, () => {
   console.log(`Verdict is listening on ${url} (database: ${process.env.VERDICT_DB ?? "./data/verdict.db"})`);
 });
 
+// Keep idle connections longer than clients and proxies do (they close theirs first), so a
+// request never races the server closing its socket (ECONNRESET under load).
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
+
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => server.close(() => process.exit(0)));
 }

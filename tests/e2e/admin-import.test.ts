@@ -87,6 +87,27 @@ describe("the admin imports datasets in the browser", () => {
     await page.close();
   });
 
+  it("creates a batch from the form, with field errors first", async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/new`);
+    await page.getByLabel("Name", { exact: true }).fill("Form batch");
+    await page.getByLabel("Dataset").selectOption("demo");
+    await page.getByLabel("Overlap (reviewers per item)").fill("5");
+    await page.getByRole("button", { name: "Create batch" }).click();
+    await page.getByText("at most the number of reviewers (2)").waitFor();
+    await page.getByLabel("Overlap (reviewers per item)").fill("2");
+    await page.getByRole("button", { name: "Create batch" }).click();
+    await page.waitForURL(/\/admin\/batches\?created=/);
+    const row = page.locator('tr[data-batch="Form batch"]');
+    await row.waitFor();
+    await expect(row.locator("td").nth(3).textContent()).resolves.toBe("2");
+    await row.getByRole("button", { name: "Pause" }).click();
+    await row.locator('[data-col="status"]', { hasText: "paused" }).waitFor();
+    await row.getByRole("button", { name: "Resume" }).waitFor();
+    await page.close();
+  });
+
   it("shows a progress bar while a large file uploads and imports", async () => {
     const page = await browser.context.newPage();
     await signIn(page, server.url, "admin", server.credentials.admin!);

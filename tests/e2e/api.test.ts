@@ -115,6 +115,19 @@ describe("the HTTP API", () => {
     expect(skippedAgain.status).toBe(404);
   });
 
+  it("records a token's last use and refuses it once revoked", async () => {
+    const listed = JSON.parse(cli(["tokens", "list", "--json"])) as Array<{ id: string; username: string; lastUsedAt: number | null; revokedAt: number | null }>;
+    const mine = listed.find((t) => t.username === "reviewer1")!;
+    expect(mine.lastUsedAt).toBeGreaterThan(0);
+    const { id, token } = JSON.parse(cli(["tokens", "create", "--username", "reviewer1", "--name", "temp", "--json"])) as { id: string; token: string };
+    const use = () => fetch(`${server.url}/api/v1/batches/${pairwiseBatch}/next`, { headers: { Authorization: `Bearer ${token}` } });
+    expect((await use()).status).toBe(200);
+    cli(["tokens", "revoke", id]);
+    const revoked = await use();
+    expect(revoked.status).toBe(401);
+    expect(await revoked.json()).toEqual({ error: { code: "unauthorized", message: "the token is unknown or revoked" } });
+  });
+
   it("answers 409 on a paused batch", async () => {
     cli(["batches", "pause", pairwiseBatch]);
     const paused = await api(`/batches/${pairwiseBatch}/next`, "reviewer2");

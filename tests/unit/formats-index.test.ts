@@ -33,7 +33,7 @@ describe("parseRecord", () => {
       unit: {
         externalId: "4",
         messages: [{ role: "user", content: "Hi" }],
-        metadata: {},
+        metadata: { text_prompt: true },
         responses: [
           { externalId: "chosen", model: "unknown", text: "Hello", params: {}, metadata: {} },
           { externalId: "rejected", model: "unknown", text: "Go away", params: {}, metadata: {} },
