@@ -3,7 +3,7 @@ import { and, eq, gt, lt } from "drizzle-orm";
 import { sessions, users } from "../../db/schema";
 import { config } from "./config.server";
 import { connection } from "./database.server";
-import type { UserSummary } from "./users.server";
+import { summaryColumns, type UserSummary } from "./users.server";
 
 /** Sessions live in the database so they can be listed and revoked; the cookie holds a 32-byte random token and the table its SHA-256. */
 function hashToken(token: string): string {
@@ -25,14 +25,7 @@ export function createSession(userId: string): { token: string; expiresAt: numbe
 
 export function userOfSession(token: string): UserSummary | null {
   const row = connection()
-    .db.select({
-      id: users.id,
-      username: users.username,
-      displayName: users.displayName,
-      role: users.role,
-      disabled: users.disabled,
-      createdAt: users.createdAt,
-    })
+    .db.select(summaryColumns)
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .where(and(eq(sessions.id, hashToken(token)), gt(sessions.expiresAt, Date.now()), eq(users.disabled, false)))

@@ -1,14 +1,16 @@
 import {
-  bootstrapInterval,
+  bootstrapIntervals,
   cohenKappa,
   fleissKappa,
   fleissKappaUndefinedReason,
   kendallW,
   krippendorffAlpha,
+  krippendorffAlphaResampler,
   percentAgreement,
+  percentAgreementResampler,
   type Ratings,
 } from "../core/agreement";
-import { agreementWithMajority, goldAccuracy, median, rate } from "../core/agreement/reviewers";
+import { agreementWithMajorityByRater, goldAccuracy, median, rate } from "../core/agreement/reviewers";
 import { lengthBias, positionBias } from "../core/ranking/bias";
 import { bootstrapRatings, bradleyTerry, winRates, type Battle } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
@@ -227,30 +229,51 @@ export function batchStats(batchId: string): BatchStats {
   const nameOf = new Map(users.map((u) => [u.id, u.username]));
   const signed = matrix(votes, reviewerIds);
   const direction = matrix(votes, reviewerIds, sign);
+  // The signs of each unit's votes, units in the order of `signed`'s rows (first vote first).
   const byUnit = new Map<string, number[]>();
-  for (const v of votes) byUnit.set(v.unit, [...(byUnit.get(v.unit) ?? []), sign(v.value)]);
+  for (const v of votes) {
+    const values = byUnit.get(v.unit);
+    if (values) values.push(sign(v.value));
+    else byUnit.set(v.unit, [sign(v.value)]);
+  }
   const signUnits = [...byUnit.values()];
   const ratingTask = batch.task === "rating";
 
   const alphaOf = (ratings: Ratings, metric: "nominal" | "ordinal" | "interval") => krippendorffAlpha(ratings, metric);
-  const subset = (ratings: Ratings, indices: readonly number[]) => indices.map((i) => ratings[i]!);
 
   // Fleiss' kappa over the signed values (or the scores), when every unit has the same number of ratings.
   const categories = ratingTask ? [...new Set(votes.map((v) => v.value))].sort((a, b) => a - b) : SIGNED_CATEGORIES;
-  const fleissCounts = signed.ratings.map((row) => categories.map((c) => row.filter((v) => v === c).length));
+  const categoryIndex = new Map(categories.map((c, i) => [c, i]));
+  const fleissCounts = signed.ratings.map((row) => {
+    // counts[i] = the ratings === categories[i] (categories are distinct; NaN equals none).
+    const counts = new Array<number>(categories.length).fill(0);
+    for (const v of row) {
+      if (v === null || Number.isNaN(v)) continue;
+      const i = categoryIndex.get(v);
+      if (i !== undefined) counts[i]! += 1;
+    }
+    return counts;
+  });
   const fleissReason = votes.length === 0 ? "no judgments" : fleissKappaUndefinedReason(fleissCounts);
 
+  // Every reviewer pair's shared units in one pass over the rows: shared[a][b] holds a's and b's values, in row order.
+  const shared = reviewerIds.map(() => reviewerIds.map(() => ({ x: [] as number[], y: [] as number[] })));
+  const present: number[] = [];
+  for (const row of signed.ratings) {
+    present.length = 0;
+    for (let c = 0; c < reviewerIds.length; c++) if (row[c] !== null && row[c] !== undefined) present.push(c);
+    for (let i = 0; i < present.length; i++) {
+      for (let j = i + 1; j < present.length; j++) {
+        const pair = shared[present[i]!]![present[j]!]!;
+        pair.x.push(row[present[i]!]!);
+        pair.y.push(row[present[j]!]!);
+      }
+    }
+  }
   const cohen: BatchStats["cohen_kappa"] = [];
   for (let a = 0; a < reviewerIds.length; a++) {
     for (let b = a + 1; b < reviewerIds.length; b++) {
-      const x: number[] = [];
-      const y: number[] = [];
-      for (const row of signed.ratings) {
-        if (row[a] !== null && row[a] !== undefined && row[b] !== null && row[b] !== undefined) {
-          x.push(row[a]!);
-          y.push(row[b]!);
-        }
-      }
+      const { x, y } = shared[a]![b]!;
       if (x.length < MIN_SHARED_FOR_COHEN) continue;
       cohen.push({
         reviewers: [nameOf.get(reviewerIds[a]!)!, nameOf.get(reviewerIds[b]!)!],
@@ -262,8 +285,17 @@ export function batchStats(batchId: string): BatchStats {
     }
   }
 
+  const judgmentsOf = new Map<string, typeof perJudgment>();
+  for (const j of perJudgment) {
+    const list = judgmentsOf.get(j.reviewer_id);
+    if (list) list.push(j);
+    else judgmentsOf.set(j.reviewer_id, [j]);
+  }
+  const withMajority = agreementWithMajorityByRater(
+    votes.map((v) => ({ unit: v.unit, rater: v.reviewer, value: ratingTask ? v.value : sign(v.value) })),
+  );
   const perReviewer = users.map((u) => {
-    const mine = perJudgment.filter((j) => j.reviewer_id === u.id);
+    const mine = judgmentsOf.get(u.id) ?? [];
     const durations = mine.flatMap((j) => (j.duration_ms === null ? [] : [j.duration_ms / 1000]));
     const decided = mine.filter((j) => j.left !== null);
     const gold = mine.flatMap((j) => {
@@ -276,10 +308,7 @@ export function batchStats(batchId: string): BatchStats {
     return {
       username: u.username,
       judgments: mine.length,
-      agreement_with_majority: agreementWithMajority(
-        votes.map((v) => ({ unit: v.unit, rater: v.reviewer, value: ratingTask ? v.value : sign(v.value) })),
-        u.id,
-      ),
+      agreement_with_majority: withMajority.get(u.id) ?? null,
       gold_accuracy: goldAccuracy(gold),
       median_seconds: median(durations),
       tie_rate: batch.task === "pairwise" ? rate(mine.filter((j) => j.tie).length, mine.length) : null,
@@ -312,6 +341,19 @@ export function batchStats(batchId: string): BatchStats {
     if (day) timeline.get(day)?.units.push(values);
   }
 
+  // The four intervals resample the same units (signed's rows and signUnits are the same units, in the
+  // same order) with the same seed, so they share one set of replicates; each statistic sums
+  // precomputed per-unit contributions, exactly as recomputing it on the resampled rows would.
+  const [alphaInterval, alphaNominal, agreementWith, agreementWithout] = bootstrapIntervals(
+    signed.ratings.length,
+    [
+      krippendorffAlphaResampler(signed.ratings, "interval"),
+      krippendorffAlphaResampler(signed.ratings, "nominal"),
+      ...(ratingTask ? [] : [percentAgreementResampler(signUnits, { ties: "with" }), percentAgreementResampler(signUnits, { ties: "without" })]),
+    ],
+    BOOTSTRAP,
+  );
+
   const stats: BatchStats = {
     batch: { id: batch.id, name: batch.name, task: batch.task, overlap: batch.overlap },
     items: counts.items,
@@ -333,10 +375,10 @@ export function batchStats(batchId: string): BatchStats {
     kendall_w: meanKendallW(batch),
     intervals: {
       level: BOOTSTRAP.level,
-      krippendorff_alpha_interval: bootstrapInterval(signed.ratings.length, (ix) => alphaOf(subset(signed.ratings, ix), "interval"), BOOTSTRAP),
-      krippendorff_alpha_nominal: bootstrapInterval(signed.ratings.length, (ix) => alphaOf(subset(signed.ratings, ix), "nominal"), BOOTSTRAP),
-      percent_agreement_with_ties: ratingTask ? null : bootstrapInterval(signUnits.length, (ix) => percentAgreement(ix.map((i) => signUnits[i]!), { ties: "with" }), BOOTSTRAP),
-      percent_agreement_without_ties: ratingTask ? null : bootstrapInterval(signUnits.length, (ix) => percentAgreement(ix.map((i) => signUnits[i]!), { ties: "without" }), BOOTSTRAP),
+      krippendorff_alpha_interval: alphaInterval ?? null,
+      krippendorff_alpha_nominal: alphaNominal ?? null,
+      percent_agreement_with_ties: ratingTask ? null : (agreementWith ?? null),
+      percent_agreement_without_ties: ratingTask ? null : (agreementWithout ?? null),
     },
     per_reviewer: perReviewer,
     position_bias: positionBias(pairFacts.map((p) => ({ leftPreferred: p.left === 1 }))),

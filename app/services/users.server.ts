@@ -32,7 +32,8 @@ export interface UserSummary {
   createdAt: number;
 }
 
-const summaryColumns = {
+/** The columns of a UserSummary, for every query that returns users. */
+export const summaryColumns = {
   id: users.id,
   username: users.username,
   displayName: users.displayName,

@@ -1,43 +1,22 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, startServer, type RunningServer } from "./harness";
+import { apiClient, batchIdFor, cliFor, startServer, type RunningServer } from "./harness";
 
 let server: RunningServer;
-const tokens: Record<string, string> = {};
 let pairwiseBatch = "";
 let rankingBatch = "";
 
-/** The CLI against the running server's database, as an operator would use it. */
-function cli(args: string[]): string {
-  const run = spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, VERDICT_DB: server.dbPath },
-  });
-  if (run.status !== 0) throw new Error(`cli ${args.join(" ")} failed: ${run.stderr}`);
-  return run.stdout;
-}
+const cli = (args: string[]) => cliFor(server, args);
+let api: ReturnType<typeof apiClient>["api"];
 
 beforeAll(async () => {
   server = await startServer();
-  for (const user of ["reviewer1", "reviewer2", "admin"]) {
-    tokens[user] = (JSON.parse(cli(["tokens", "create", "--username", user, "--json"])) as { token: string }).token;
-  }
-  const batches = JSON.parse(cli(["batches", "list", "--json"])) as Array<{ id: string; name: string }>;
-  pairwiseBatch = batches.find((b) => b.name === "Demo: pairwise")!.id;
-  rankingBatch = batches.find((b) => b.name === "Demo: ranking")!.id;
+  ({ api } = apiClient(server, ["reviewer1", "reviewer2", "admin"]));
+  pairwiseBatch = batchIdFor(server, "Demo: pairwise");
+  rankingBatch = batchIdFor(server, "Demo: ranking");
 });
 afterAll(async () => {
   await server?.stop();
 });
-
-function api(path: string, user: string | null, init: RequestInit = {}) {
-  return fetch(`${server.url}/api/v1${path}`, {
-    ...init,
-    headers: { ...(user ? { Authorization: `Bearer ${tokens[user]}` } : {}), "Content-Type": "application/json", ...init.headers },
-  });
-}
 
 interface NextBody {
   assignment: { id: string; item_id: string; task: string; config: { scale: string }; prompt: { id: string; external_id: string; messages: unknown[] }; responses: Array<{ id: string; external_id: string; text: string; model?: string }> };

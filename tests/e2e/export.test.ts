@@ -1,31 +1,21 @@
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, ROOT, signIn, startServer, type RunningServer } from "./harness";
+import { apiClient, batchIdFor, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
 
 let server: RunningServer;
 let browser: { context: BrowserContext; close: () => Promise<void> };
-const tokens: Record<string, string> = {};
 let batchId = "";
 
-function cli(args: string[]): string {
-  const run = spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, VERDICT_DB: server.dbPath } });
-  if (run.status !== 0) throw new Error(`cli ${args.join(" ")}: ${run.stderr}`);
-  return run.stdout;
-}
-
-const api = (path: string, user: string, init: RequestInit = {}) =>
-  fetch(`${server.url}/api/v1${path}`, { ...init, headers: { Authorization: `Bearer ${tokens[user]}`, "Content-Type": "application/json" } });
+let api: ReturnType<typeof apiClient>["api"];
 
 beforeAll(async () => {
   server = await startServer();
   browser = await launchBrowser();
-  for (const user of ["reviewer1", "reviewer2", "admin"]) tokens[user] = (JSON.parse(cli(["tokens", "create", "--username", user, "--json"])) as { token: string }).token;
-  batchId = (JSON.parse(cli(["batches", "list", "--json"])) as Array<{ id: string; name: string }>).find((b) => b.name === "Demo: pairwise")!.id;
+  ({ api } = apiClient(server, ["reviewer1", "reviewer2", "admin"]));
+  batchId = batchIdFor(server, "Demo: pairwise");
   // Both reviewers judge every item through the API and agree: the response whose dataset id sorts first wins.
   for (const user of ["reviewer1", "reviewer2"]) {
     for (let n = 0; n < 20; n++) {

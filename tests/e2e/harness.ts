@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -111,4 +111,32 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.getByRole("button", { name: "Sign in" }).click()]);
+}
+
+/** The CLI against a running server's database, as an operator would use it beside the server. */
+export function cliFor(server: RunningServer, args: string[]): string {
+  const run = spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, VERDICT_DB: server.dbPath },
+  });
+  if (run.status !== 0) throw new Error(`cli ${args.join(" ")} failed: ${run.stderr}`);
+  return run.stdout;
+}
+
+/** API tokens for the demo accounts, and a fetch that sends one. */
+export function apiClient(server: RunningServer, users: string[]) {
+  const tokens: Record<string, string> = {};
+  for (const user of users) tokens[user] = (JSON.parse(cliFor(server, ["tokens", "create", "--username", user, "--json"])) as { token: string }).token;
+  const api = (path: string, user: string | null, init: RequestInit = {}) =>
+    fetch(`${server.url}/api/v1${path}`, {
+      ...init,
+      headers: { ...(user ? { Authorization: `Bearer ${tokens[user]}` } : {}), "Content-Type": "application/json", ...init.headers },
+    });
+  return { tokens, api };
+}
+
+/** The id of a batch by name, from the CLI. */
+export function batchIdFor(server: RunningServer, name: string): string {
+  return (JSON.parse(cliFor(server, ["batches", "list", "--json"])) as Array<{ id: string; name: string }>).find((b) => b.name === name)!.id;
 }

@@ -1,11 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, ROOT, signIn, startServer, type RunningServer } from "./harness";
+import { cliFor, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
 
 let server: RunningServer;
 let browser: { context: BrowserContext; close: () => Promise<void> };
@@ -24,11 +23,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function cli(args: string[]): string {
-  const run = spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, VERDICT_DB: server.dbPath } });
-  if (run.status !== 0) throw new Error(`cli ${args.join(" ")}: ${run.stderr}`);
-  return run.stdout;
-}
+const cli = (args: string[]) => cliFor(server, args);
 
 const currentId = (p: Page) => p.locator(".judging-item").getAttribute("data-assignment-id");
 
