@@ -4,20 +4,21 @@
  * failed, 2 usage error.
  */
 import { parseArgs } from "node:util";
+import { EXPORT_USAGE, runExportBench } from "./export";
 import { BenchUsageError, IMPORT_USAGE, runImportBench } from "./import";
 import { REVIEW_USAGE, runReviewBench } from "./review";
+import { runStatsBench, STATS_USAGE } from "./stats-bench";
 
 interface Bench {
   usage: string;
   run: (args: string[]) => Promise<number>;
 }
 
-/** Add `export` and `stats` here as they are written. */
 const BENCHES: Record<string, Bench> = {
   import: { usage: IMPORT_USAGE, run: runImportBench },
   review: { usage: REVIEW_USAGE, run: runReviewBench },
-  // export: { usage: EXPORT_USAGE, run: runExportBench },
-  // stats: { usage: STATS_USAGE, run: runStatsBench },
+  export: { usage: EXPORT_USAGE, run: runExportBench },
+  stats: { usage: STATS_USAGE, run: runStatsBench },
 };
 
 function usage(): string {

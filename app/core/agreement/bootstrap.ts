@@ -60,12 +60,31 @@ export function quantileSorted(sorted: ReadonlyArray<number>, p: number): number
   return below + (h - lo) * (above - below);
 }
 
-/** {@link bootstrapInterval} with the count of defined replicates and the reason for a null. */
-export function bootstrapIntervalResult(
-  units: number,
-  statistic: (indices: ReadonlyArray<number>) => number | null,
-  options: BootstrapOptions,
-): BootstrapResult {
+/**
+ * One bootstrap resample, as {@link bootstrapIntervalsResult} hands it to each statistic: the
+ * drawn units mapped to their groups (without grouping, every unit is its own group).
+ */
+export interface Resample {
+  /** The group of each drawn unit, in draw order: `units` entries, may repeat. */
+  indices: Int32Array;
+  /** `counts[g]`: how many of the drawn units are in group g; the counts sum to `units`. */
+  counts: Int32Array;
+}
+
+/** Options of {@link bootstrapIntervalsResult}: those of {@link bootstrapInterval}, and a grouping of the units. */
+export interface GroupedBootstrapOptions extends BootstrapOptions {
+  /**
+   * `groupOf[u]`, the group (0..groups − 1) of unit u, for statistics that do not tell apart
+   * the units of one group (identical units): the statistics then see the groups of the drawn
+   * units instead of the units. Default: every unit its own group.
+   */
+  groupOf?: ArrayLike<number>;
+  /** The number of groups; required with `groupOf`. */
+  groups?: number;
+}
+
+/** Options with their defaults applied, after the checks every bootstrap entry point makes. */
+function checkedOptions(units: number, options: BootstrapOptions): { replicates: number; level: number; seed: number } {
   const replicates = options.replicates ?? DEFAULT_REPLICATES;
   const level = options.level ?? DEFAULT_LEVEL;
   const seed = options.seed ?? DEFAULT_SEED;
@@ -73,16 +92,11 @@ export function bootstrapIntervalResult(
   if (!Number.isInteger(replicates) || replicates < 1) throw new RangeError(`replicates must be a positive integer, got ${replicates}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
-  if (units === 0) return { interval: null, reason: "there are no units to resample", defined: 0, replicates };
+  return { replicates, level, seed };
+}
 
-  const random = seededRandom(seed);
-  const values: number[] = [];
-  const indices = new Array<number>(units);
-  for (let r = 0; r < replicates; r++) {
-    for (let i = 0; i < units; i++) indices[i] = Math.floor(random() * units);
-    const value = statistic(indices.slice());
-    if (value !== null && Number.isFinite(value)) values.push(value);
-  }
+/** The percentile interval from the defined replicate values (sorted in place), or why there is none. */
+function percentileResult(values: number[], replicates: number, level: number): BootstrapResult {
   if (values.length * 2 < replicates) {
     return {
       interval: null,
@@ -94,6 +108,113 @@ export function bootstrapIntervalResult(
   values.sort((a, b) => a - b);
   const tail = (1 - level) / 2;
   return { interval: [quantileSorted(values, tail), quantileSorted(values, 1 - tail)], defined: values.length, replicates };
+}
+
+/** {@link bootstrapInterval} with the count of defined replicates and the reason for a null. */
+export function bootstrapIntervalResult(
+  units: number,
+  statistic: (indices: ReadonlyArray<number>) => number | null,
+  options: BootstrapOptions,
+): BootstrapResult {
+  const { replicates, level, seed } = checkedOptions(units, options);
+  if (units === 0) return { interval: null, reason: "there are no units to resample", defined: 0, replicates };
+
+  const random = seededRandom(seed);
+  const values: number[] = [];
+  const indices = new Array<number>(units);
+  for (let r = 0; r < replicates; r++) {
+    for (let i = 0; i < units; i++) indices[i] = Math.floor(random() * units);
+    const value = statistic(indices.slice());
+    if (value !== null && Number.isFinite(value)) values.push(value);
+  }
+  return percentileResult(values, replicates, level);
+}
+
+/**
+ * {@link bootstrapIntervalResult} for several statistics of the same units at once.
+ *
+ * Definition: exactly as {@link bootstrapInterval}, with one set of replicates shared by all
+ * statistics. Since every call of {@link bootstrapInterval} with the same `units` and options
+ * replays the same seeded draws, entry j of the result is the result of
+ * `bootstrapIntervalResult(units, sj, options)` for a statistic sj of the indices that agrees
+ * with `statistics[j]`; only the draws are made once instead of once per statistic.
+ *
+ * Each statistic receives the resample both as the drawn indices in draw order and as draw
+ * counts (see {@link Resample}), so a statistic that does not depend on the order of the units
+ * can sum precomputed contributions instead of rebuilding its input. With `groupOf`, both are
+ * of groups instead of units: `indices[i]` is the group of the i-th drawn unit and `counts[g]`
+ * the draws from group g, which is all a statistic needs whose value does not change when a
+ * unit is swapped for another of its group (it is then computed on one representative per
+ * group). The two arrays are reused from one replicate to the next: a statistic must not keep
+ * them.
+ *
+ * Undefined (interval null): as {@link bootstrapIntervalResult}, per statistic. Throws
+ * RangeError for the same invalid arguments, and for a `groupOf` that does not give every unit
+ * a group in 0..groups − 1.
+ *
+ * @param units number of units to resample
+ * @param statistics the statistics on a resample
+ * @param options replicates (default 1000), seed (default 1), level (default 0.95), grouping
+ * @returns one result per statistic, in order
+ * @example
+ * const xs = [1, 2, 3, 4, 5];
+ * const [mean] = bootstrapIntervalsResult(xs.length, [(r) => xs.reduce((s, x, u) => s + x * r.counts[u]!, 0) / xs.length], { seed: 7 });
+ */
+export function bootstrapIntervalsResult(
+  units: number,
+  statistics: ReadonlyArray<(resample: Resample) => number | null>,
+  options: GroupedBootstrapOptions,
+): BootstrapResult[] {
+  const { replicates, level, seed } = checkedOptions(units, options);
+  const groupOf = options.groupOf ? Int32Array.from(options.groupOf) : Int32Array.from({ length: units }, (_, u) => u);
+  const groups = options.groupOf ? (options.groups ?? -1) : units;
+  if (groupOf.length !== units || !Number.isInteger(groups) || groups < 0 || groupOf.some((g) => !(g >= 0 && g < groups))) {
+    throw new RangeError("groupOf must give each unit a group in 0..groups − 1");
+  }
+  if (units === 0) return statistics.map(() => ({ interval: null, reason: "there are no units to resample", defined: 0, replicates }));
+
+  const values = statistics.map((): number[] => []);
+  const resample: Resample = { indices: new Int32Array(units), counts: new Int32Array(groups) };
+  const { indices, counts } = resample;
+  // seededRandom(seed), inlined: the same Mulberry32 steps on an int32 state (the bits are those
+  // of the unsigned state seededRandom keeps), so the draws are exactly bootstrapInterval's.
+  let state = seed | 0;
+  for (let r = 0; r < replicates; r++) {
+    counts.fill(0);
+    for (let i = 0; i < units; i++) {
+      state = (state + 0x6d2b79f5) | 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const g = groupOf[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * units)]!;
+      indices[i] = g;
+      counts[g]! += 1;
+    }
+    for (let s = 0; s < statistics.length; s++) {
+      const value = statistics[s]!(resample);
+      if (value !== null && Number.isFinite(value)) values[s]!.push(value);
+    }
+  }
+  return values.map((v) => percentileResult(v, replicates, level));
+}
+
+/**
+ * Percentile bootstrap confidence intervals of several statistics of the same units, from one
+ * shared set of replicates: entry j equals `bootstrapInterval(units, sj, options)` for the
+ * statistic sj of the indices that `statistics[j]` computes. See
+ * {@link bootstrapIntervalsResult}, which also gives the reasons.
+ *
+ * @param units number of units to resample
+ * @param statistics the statistics on a resample (indices in draw order and draw counts)
+ * @param options replicates (default 1000), seed (default 1), level (default 0.95), grouping
+ * @returns [lower, upper] or null per statistic, in order
+ */
+export function bootstrapIntervals(
+  units: number,
+  statistics: ReadonlyArray<(resample: Resample) => number | null>,
+  options: GroupedBootstrapOptions,
+): Array<[number, number] | null> {
+  return bootstrapIntervalsResult(units, statistics, options).map((r) => r.interval);
 }
 
 /**

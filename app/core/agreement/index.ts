@@ -4,13 +4,16 @@
  * reason.
  */
 export type { Ratings, StatisticResult } from "./result";
-export { percentAgreement, percentAgreementResult, type PercentAgreementOptions } from "./percent-agreement";
+export { percentAgreement, percentAgreementResult, percentAgreementResampler, type PercentAgreementOptions } from "./percent-agreement";
 export {
   krippendorffAlpha,
   krippendorffAlphaResult,
+  krippendorffAlphaFromCoincidences,
+  krippendorffAlphaResampler,
   coincidenceMatrix,
   type CoincidenceMatrix,
   type KrippendorffMetric,
+  type UnitResample,
 } from "./krippendorff-alpha";
 export { cohenKappa, cohenKappaResult, type KappaWeights } from "./cohen-kappa";
 export { fleissKappa, fleissKappaResult, fleissKappaUndefinedReason } from "./fleiss-kappa";
@@ -18,6 +21,8 @@ export { kendallW, kendallWResult, averageRanks } from "./kendall-w";
 export {
   bootstrapInterval,
   bootstrapIntervalResult,
+  bootstrapIntervals,
+  bootstrapIntervalsResult,
   seededRandom,
   quantileSorted,
   DEFAULT_LEVEL,
@@ -25,4 +30,6 @@ export {
   DEFAULT_SEED,
   type BootstrapOptions,
   type BootstrapResult,
+  type GroupedBootstrapOptions,
+  type Resample,
 } from "./bootstrap";

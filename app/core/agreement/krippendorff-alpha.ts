@@ -56,6 +56,11 @@ export function coincidenceMatrix(data: Ratings): CoincidenceMatrix {
       }
     }
   }
+  return withMargins(values, coincidences);
+}
+
+/** The coincidence matrix with its margins n_c and total n computed from `coincidences`. */
+function withMargins(values: number[], coincidences: number[][]): CoincidenceMatrix {
   const marginals = coincidences.map((row) => row.reduce((sum, o) => sum + o, 0));
   const total = marginals.reduce((sum, n) => sum + n, 0);
   return { values, coincidences, marginals, total };
@@ -88,17 +93,32 @@ function difference(metric: KrippendorffMetric, values: readonly number[], margi
   }
 }
 
-/**
- * Krippendorff's alpha with the reason when it is undefined. See {@link krippendorffAlpha}.
- */
-export function krippendorffAlphaResult(data: Ratings, metric: KrippendorffMetric): StatisticResult {
+/** Why alpha is undefined because of the data's values (not finite; negative for ratio), or null. */
+function invalidValues(data: Ratings, metric: KrippendorffMetric): string | null {
   for (const row of data) {
     for (const value of row) {
-      if (value !== null && !Number.isFinite(value)) return undefinedBecause("the data hold a value that is not a finite number");
-      if (metric === "ratio" && value !== null && value < 0) return undefinedBecause("the ratio metric needs non-negative values");
+      if (value !== null && !Number.isFinite(value)) return "the data hold a value that is not a finite number";
+      if (metric === "ratio" && value !== null && value < 0) return "the ratio metric needs non-negative values";
     }
   }
-  const { values, coincidences, marginals, total } = coincidenceMatrix(data);
+  return null;
+}
+
+/**
+ * Krippendorff's alpha from a coincidence matrix (see {@link coincidenceMatrix}): the step of
+ * {@link krippendorffAlpha} after the matrix is built, α = 1 − (n − 1) · Σ o_ck δ²_ck /
+ * Σ n_c n_k δ²_ck, with the reason when it is undefined (no pairable value, no variation,
+ * expected disagreement 0, a result that is not finite). It does not check the values: the
+ * caller has (the ratio metric needs non-negative values).
+ *
+ * @param matrix the coincidence matrix with its margins and total
+ * @param metric level of measurement
+ * @returns α, or null with the reason
+ * @example
+ * krippendorffAlphaFromCoincidences(coincidenceMatrix([[1, 1], [2, 2], [1, 2]]), "nominal").value; // => 0.444…
+ */
+export function krippendorffAlphaFromCoincidences(matrix: CoincidenceMatrix, metric: KrippendorffMetric): StatisticResult {
+  const { values, coincidences, marginals, total } = matrix;
   if (total < 2) return undefinedBecause("no unit has two or more values, so no value is pairable");
   if (values.length < 2) return undefinedBecause("all pairable values are equal: no variation, expected disagreement is 0");
   let observed = 0;
@@ -114,6 +134,158 @@ export function krippendorffAlphaResult(data: Ratings, metric: KrippendorffMetri
   if (!(expected > 0)) return undefinedBecause("expected disagreement is 0: no variation");
   const alpha = 1 - ((total - 1) * observed) / expected;
   return Number.isFinite(alpha) ? defined(alpha) : undefinedBecause("alpha is not a finite number for these data");
+}
+
+/**
+ * Krippendorff's alpha with the reason when it is undefined. See {@link krippendorffAlpha}.
+ */
+export function krippendorffAlphaResult(data: Ratings, metric: KrippendorffMetric): StatisticResult {
+  const invalid = invalidValues(data, metric);
+  if (invalid !== null) return undefinedBecause(invalid);
+  return krippendorffAlphaFromCoincidences(coincidenceMatrix(data), metric);
+}
+
+/** A resample of units, as the bootstrap gives it: indices in draw order and per-unit draw counts. */
+export interface UnitResample {
+  indices: ArrayLike<number>;
+  counts: ArrayLike<number>;
+}
+
+/** Whether n is 2^k (k = 0..30): the denominators m − 1 that make every coincidence an exact binary fraction. */
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && n <= 2 ** 30 && (n & (n - 1)) === 0;
+}
+
+/**
+ * Krippendorff's alpha of resamples of the units of `data`, for the bootstrap: returns a
+ * function that, given a resample (unit indices in draw order, and how often each unit was
+ * drawn), gives exactly `krippendorffAlpha(indices.map((i) => data[i]), metric)`, to the last
+ * digit, without rebuilding the resample's rows.
+ *
+ * How: each unit's contribution to the coincidence matrix, o_ck += (pairs of c and k) /
+ * (m_u − 1), is computed once, and units with the same values (the same multiset) share it. A
+ * resample's matrix is the sum of the drawn units' contributions. When every m_u − 1 is a power
+ * of two and the sums stay below 2⁵³ of the finest such fraction, every contribution and every
+ * partial sum is an exact binary fraction, so the order of the additions does not matter and
+ * the matrix is Σ over groups of (draws of the group) × contribution; otherwise the drawn units'
+ * contributions are added one by one in draw order, the order {@link coincidenceMatrix} uses.
+ * Either way the matrix (restricted to the values the resample holds) is bit for bit the one
+ * {@link coincidenceMatrix} builds, and alpha is computed from it by the same code
+ * ({@link krippendorffAlphaFromCoincidences}).
+ *
+ * Undefined (null): as {@link krippendorffAlpha}, for the resample: in particular whenever it
+ * holds a unit with a value that is not finite (or, for ratio, negative).
+ *
+ * @param data units × raters, `null` = missing
+ * @param metric level of measurement
+ * @returns the statistic of a resample; the resample's arrays are read, not kept
+ * @example
+ * const data = [[1, 1], [2, 2], [1, 2]];
+ * const alphaOf = krippendorffAlphaResampler(data, "nominal");
+ * alphaOf({ indices: [0, 1, 2], counts: [1, 1, 1] }); // => krippendorffAlpha(data, "nominal")
+ */
+export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMetric): (resample: UnitResample) => number | null {
+  const invalid: number[] = [];
+  for (let u = 0; u < data.length; u++) if (invalidValues([data[u]!], metric) !== null) invalid.push(u);
+
+  // Group the pairable, valid units by their multiset of values.
+  const seen = new Set<number>();
+  const groupKeys = new Map<string, number>();
+  const groupCounts: Array<Map<number, number>> = [];
+  const groupOf = new Int32Array(data.length).fill(-1);
+  const invalidSet = new Set(invalid);
+  let maxM = 0;
+  for (let u = 0; u < data.length; u++) {
+    if (invalidSet.has(u)) continue;
+    const counts = new Map<number, number>();
+    let m = 0;
+    for (const value of data[u]!) {
+      if (value === null) continue;
+      counts.set(value, (counts.get(value) ?? 0) + 1);
+      m += 1;
+    }
+    if (m < 2) continue;
+    maxM = Math.max(maxM, m);
+    const key = [...counts].sort((a, b) => a[0] - b[0]).map(([value, n]) => `${value}:${n}`).join(",");
+    let g = groupKeys.get(key);
+    if (g === undefined) {
+      g = groupCounts.length;
+      groupKeys.set(key, g);
+      groupCounts.push(counts);
+      for (const value of counts.keys()) seen.add(value);
+    }
+    groupOf[u] = g;
+  }
+  const values = [...seen].sort((a, b) => a - b);
+  const index = new Map(values.map((value, i) => [value, i]));
+  const size = values.length;
+
+  // Each group's contribution: the cells it adds to, what it adds, and the values it holds.
+  const cellsOf: Int32Array[] = [];
+  const addsOf: Float64Array[] = [];
+  const valuesOf: Int32Array[] = [];
+  let dyadic = true;
+  let finest = 1;
+  for (const counts of groupCounts) {
+    let m = 0;
+    for (const count of counts.values()) m += count;
+    if (isPowerOfTwo(m - 1)) finest = Math.max(finest, m - 1);
+    else dyadic = false;
+    const cells: number[] = [];
+    const adds: number[] = [];
+    for (const [c, nc] of counts) {
+      for (const [k, nk] of counts) {
+        cells.push(index.get(c)! * size + index.get(k)!);
+        adds.push((c === k ? nc * (nc - 1) : nc * nk) / (m - 1));
+      }
+    }
+    cellsOf.push(Int32Array.from(cells));
+    addsOf.push(Float64Array.from(adds));
+    valuesOf.push(Int32Array.from([...counts.keys()].map((value) => index.get(value)!)));
+  }
+  const groups = groupCounts.length;
+  const drawn = new Float64Array(groups);
+  const sums = new Float64Array(size * size);
+  const present = new Uint8Array(size);
+  return (resample) => {
+    const { indices, counts } = resample;
+    for (const u of invalid) if (counts[u]! > 0) return null;
+    drawn.fill(0);
+    let draws = 0;
+    for (let u = 0; u < groupOf.length; u++) {
+      const g = groupOf[u]!;
+      if (g >= 0) {
+        drawn[g]! += counts[u]!;
+        draws += counts[u]!;
+      }
+    }
+    // Every cell sum is at most Σ m_u ≤ draws · max m over the drawn units, in steps of 1/finest.
+    const exact = dyadic && draws * maxM * finest <= 2 ** 53;
+    sums.fill(0);
+    present.fill(0);
+    for (let g = 0; g < groups; g++) {
+      if (drawn[g] === 0) continue;
+      for (const v of valuesOf[g]!) present[v] = 1;
+      if (!exact) continue;
+      const cells = cellsOf[g]!;
+      const adds = addsOf[g]!;
+      const times = drawn[g]!;
+      for (let e = 0; e < cells.length; e++) sums[cells[e]!]! += times * adds[e]!;
+    }
+    if (!exact) {
+      for (let i = 0; i < indices.length; i++) {
+        const g = groupOf[indices[i]!]!;
+        if (g < 0) continue;
+        const cells = cellsOf[g]!;
+        const adds = addsOf[g]!;
+        for (let e = 0; e < cells.length; e++) sums[cells[e]!] = sums[cells[e]!]! + adds[e]!;
+      }
+    }
+    const kept: number[] = [];
+    for (let v = 0; v < size; v++) if (present[v]) kept.push(v);
+    const coincidences = kept.map((i) => kept.map((j) => sums[i * size + j]!));
+    return krippendorffAlphaFromCoincidences(withMargins(kept.map((v) => values[v]!), coincidences), metric).value;
+  };
 }
 
 /**

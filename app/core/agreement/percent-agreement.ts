@@ -17,22 +17,84 @@ export function percentAgreementResult(units: ReadonlyArray<ReadonlyArray<number
   let pairs = 0;
   let agreeing = 0;
   for (const ratings of units) {
-    for (let i = 0; i < ratings.length; i++) {
-      for (let j = i + 1; j < ratings.length; j++) {
-        const a = ratings[i]!;
-        const b = ratings[j]!;
-        if (options.ties === "without" && (a === 0 || b === 0)) continue;
-        pairs += 1;
-        if (a === b) agreeing += 1;
-      }
+    const unit = unitPairs(ratings, options);
+    pairs += unit.pairs;
+    agreeing += unit.agreeing;
+  }
+  return fromCounts(pairs, agreeing, options);
+}
+
+/** One unit's comparisons: its pairs of ratings (without ties: of non-tie ratings) and how many agree. */
+function unitPairs(ratings: ReadonlyArray<number>, options: PercentAgreementOptions): { pairs: number; agreeing: number } {
+  let pairs = 0;
+  let agreeing = 0;
+  for (let i = 0; i < ratings.length; i++) {
+    for (let j = i + 1; j < ratings.length; j++) {
+      const a = ratings[i]!;
+      const b = ratings[j]!;
+      if (options.ties === "without" && (a === 0 || b === 0)) continue;
+      pairs += 1;
+      if (a === b) agreeing += 1;
     }
   }
+  return { pairs, agreeing };
+}
+
+/** The share from the pooled counts, or why there is none. */
+function fromCounts(pairs: number, agreeing: number, options: PercentAgreementOptions): StatisticResult {
   if (pairs === 0) {
     return undefinedBecause(
       options.ties === "without" ? "no unit has two non-tie ratings to compare" : "no unit has two ratings to compare",
     );
   }
   return defined(agreeing / pairs);
+}
+
+/**
+ * Percent agreement of resamples of `units`, for the bootstrap: returns a function that, given
+ * how often each unit was drawn (`counts[u]`, a unit drawn twice counts twice), gives exactly
+ * `percentAgreement` of the resample's units, to the last digit.
+ *
+ * How: each unit's pairs and agreeing pairs are counted once; a resample's counts are
+ * Σ counts[u] × that unit's counts. Both are integers, so the sums are exact and do not depend
+ * on the order of the units, and the share agreeing / pairs is the same division as
+ * {@link percentAgreement}'s.
+ *
+ * Undefined (null): as {@link percentAgreement}, for the resample.
+ *
+ * @param units one array of ratings per unit (missing ratings simply left out)
+ * @param options whether ties count as a category or are left out
+ * @returns the statistic of a resample, given as per-unit draw counts (read, not kept)
+ * @example
+ * const units = [[1, 1, -1], [0, 0]];
+ * percentAgreementResampler(units, { ties: "with" })({ counts: [2, 1] }); // => 3/7: (2 · 1 + 1) agreeing of (2 · 3 + 1) pairs
+ */
+export function percentAgreementResampler(
+  units: ReadonlyArray<ReadonlyArray<number>>,
+  options: PercentAgreementOptions,
+): (resample: { counts: ArrayLike<number> }) => number | null {
+  const unitPairCounts = new Float64Array(units.length);
+  const unitAgreeing = new Float64Array(units.length);
+  const compared: number[] = [];
+  units.forEach((ratings, u) => {
+    const unit = unitPairs(ratings, options);
+    unitPairCounts[u] = unit.pairs;
+    unitAgreeing[u] = unit.agreeing;
+    if (unit.pairs > 0) compared.push(u);
+  });
+  const withPairs = Int32Array.from(compared);
+  return ({ counts }) => {
+    let pairs = 0;
+    let agreeing = 0;
+    for (let e = 0; e < withPairs.length; e++) {
+      const u = withPairs[e]!;
+      const times = counts[u]!;
+      if (times === 0) continue;
+      pairs += times * unitPairCounts[u]!;
+      agreeing += times * unitAgreeing[u]!;
+    }
+    return fromCounts(pairs, agreeing, options).value;
+  };
 }
 
 /**

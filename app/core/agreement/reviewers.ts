@@ -25,34 +25,109 @@
  * ], "r") // 1
  */
 export function agreementWithMajority(votes: ReadonlyArray<{ unit: string; rater: string; value: number }>, rater: string): number | null {
+  let compared = 0;
+  let agreed = 0;
+  for (const unit of votesByUnit(votes).values()) {
+    const verdict = majorityVerdict(unit, rater);
+    if (verdict === null) continue;
+    compared++;
+    if (verdict) agreed++;
+  }
+  return compared === 0 ? null : agreed / compared;
+}
+
+/** Each unit's votes: rater → value, the last vote of a rater on a unit winning. */
+function votesByUnit(votes: ReadonlyArray<{ unit: string; rater: string; value: number }>): Map<string, Map<string, number>> {
   const byUnit = new Map<string, Map<string, number>>();
   for (const vote of votes) {
     let unit = byUnit.get(vote.unit);
     if (!unit) byUnit.set(vote.unit, (unit = new Map()));
     unit.set(vote.rater, vote.value);
   }
-  let compared = 0;
-  let agreed = 0;
-  for (const unit of byUnit.values()) {
-    const own = unit.get(rater);
-    if (own === undefined || unit.size - 1 < 2) continue;
-    const frequency = new Map<number, number>();
-    for (const [other, value] of unit) if (other !== rater) frequency.set(value, (frequency.get(value) ?? 0) + 1);
-    let mode: number | undefined;
-    let best = 0;
-    let unique = false;
-    for (const [value, count] of frequency) {
-      if (count > best) {
-        best = count;
-        mode = value;
-        unique = true;
-      } else if (count === best) unique = false;
-    }
-    if (!unique || mode === undefined) continue;
-    compared++;
-    if (own === mode) agreed++;
+  return byUnit;
+}
+
+/**
+ * Whether `rater`'s value on a unit equals the leave-one-out majority of the others; null when
+ * the unit does not qualify (the rater did not rate it, fewer than two others did, or the
+ * others' values have no unique mode).
+ */
+function majorityVerdict(unit: ReadonlyMap<string, number>, rater: string): boolean | null {
+  const own = unit.get(rater);
+  if (own === undefined || unit.size - 1 < 2) return null;
+  const frequency = new Map<number, number>();
+  for (const [other, value] of unit) if (other !== rater) frequency.set(value, (frequency.get(value) ?? 0) + 1);
+  let mode: number | undefined;
+  let best = 0;
+  let unique = false;
+  for (const [value, count] of frequency) {
+    if (count > best) {
+      best = count;
+      mode = value;
+      unique = true;
+    } else if (count === best) unique = false;
   }
-  return compared === 0 ? null : agreed / compared;
+  if (!unique || mode === undefined) return null;
+  return own === mode;
+}
+
+/** SameValueZero, the equality of Map keys: === except that NaN equals NaN. */
+const sameValue = (a: number, b: number) => a === b || (a !== a && b !== b);
+
+/**
+ * Agreement with the leave-one-out majority of every rater (column) of a units × raters
+ * table, in one pass over the rows.
+ *
+ * Definition: entry c is exactly {@link agreementWithMajority}(votes, c) for the votes
+ * `{ unit: u, rater: c, value: data[u][c] }` of the non-null cells: for every unit rater c rated
+ * that at least two other raters also rated, the others' values are grouped as Map keys group
+ * them (=== except that NaN equals NaN); a unit whose others have no unique most frequent value
+ * is skipped; the rest count as agreeing when c's value === that value. A table with one value
+ * per (unit, rater) is what the votes give when a rater's last vote on a unit counts.
+ *
+ * Undefined: an entry is null when no unit qualifies for that rater.
+ *
+ * @param data units × raters, `null` = missing; `columns` raters (default: the longest row)
+ * @returns one agreement in [0, 1] or null per rater
+ * @example agreementWithMajorityByColumn([[1, 1, 0], [1, 1, 1]]) // [1, 1, 0.5]
+ */
+export function agreementWithMajorityByColumn(data: ReadonlyArray<ReadonlyArray<number | null>>, columns?: number): Array<number | null> {
+  const width = columns ?? data.reduce((max, row) => Math.max(max, row.length), 0);
+  const compared = new Array<number>(width).fill(0);
+  const agreed = new Array<number>(width).fill(0);
+  const present: number[] = [];
+  for (const row of data) {
+    present.length = 0;
+    for (let c = 0; c < Math.min(width, row.length); c++) if (row[c] !== null && row[c] !== undefined) present.push(c);
+    if (present.length < 3) continue;
+    for (const own of present) {
+      // The others' most frequent value and whether it is the only one with that count.
+      let best = 0;
+      let mode = Number.NaN;
+      let unique = false;
+      for (const i of present) {
+        if (i === own) continue;
+        const value = row[i]!;
+        let seenBefore = false;
+        for (const k of present) {
+          if (k === i) break;
+          if (k !== own && sameValue(row[k]!, value)) seenBefore = true;
+        }
+        if (seenBefore) continue;
+        let count = 0;
+        for (const k of present) if (k !== own && sameValue(row[k]!, value)) count++;
+        if (count > best) {
+          best = count;
+          mode = value;
+          unique = true;
+        } else if (count === best) unique = false;
+      }
+      if (!unique) continue;
+      compared[own]!++;
+      if (row[own] === mode) agreed[own]!++;
+    }
+  }
+  return compared.map((n, c) => (n === 0 ? null : agreed[c]! / n));
 }
 
 /**

@@ -1,0 +1,188 @@
+/**
+ * `npm run bench -- stats [--quick] [--items N] [--runs N] [--seed N] [--stats-out FILE] [--keep]`
+ *
+ * With a pairwise batch of N items (100,000 by default, 10,000 with --quick) each judged by 3 of
+ * 8 reviewers (3 × N judgments, responses from 4 models), measures in a child process:
+ *  - batchStats(batchId): wall time per call, and its own split into SQL and math;
+ *  - leaderboard({ batchId }): wall time per call (Bradley–Terry fit + 200 bootstrap fits);
+ *  - the raw baseline in the same run, on the same connection: bare better-sqlite3 SELECTs of
+ *    the batch's pair rows and judgment rows into arrays; `ratio_to_raw` = raw / SQL part.
+ * Each is called RUNS times (5, 3 with --quick) after one untimed warm-up; medians are reported.
+ * The figures must be the same in every run (checked by hash); `--stats-out FILE` writes the
+ * full batchStats JSON (without `timing`) and the leaderboard, to compare two versions.
+ * Prints one JSON object on stdout; progress goes to stderr. Exit 0 whether or not the target
+ * is met; exit 1 if the run failed.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DEFAULT_SEED } from "./corpus";
+import { BenchUsageError } from "./import";
+import { percentile, round } from "./stats";
+import type { MeasureResult, SetupResult } from "./stats-worker";
+
+export const STATS_USAGE = "stats [--quick] [--items N] [--runs N] [--seed N] [--stats-out FILE] [--keep]";
+
+const FULL = { items: 100_000, runs: 5 } as const;
+const QUICK = { items: 10_000, runs: 3 } as const;
+const WARMUP = 1;
+const TARGETS = { seconds: 3 } as const;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const projectRoot = resolve(here, "../..");
+const workerPath = join(here, "stats-worker.ts");
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new BenchUsageError(`--${name} must be a positive integer`);
+  return n;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs stats-worker.ts in a child process and returns its one JSON line. */
+async function runWorker<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+  const child = spawn(process.execPath, ["--import", "tsx", workerPath, ...args], {
+    cwd: projectRoot,
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk: string) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolvePromise, reject) => {
+    child.once("error", reject);
+    child.once("close", (exitCode) => resolvePromise(exitCode));
+  });
+  if (code !== 0) throw new Error(`the ${args[0]} worker exited with code ${code}`);
+  const last = stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(last) as T;
+  } catch {
+    throw new Error(`the ${args[0]} worker printed no result: ${JSON.stringify(stdout.slice(-500))}`);
+  }
+}
+
+const median = (samples: readonly number[] | undefined) => (samples && samples.length ? percentile(samples, 50) : Number.NaN);
+
+/** Returns the process exit code. */
+export async function runStatsBench(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: "boolean", default: false },
+        items: { type: "string" },
+        runs: { type: "string" },
+        seed: { type: "string" },
+        "stats-out": { type: "string" },
+        keep: { type: "boolean", default: false },
+      },
+    }));
+  } catch (error) {
+    throw new BenchUsageError(message(error));
+  }
+  const plan = values.quick ? QUICK : FULL;
+  const items = positiveInt("items", values.items, plan.items);
+  const runs = positiveInt("runs", values.runs, plan.runs);
+  const seed = positiveInt("seed", values.seed, DEFAULT_SEED);
+  if (items < 100) throw new BenchUsageError("--items must be at least 100");
+  const statsOut = values["stats-out"] === undefined ? undefined : resolve(values["stats-out"]);
+
+  const dir = await mkdtemp(join(tmpdir(), "verdict-bench-stats-"));
+  const dbPath = join(dir, "verdict.db");
+  const env = { ...process.env, VERDICT_DB: dbPath, VERDICT_SEED: "none" as const };
+  const cleanup = async () => {
+    if (values.keep) log(`  kept ${dir}`);
+    else await rm(dir, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const failures: Record<string, string> = {};
+  let setup: SetupResult | undefined;
+  let measured: MeasureResult | undefined;
+  try {
+    log(`stats bench: ${items} items × 3 reviewers, seed ${seed}, in ${dir}`);
+    setup = await runWorker<SetupResult>(["setup", String(items), String(seed)], env);
+    log(`  setup: ${setup.items} items, ${setup.judgments} judgments, ${setup.flags} flags in ${setup.seconds.toFixed(1)} s (not timed)`);
+    log(`  measuring: ${runs} × (batchStats, leaderboard, raw baseline) after ${WARMUP} warm-up …`);
+    measured = await runWorker<MeasureResult>(["measure", setup.batch_id, String(runs), String(WARMUP), ...(statsOut ? [statsOut] : [])], env);
+    if (statsOut) log(`  wrote the figures to ${statsOut}`);
+  } catch (error) {
+    failures.run = message(error);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await cleanup();
+  }
+
+  const seconds = median(measured?.stats_ms) / 1000;
+  const sqlMs = median(measured?.sql_ms);
+  const mathMs = median(measured?.math_ms);
+  const rawMs = median(measured?.raw_ms);
+  const split = sqlMs + mathMs;
+  const result = {
+    bench: "stats",
+    items: setup?.items ?? items,
+    judgments: setup?.judgments ?? null,
+    reviewers: setup?.reviewers ?? null,
+    models: setup?.models ?? null,
+    flags: setup?.flags ?? null,
+    seed,
+    setup_seconds: setup ? round(setup.seconds, 1) : null,
+    runs: measured?.runs ?? runs,
+    warmup: WARMUP,
+    seconds: round(seconds, 3),
+    seconds_min: measured ? round(Math.min(...measured.stats_ms) / 1000, 3) : null,
+    seconds_max: measured ? round(Math.max(...measured.stats_ms) / 1000, 3) : null,
+    sql_share: round(sqlMs / split, 3),
+    math_share: round(mathMs / split, 3),
+    breakdown: {
+      sql_ms: round(sqlMs, 0),
+      math_ms: round(mathMs, 0),
+      // getBatch and what batchStats does outside its two timed sections.
+      other_ms: round(seconds * 1000 - split, 0),
+      runs_ms: measured?.stats_ms.map((ms) => round(ms, 0)) ?? null,
+      runs_sql_ms: measured?.sql_ms ?? null,
+      runs_math_ms: measured?.math_ms ?? null,
+    },
+    leaderboard_seconds: round(median(measured?.leaderboard_ms) / 1000, 3),
+    leaderboard_battles: measured?.leaderboard_battles ?? null,
+    raw_sql_seconds: round(rawMs / 1000, 3),
+    raw_pairs_seconds: round(median(measured?.raw_pairs_ms) / 1000, 3),
+    raw_judgments_seconds: round(median(measured?.raw_judgments_ms) / 1000, 3),
+    raw_rows: measured?.raw_rows ?? null,
+    ratio_to_raw: round(rawMs / sqlMs, 3),
+    stats_sha256: measured?.stats_sha256 ?? null,
+    leaderboard_sha256: measured?.leaderboard_sha256 ?? null,
+    figures: measured?.figures ?? null,
+    max_rss_mb: measured ? round(measured.max_rss_mb, 0) : null,
+    failures,
+    targets: TARGETS,
+    meets_targets: Number.isFinite(seconds) && seconds < TARGETS.seconds,
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (Object.keys(failures).length) {
+    for (const [part, reason] of Object.entries(failures)) log(`stats bench: ${part} failed: ${reason}`);
+    return 1;
+  }
+  if (!result.meets_targets) log("stats bench: target missed (not a failure)");
+  return 0;
+}

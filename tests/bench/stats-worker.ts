@@ -1,0 +1,459 @@
+/**
+ * The in-process parts of the stats benchmark, each in a process of its own (a fresh heap, as
+ * a server restarted on an existing database has). Started by ./stats-bench.ts with VERDICT_DB
+ * set to the benchmark database; prints one JSON line on stdout, progress on stderr.
+ *
+ *   node --import tsx tests/bench/stats-worker.ts setup ITEMS SEED
+ *       Builds the stored state (not timed as part of the results): 8 reviewers, ITEMS / 4
+ *       prompts × 4 models' responses, a pairwise batch with overlap 3 and ITEMS items (each a
+ *       pair of one prompt's responses), every item judged by 3 reviewers: signed strengths
+ *       from a latent quality model (so agreement is realistic), ties, flags, durations, over
+ *       30 days. Every id and value comes from SEED, so the same arguments give the same rows
+ *       and the same statistics.
+ *   node --import tsx tests/bench/stats-worker.ts measure BATCH_ID RUNS WARMUP [OUT_FILE]
+ *       Times batchStats and leaderboard (RUNS timed calls each, after WARMUP untimed ones),
+ *       interleaved with the raw baseline: bare better-sqlite3 SELECTs of the same pair and
+ *       judgment rows into arrays. OUT_FILE, if given, receives the full batchStats JSON
+ *       (without `timing`) and the leaderboard, to compare the figures of two versions.
+ */
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { batchConfigSchema, DEFAULT_FLAGS } from "../../app/core/tasks/config";
+import { closeConnection, connection } from "../../app/services/database.server";
+import { batchStats, leaderboard, type BatchStats } from "../../app/services/stats.server";
+import { benchPrompts, PARAMS, seededRandom } from "./corpus";
+
+/** Models with their latent quality (a log-odds-like scale) and typical response length. */
+const MODELS = [
+  { name: "atlas-70b", quality: 0.7, length: 1100 },
+  { name: "beacon-34b", quality: 0.3, length: 900 },
+  { name: "cobalt-13b", quality: -0.1, length: 800 },
+  { name: "delta-7b", quality: -0.8, length: 600 },
+] as const;
+/** The six model pairs; each prompt yields four items, taking the pairs in rotation. */
+const MODEL_PAIRS: Array<[number, number]> = [
+  [0, 1],
+  [2, 3],
+  [0, 2],
+  [1, 3],
+  [0, 3],
+  [1, 2],
+];
+const ITEMS_PER_PROMPT = 4;
+const OVERLAP = 3;
+/**
+ * Reviewers: how much work each takes (relative), their noise, how wide a band of small
+ * differences they call a tie, how much they lean towards the response shown first, and their
+ * median seconds per judgment.
+ */
+const REVIEWERS = [
+  { weight: 1.6, noise: 0.55, tie: 0.25, left: 0.05, seconds: 14 },
+  { weight: 1.4, noise: 0.7, tie: 0.35, left: 0.0, seconds: 22 },
+  { weight: 1.3, noise: 0.6, tie: 0.2, left: 0.15, seconds: 11 },
+  { weight: 1.1, noise: 0.9, tie: 0.4, left: 0.02, seconds: 30 },
+  { weight: 1.0, noise: 0.65, tie: 0.3, left: -0.05, seconds: 18 },
+  { weight: 0.9, noise: 1.1, tie: 0.15, left: 0.25, seconds: 8 },
+  { weight: 0.7, noise: 0.75, tie: 0.45, left: 0.0, seconds: 25 },
+  { weight: 0.5, noise: 0.6, tie: 0.3, left: 0.1, seconds: 40 },
+] as const;
+const FLAG_RATE = 0.03;
+const SECOND_FLAG_RATE = 0.004;
+const NO_DURATION_RATE = 0.01;
+const DAYS = 30;
+/** A fixed start (2024-06-01 UTC), so the timeline's days are the same in every run. */
+const BASE_MS = Date.UTC(2024, 5, 1);
+const DATASET = "bench-stats";
+
+export interface SetupResult {
+  batch_id: string;
+  items: number;
+  judgments: number;
+  prompts: number;
+  responses: number;
+  reviewers: number;
+  models: number;
+  flags: number;
+  seconds: number;
+}
+
+export interface MeasureResult {
+  runs: number;
+  warmup: number;
+  /** Wall time of each timed batchStats call, and its own sql/math split. */
+  stats_ms: number[];
+  sql_ms: number[];
+  math_ms: number[];
+  leaderboard_ms: number[];
+  /** The raw baseline of each run: the pair rows, the judgment rows, and their sum. */
+  raw_pairs_ms: number[];
+  raw_judgments_ms: number[];
+  raw_ms: number[];
+  raw_rows: number;
+  leaderboard_battles: number;
+  /** sha256 of the batchStats JSON without `timing`, and of the leaderboard JSON; the same in every run. */
+  stats_sha256: string;
+  leaderboard_sha256: string;
+  figures: Record<string, unknown>;
+  max_rss_mb: number;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/**
+ * Deterministic row ids in the shape of db/ids.ts (10 base-36 characters of "time", 4 of a
+ * counter, 10 more), increasing in creation order as newId's do, drawn from the seed.
+ */
+function idMaker(random: () => number): () => string {
+  const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+  let n = 0;
+  return () => {
+    const tick = Math.floor(n / 1000);
+    const counter = n % 1000;
+    n++;
+    let suffix = "";
+    for (let i = 0; i < 10; i++) suffix += ALPHABET[Math.floor(random() * 36)];
+    return (BASE_MS + tick).toString(36).padStart(10, "0") + counter.toString(36).padStart(4, "0") + suffix;
+  };
+}
+
+/** Standard normal draws by Box–Muller from a uniform generator. */
+function normal(random: () => number): () => number {
+  return () => {
+    const u = 1 - random();
+    const v = random();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** `count` distinct indices drawn without replacement, with probability proportional to weight. */
+function weightedSample(weights: readonly number[], count: number, random: () => number): number[] {
+  const left = weights.map((w, i) => ({ w, i }));
+  const out: number[] = [];
+  for (let c = 0; c < count; c++) {
+    let total = 0;
+    for (const e of left) total += e.w;
+    let x = random() * total;
+    let k = 0;
+    while (k < left.length - 1 && x >= left[k]!.w) x -= left[k++]!.w;
+    out.push(left[k]!.i);
+    left.splice(k, 1);
+  }
+  return out;
+}
+
+function setup(items: number, seed: number): SetupResult {
+  const started = performance.now();
+  const { sqlite } = connection();
+  const random = seededRandom(seed ^ 0x57a75);
+  const gauss = normal(random);
+  const id = idMaker(seededRandom(seed ^ 0x1d5));
+  const configJson = JSON.stringify(batchConfigSchema.parse({}));
+  const params = JSON.stringify(PARAMS);
+  // Response texts are cut from one pool of the corpus's text, so generating them is cheap.
+  let pool = "";
+  for (const p of benchPrompts(64, seed)) pool += `${p.responses.map((r) => r.text).join("\n\n")}\n\n`;
+  const prompts = [...benchPrompts(256, seed + 1)].map((p) => p.content);
+
+  const insertUser = sqlite.prepare(
+    "INSERT INTO users (id, username, display_name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, 'reviewer', ?, 0, ?)",
+  );
+  const insertDataset = sqlite.prepare("INSERT INTO datasets (id, name, description, source, created_at) VALUES (?, ?, '', 'stats bench', ?)");
+  const insertPrompt = sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, '{}')");
+  const insertResponse = sqlite.prepare(
+    "INSERT INTO responses (id, prompt_id, external_id, model, text, params, metadata) VALUES (?, ?, ?, ?, ?, ?, '{}')",
+  );
+  const insertBatch = sqlite.prepare(
+    "INSERT INTO batches (id, name, dataset_id, task, config, overlap, status, created_by, created_at) VALUES (?, ?, ?, 'pairwise', ?, ?, 'active', NULL, ?)",
+  );
+  const insertReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
+  const insertItem = sqlite.prepare(
+    "INSERT INTO items (id, batch_id, prompt_id, response_ids, position, claims, submitted, open) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+  );
+  const insertAssignment = sqlite.prepare(
+    `INSERT INTO assignments (id, item_id, batch_id, reviewer_id, status, done_at, display_order, leased_at, lease_expires_at)
+     VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?)`,
+  );
+  const insertJudgment = sqlite.prepare(
+    `INSERT INTO judgments (id, assignment_id, item_id, reviewer_id, payload, rationale, duration_ms, client_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
+  );
+  const insertFlag = sqlite.prepare("INSERT INTO judgment_flags (judgment_id, response_id, flag, note) VALUES (?, ?, ?, '')");
+  const insertPair = sqlite.prepare(
+    `INSERT INTO preference_pairs (id, judgment_id, batch_id, item_id, reviewer_id, prompt_id, chosen_id, rejected_id, strength, source, shown_chosen_first)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pairwise', ?)`,
+  );
+
+  // A throwaway database filled once (as in review-worker.ts): no journal during the bulk load,
+  // foreign keys checked by construction (every parent row goes in before its children).
+  sqlite.pragma("journal_mode = OFF");
+  sqlite.pragma("synchronous = OFF");
+  sqlite.pragma("foreign_keys = OFF");
+  sqlite.pragma("cache_size = -524288");
+
+  const batchId = id();
+  const reviewerIds: string[] = [];
+  const weights = REVIEWERS.map((r) => r.weight);
+  const promptCount = Math.ceil(items / ITEMS_PER_PROMPT);
+  let judgments = 0;
+  let responses = 0;
+  let flags = 0;
+  sqlite.transaction(() => {
+    REVIEWERS.forEach((_, r) => {
+      const userId = id();
+      const username = `bench-s${r + 1}`;
+      // Not a valid scrypt hash: nobody signs in to this throwaway database.
+      insertUser.run(userId, username, username, "bench$no-password", BASE_MS);
+      reviewerIds.push(userId);
+    });
+    const datasetId = id();
+    insertDataset.run(datasetId, DATASET, BASE_MS);
+    insertBatch.run(batchId, "Stats bench (pairwise, overlap 3)", datasetId, configJson, OVERLAP, BASE_MS);
+    for (const userId of reviewerIds) insertReviewer.run(batchId, userId);
+
+    let k = 0;
+    for (let p = 0; p < promptCount && k < items; p++) {
+      const promptId = id();
+      insertPrompt.run(promptId, datasetId, `p${p}`, JSON.stringify([{ role: "user", content: prompts[p % prompts.length]! }]));
+      const promptEffect = gauss() * 0.3;
+      const responseIds = MODELS.map((model) => {
+        const responseId = id();
+        const length = Math.max(80, Math.round(model.length * (0.5 + random())));
+        const start = Math.floor(random() * (pool.length - length));
+        insertResponse.run(responseId, promptId, model.name, model.name, pool.slice(start, start + length), params);
+        responses++;
+        return responseId;
+      });
+      for (let t = 0; t < ITEMS_PER_PROMPT && k < items; t++, k++) {
+        const [m1, m2] = MODEL_PAIRS[(p * ITEMS_PER_PROMPT + t) % MODEL_PAIRS.length]!;
+        // Dataset order within the item: either model may come first.
+        const [x, y] = random() < 0.5 ? [m1, m2] : [m2, m1];
+        const itemResponses = [responseIds[x]!, responseIds[y]!];
+        const itemId = id();
+        insertItem.run(itemId, batchId, promptId, JSON.stringify(itemResponses), k, OVERLAP, OVERLAP);
+        // The item's latent preference for its first response over its second.
+        const latent = MODELS[x]!.quality - MODELS[y]!.quality + promptEffect + gauss() * 0.8;
+        const itemStart = BASE_MS + Math.floor((k / items) * DAYS * 86_400_000);
+        for (const [slot, r] of weightedSample(weights, OVERLAP, random).entries()) {
+          const reviewer = REVIEWERS[r]!;
+          const reviewerId = reviewerIds[r]!;
+          const flipped = random() < 0.5; // display order [1,0]: the second response is shown first
+          const shownFirstSign = flipped ? -1 : 1;
+          const z = latent + reviewer.left * shownFirstSign + gauss() * reviewer.noise;
+          const magnitude = Math.abs(z);
+          const tie = magnitude < reviewer.tie;
+          const strength = tie ? 0 : magnitude < 1 ? 1 : magnitude < 1.8 ? 2 : 3;
+          const preferredIndex = z > 0 ? 0 : 1;
+          const chosenIndex = tie ? 0 : preferredIndex;
+          const chosenId = itemResponses[chosenIndex]!;
+          const rejectedId = itemResponses[1 - chosenIndex]!;
+          const doneAt = itemStart + slot * 3_600_000 + Math.floor(random() * 3_600_000);
+          const duration = random() < NO_DURATION_RATE ? null : Math.round(reviewer.seconds * 1000 * Math.exp(gauss() * 0.6));
+          const assignmentId = id();
+          insertAssignment.run(assignmentId, itemId, batchId, reviewerId, doneAt, flipped ? "[1,0]" : "[0,1]", doneAt - 120_000, doneAt - 120_000 + 1_800_000);
+          const judgmentId = id();
+          const payload = JSON.stringify({ task: "pairwise", preferred: tie ? "tie" : chosenId, strength, bothBad: false });
+          insertJudgment.run(judgmentId, assignmentId, itemId, reviewerId, payload, duration, `bench-${judgmentId}`, doneAt, doneAt);
+          if (random() < FLAG_RATE) {
+            // Weaker models get flagged more: flag the worse response of the pair two times in three.
+            const worse = MODELS[x]!.quality < MODELS[y]!.quality ? 0 : 1;
+            const target = random() < 2 / 3 ? worse : 1 - worse;
+            const first = DEFAULT_FLAGS[Math.floor(random() * DEFAULT_FLAGS.length)]!;
+            insertFlag.run(judgmentId, itemResponses[target]!, first);
+            flags++;
+            if (random() < SECOND_FLAG_RATE / FLAG_RATE) {
+              const second = DEFAULT_FLAGS[(DEFAULT_FLAGS.indexOf(first) + 1) % DEFAULT_FLAGS.length]!;
+              insertFlag.run(judgmentId, itemResponses[target]!, second);
+              flags++;
+            }
+          }
+          // Shown first: display position 0 holds response (flipped ? 1 : 0).
+          insertPair.run(id(), judgmentId, batchId, itemId, reviewerId, promptId, chosenId, rejectedId, strength, (flipped ? 1 : 0) === chosenIndex ? 1 : 0);
+          judgments++;
+        }
+        if ((k + 1) % 25_000 === 0) log(`  setup: ${k + 1}/${items} items, ${judgments} judgments`);
+      }
+    }
+  })();
+  sqlite.pragma("cache_size = -65536");
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("wal_checkpoint(TRUNCATE)");
+  closeConnection();
+  return {
+    batch_id: batchId,
+    items,
+    judgments,
+    prompts: promptCount,
+    responses,
+    reviewers: REVIEWERS.length,
+    models: MODELS.length,
+    flags,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function sha256(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
+}
+
+function withoutTiming(stats: BatchStats): Omit<BatchStats, "timing"> {
+  const { timing: _timing, ...rest } = stats;
+  return rest;
+}
+
+/**
+ * The raw baseline: what the SQL part must read at the least, as bare statements into column
+ * arrays: one row per preference pair of the batch (item, reviewer, the pair, strength, side
+ * shown first) and one per judgment (reviewer, duration, time).
+ */
+function rawStatements() {
+  const { sqlite } = connection();
+  const pairs = sqlite
+    .prepare<[string], [string, string, string, string, number, number | null]>(
+      "SELECT item_id, reviewer_id, chosen_id, rejected_id, strength, shown_chosen_first FROM preference_pairs WHERE batch_id = ?",
+    )
+    .raw();
+  const judgments = sqlite
+    .prepare<[string], [string, string, number | null, number]>(
+      "SELECT j.item_id, j.reviewer_id, j.duration_ms, j.created_at FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
+    )
+    .raw();
+  return {
+    pairs(batchId: string): number {
+      const item: string[] = [];
+      const reviewer: string[] = [];
+      const chosen: string[] = [];
+      const rejected: string[] = [];
+      const strength: number[] = [];
+      const left: Array<number | null> = [];
+      for (const row of pairs.iterate(batchId)) {
+        item.push(row[0]);
+        reviewer.push(row[1]);
+        chosen.push(row[2]);
+        rejected.push(row[3]);
+        strength.push(row[4]);
+        left.push(row[5]);
+      }
+      return item.length;
+    },
+    judgments(batchId: string): number {
+      const item: string[] = [];
+      const reviewer: string[] = [];
+      const duration: Array<number | null> = [];
+      const at: number[] = [];
+      for (const row of judgments.iterate(batchId)) {
+        item.push(row[0]);
+        reviewer.push(row[1]);
+        duration.push(row[2]);
+        at.push(row[3]);
+      }
+      return item.length;
+    },
+  };
+}
+
+function measure(batchId: string, runs: number, warmup: number, outFile: string | undefined): MeasureResult {
+  if (!process.env.VERDICT_DB) throw new Error("VERDICT_DB must name the benchmark database");
+  const raw = rawStatements();
+  const result: MeasureResult = {
+    runs,
+    warmup,
+    stats_ms: [],
+    sql_ms: [],
+    math_ms: [],
+    leaderboard_ms: [],
+    raw_pairs_ms: [],
+    raw_judgments_ms: [],
+    raw_ms: [],
+    raw_rows: 0,
+    leaderboard_battles: 0,
+    stats_sha256: "",
+    leaderboard_sha256: "",
+    figures: {},
+    max_rss_mb: 0,
+  };
+  const total = warmup + runs;
+  for (let i = 0; i < total; i++) {
+    const timed = i >= warmup;
+    // The baseline and the service take turns going first.
+    const runRaw = () => {
+      const t0 = performance.now();
+      const pairRows = raw.pairs(batchId);
+      const t1 = performance.now();
+      const judgmentRows = raw.judgments(batchId);
+      const t2 = performance.now();
+      result.raw_rows = pairRows + judgmentRows;
+      if (!timed) return;
+      result.raw_pairs_ms.push(t1 - t0);
+      result.raw_judgments_ms.push(t2 - t1);
+      result.raw_ms.push(t2 - t0);
+    };
+    if (i % 2 === 1) runRaw();
+    const t0 = performance.now();
+    const stats = batchStats(batchId);
+    const t1 = performance.now();
+    const board = leaderboard({ batchId });
+    const t2 = performance.now();
+    if (i % 2 === 0) runRaw();
+
+    const statsHash = sha256(withoutTiming(stats));
+    const boardHash = sha256(board);
+    if (i === 0) {
+      result.stats_sha256 = statsHash;
+      result.leaderboard_sha256 = boardHash;
+      result.leaderboard_battles = board.models.reduce((sum, m) => sum + m.battles, 0) / 2;
+      result.figures = {
+        judgments: stats.judgments,
+        percent_agreement: stats.percent_agreement,
+        krippendorff_alpha: stats.krippendorff_alpha,
+        fleiss_kappa: stats.fleiss_kappa,
+        intervals: stats.intervals,
+        position_bias: stats.position_bias,
+        length_bias: stats.length_bias,
+        flags: stats.flags.by_flag,
+        cohen_pairs: stats.cohen_kappa.length,
+        timeline_days: stats.timeline.length,
+        leaderboard: board.models.map((m) => ({ model: m.model, rating: m.rating, ci: m.ci })),
+      };
+      if (outFile) writeFileSync(outFile, `${JSON.stringify({ stats: withoutTiming(stats), leaderboard: board }, null, 2)}\n`);
+    } else if (statsHash !== result.stats_sha256 || boardHash !== result.leaderboard_sha256) {
+      throw new Error(`run ${i + 1} gave different figures from run 1: batchStats or leaderboard is not deterministic`);
+    }
+    log(
+      `  run ${i + 1}/${total}${timed ? "" : " (warm-up)"}: batchStats ${((t1 - t0) / 1000).toFixed(2)} s ` +
+        `(sql ${stats.timing.sql_ms} ms, math ${stats.timing.math_ms} ms), leaderboard ${((t2 - t1) / 1000).toFixed(2)} s`,
+    );
+    if (!timed) continue;
+    result.stats_ms.push(t1 - t0);
+    result.sql_ms.push(stats.timing.sql_ms);
+    result.math_ms.push(stats.timing.math_ms);
+    result.leaderboard_ms.push(t2 - t1);
+  }
+  result.max_rss_mb = process.resourceUsage().maxRSS / 1024;
+  closeConnection();
+  return result;
+}
+
+function main(argv: string[]): void {
+  const [mode, ...rest] = argv;
+  let result: SetupResult | MeasureResult;
+  if (mode === "setup" && rest.length === 2) {
+    result = setup(Number(rest[0]), Number(rest[1]));
+  } else if (mode === "measure" && (rest.length === 3 || rest.length === 4)) {
+    result = measure(rest[0]!, Number(rest[1]), Number(rest[2]), rest[3]);
+  } else {
+    process.stderr.write("usage: stats-worker.ts setup ITEMS SEED | measure BATCH_ID RUNS WARMUP [OUT_FILE]\n");
+    process.exit(2);
+  }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+try {
+  main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+}
