@@ -7,16 +7,16 @@
  * object on stdout. Progress goes to stderr. Exit 0 whether or not the targets are met
  * (timings must not fail CI); exit 1 if a run fails or the row counts are wrong.
  */
-import { spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { finished } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { benchPrompts, DEFAULT_SEED, MODELS, nativeLine } from "./corpus";
 import type { WorkerResult } from "./import-worker";
+import { BenchUsageError, log, positiveInt, runWorker as runWorkerAt } from "./harness";
 
 export const IMPORT_USAGE = "import [--quick] [--prompts N] [--seed N] [--keep]";
 
@@ -25,21 +25,12 @@ const QUICK_PROMPTS = 10_000;
 const TARGETS = { ratio_to_raw: 0.5, peak_rss_mb: 300 } as const;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = resolve(here, "../..");
 const workerPath = join(here, "import-worker.ts");
 
-export class BenchUsageError extends Error {}
+/** Runs this bench's worker in a child process and returns its one JSON line. */
+const runWorker = (args: string[], env: NodeJS.ProcessEnv): Promise<WorkerResult> => runWorkerAt<WorkerResult>(workerPath, args, env);
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new BenchUsageError(`--${name} must be a positive integer`);
-  return n;
-}
+export { BenchUsageError };
 
 /** Writes the file line by line through a stream, in ~1 MiB writes, honouring backpressure. */
 async function writeJsonl(file: string, prompts: number, seed: number): Promise<void> {
@@ -63,29 +54,6 @@ async function writeJsonl(file: string, prompts: number, seed: number): Promise<
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-/** Runs the worker in a child process and returns its one JSON line. */
-async function runWorker(args: string[], env: NodeJS.ProcessEnv): Promise<WorkerResult> {
-  const child = spawn(process.execPath, ["--import", "tsx", workerPath, ...args], {
-    cwd: projectRoot,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolvePromise, reject) => {
-    child.once("error", reject);
-    child.once("close", (exitCode) => resolvePromise(exitCode));
-  });
-  if (code !== 0) throw new Error(`the ${args[0]} worker exited with code ${code}`);
-  const last = stdout.trim().split("\n").pop() ?? "";
-  try {
-    return JSON.parse(last) as WorkerResult;
-  } catch {
-    throw new Error(`the ${args[0]} worker printed no result: ${JSON.stringify(stdout.slice(-500))}`);
   }
 }
 

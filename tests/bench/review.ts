@@ -15,20 +15,19 @@
  * targets are met; exit 1 if a part failed or could not run (the JSON says which, with null
  * figures).
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { openDatabase } from "../../db/client";
 import { DEFAULT_SEED } from "./corpus";
-import { BenchUsageError } from "./import";
 import { measureBrowser, routeJsSize, type BrowserResult, type RouteJs } from "./review-browser";
 import { ensureBuild, runApiLoad, startServer, type ApiResult, type RunningServer } from "./review-server";
 import { BROWSER_USER, OVERLAP } from "./review-shared";
 import type { ServiceResult, SetupResult } from "./review-worker";
 import { round, summarize } from "./stats";
+import { BenchUsageError, errorMessage as message, log, positiveInt, projectRoot, runWorker as runWorkerAt } from "./harness";
 
 export const REVIEW_USAGE = "review [--quick] [--items N] [--keep] [--no-build]";
 
@@ -46,46 +45,10 @@ const TARGETS = {
 const JUDGING_ROUTE = "routes/review.$batchId.tsx";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = resolve(here, "../..");
 const workerPath = join(here, "review-worker.ts");
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new BenchUsageError(`--${name} must be a positive integer`);
-  return n;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Runs review-worker.ts in a child process and returns its one JSON line. */
-async function runWorker<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
-  const child = spawn(process.execPath, ["--import", "tsx", workerPath, ...args], {
-    cwd: projectRoot,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolvePromise, reject) => {
-    child.once("error", reject);
-    child.once("close", (exitCode) => resolvePromise(exitCode));
-  });
-  if (code !== 0) throw new Error(`the ${args[0]} worker exited with code ${code}`);
-  const last = stdout.trim().split("\n").pop() ?? "";
-  try {
-    return JSON.parse(last) as T;
-  } catch {
-    throw new Error(`the ${args[0]} worker printed no result: ${JSON.stringify(stdout.slice(-500))}`);
-  }
-}
+/** Runs this bench's worker in a child process and returns its one JSON line. */
+const runWorker = <T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> => runWorkerAt<T>(workerPath, args, env);
 
 interface Integrity {
   judgments: number;

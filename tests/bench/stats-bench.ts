@@ -13,16 +13,15 @@
  * Prints one JSON object on stdout; progress goes to stderr. Exit 0 whether or not the target
  * is met; exit 1 if the run failed.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_SEED } from "./corpus";
-import { BenchUsageError } from "./import";
 import { percentile, round } from "./stats";
 import type { MeasureResult, SetupResult } from "./stats-worker";
+import { BenchUsageError, errorMessage as message, log, positiveInt, runWorker as runWorkerAt } from "./harness";
 
 export const STATS_USAGE = "stats [--quick] [--items N] [--runs N] [--seed N] [--stats-out FILE] [--keep]";
 
@@ -32,46 +31,10 @@ const WARMUP = 1;
 const TARGETS = { seconds: 3 } as const;
 
 const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = resolve(here, "../..");
 const workerPath = join(here, "stats-worker.ts");
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new BenchUsageError(`--${name} must be a positive integer`);
-  return n;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Runs stats-worker.ts in a child process and returns its one JSON line. */
-async function runWorker<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
-  const child = spawn(process.execPath, ["--import", "tsx", workerPath, ...args], {
-    cwd: projectRoot,
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let stdout = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolvePromise, reject) => {
-    child.once("error", reject);
-    child.once("close", (exitCode) => resolvePromise(exitCode));
-  });
-  if (code !== 0) throw new Error(`the ${args[0]} worker exited with code ${code}`);
-  const last = stdout.trim().split("\n").pop() ?? "";
-  try {
-    return JSON.parse(last) as T;
-  } catch {
-    throw new Error(`the ${args[0]} worker printed no result: ${JSON.stringify(stdout.slice(-500))}`);
-  }
-}
+/** Runs this bench's worker in a child process and returns its one JSON line. */
+const runWorker = <T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> => runWorkerAt<T>(workerPath, args, env);
 
 const median = (samples: readonly number[] | undefined) => (samples && samples.length ? percentile(samples, 50) : Number.NaN);
 
