@@ -8,7 +8,7 @@ import {
   percentAgreementResampler,
 } from "../core/agreement";
 import { agreementWithMajorityByColumn, goldAccuracy, median, rate } from "../core/agreement/reviewers";
-import { lengthBias, positionBias } from "../core/ranking/bias";
+import { lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
 import { bootstrapRatings, bradleyTerry, winRates, type Battle } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
 import { getBatch, type BatchRecord } from "./batches.server";
@@ -65,19 +65,36 @@ const MIN_SHARED_FOR_COHEN = 10;
 const BOOTSTRAP = { replicates: 500, seed: 20_241_201, level: 0.95 };
 const SIGNED_CATEGORIES = [-3, -2, -1, 0, 1, 2, 3];
 
-/** One vote: a reviewer's value on a unit, and the unit's item (its rowid). */
-interface Vote {
-  unit: string;
-  reviewer: string;
-  value: number;
-  item: number;
+/** The votes, one per unit and reviewer (a column each): the unit, the reviewer, the value and the unit's item (its rowid). */
+interface Votes {
+  unit: string[];
+  reviewer: string[];
+  value: number[];
+  item: number[];
 }
 
-/** A pairwise pair with strength > 0, for the position and length bias: its shown_chosen_first and the text lengths of its responses. */
-interface PairFact {
-  left: number | null;
-  chosenLength: number;
-  rejectedLength: number;
+/**
+ * The pairwise pairs with strength > 0, counted for the position and length bias: all of them
+ * and those whose left (first shown) response was chosen; those whose responses differ in
+ * length and those whose chosen response is the longer.
+ */
+interface PairFacts {
+  n: number;
+  left: number;
+  differing: number;
+  longer: number;
+}
+
+/**
+ * A reviewer's judgments by side: how many are ties (no pair with strength > 0), how many name a
+ * side shown first (shown_chosen_first of the first such pair not null) and how many the left one.
+ */
+interface Sides {
+  /** The pairs counted (one per judgment when each judgment has one pair). */
+  pairs: number;
+  ties: number;
+  decided: number;
+  left: number;
 }
 
 function sign(value: number): number {
@@ -85,34 +102,47 @@ function sign(value: number): number {
 }
 
 /**
- * The rows of `SELECT json_group_array(json_array(…)) …`: one row holding all rows as a JSON
- * array of arrays. better-sqlite3 turns each column of each row into a JS value by itself, which
- * for the 300,000 pairs or judgments of a large batch costs several times the query; JSON.parse
- * builds the same values in a fraction of that. Only integers, text and null go through here,
- * and those round-trip exactly.
+ * The columns of `[prefix] SELECT <columns> <from>` as one array each, in row order, read as one
+ * JSON array per column (json_group_array). better-sqlite3 turns each column of each row into a
+ * JS value by itself, which for the 300,000 pairs or judgments of a large batch costs several
+ * times the query; JSON.parse builds the same values in a fraction of that, and without an
+ * object or array per row. Only integers, text, null and JSON go through here, and those
+ * round-trip exactly.
  */
-function jsonRows<T>(sql: string, ...params: unknown[]): T[] {
-  const text = connection().sqlite.prepare(sql).pluck().get(...params) as string | null;
-  return text === null ? [] : (JSON.parse(text) as T[]);
+function jsonColumns<T extends unknown[]>(columns: readonly string[], from: string, params: unknown, prefix = ""): { [K in keyof T]: Array<T[K]> } {
+  const texts = connection()
+    .sqlite.prepare(`${prefix} SELECT ${columns.map((c) => `json_group_array(${c})`).join(", ")} ${from}`)
+    .raw()
+    .get(params) as string[];
+  return texts.map((text) => JSON.parse(text) as unknown[]) as { [K in keyof T]: Array<T[K]> };
 }
 
 /**
  * Every vote (one per unit and reviewer, in the order of the pairs) and, for pairwise batches,
- * the pairs with strength > 0. A unit is `item:a:b` with the item's rowid and, for pairs, the
- * positions of the two responses in the item's response_ids text, earlier first; for ratings,
- * the response and the aspect.
+ * the counts of the pairs with strength > 0 and the pairs' sides by reviewer. A unit is
+ * `item:a:b` with the item's rowid and, for pairs, the positions of the two responses in the
+ * item's response_ids text, earlier first; for ratings, the response and the aspect.
  */
-function valuesOf(batch: BatchRecord): { votes: Vote[]; facts: PairFact[] } {
+function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: Map<string, Sides> } {
   const { sqlite } = connection();
+  const votes: Votes = { unit: [], reviewer: [], value: [], item: [] };
+  const facts: PairFacts = { n: 0, left: 0, differing: 0, longer: 0 };
+  const sides = new Map<string, Sides>();
   if (batch.task === "rating") {
-    const votes = sqlite
-      .prepare<[string], Vote>(
+    const rows = sqlite
+      .prepare<[string], { unit: string; reviewer: string; value: number; item: number }>(
         `SELECT i.rowid || ':' || s.key || ':' || a.key AS unit, j.reviewer_id AS reviewer, a.value AS value, i.rowid AS item
          FROM judgments j JOIN items i ON i.id = j.item_id, json_each(j.payload, '$.scores') s, json_each(s.value) a
          WHERE i.batch_id = ? AND i.is_gold = 0`,
       )
       .all(batch.id);
-    return { votes, facts: [] };
+    for (const row of rows) {
+      votes.unit.push(row.unit);
+      votes.reviewer.push(row.reviewer);
+      votes.value.push(row.value);
+      votes.item.push(row.item);
+    }
+    return { votes, facts, sides };
   }
   // Every pair of the batch, in rowid order (the pairs index): the votes are the non-imported
   // pairs of non-gold items whose two responses the item lists, oriented in dataset order (value
@@ -120,51 +150,86 @@ function valuesOf(batch: BatchRecord): { votes: Vote[]; facts: PairFact[] } {
   // with strength > 0. A response's place in the dataset order is the position of its quoted id
   // in the item's response_ids: the ids are distinct, written by JSON.stringify and need no
   // escaping, so these positions order them as json_each's keys do.
-  type PairRow = [pair: number, item: number | null, reviewer: string, strength: number, source: number, left: number | null, gold: number | null, chosenAt: number | null, rejectedAt: number | null];
-  const rows = jsonRows<PairRow>(
-    `SELECT json_group_array(json_array(pp.rowid, i.rowid, pp.reviewer_id, pp.strength, CASE pp.source WHEN 'pairwise' THEN 1 WHEN 'imported' THEN 2 ELSE 0 END,
-              pp.shown_chosen_first, i.is_gold, instr(i.response_ids, json_quote(pp.chosen_id)), instr(i.response_ids, json_quote(pp.rejected_id))))
-     FROM preference_pairs pp LEFT JOIN items i ON i.id = pp.item_id WHERE pp.batch_id = ?`,
+  const [pairIds, items, reviewers, strengths, sources, lefts, golds, chosenAts, rejectedAts] = jsonColumns<
+    [number, number | null, string, number, number, number | null, number | null, number | null, number | null]
+  >(
+    [
+      "pp.rowid",
+      "i.rowid",
+      "pp.reviewer_id",
+      "pp.strength",
+      "CASE pp.source WHEN 'pairwise' THEN 1 WHEN 'imported' THEN 2 ELSE 0 END",
+      "pp.shown_chosen_first",
+      "i.is_gold",
+      "instr(i.response_ids, json_quote(pp.chosen_id))",
+      "instr(i.response_ids, json_quote(pp.rejected_id))",
+    ],
+    "FROM preference_pairs pp LEFT JOIN items i ON i.id = pp.item_id WHERE pp.batch_id = ?",
     batch.id,
   );
-  const votes: Vote[] = [];
-  const facts: PairFact[] = [];
-  // A pairwise pair is between its item's two responses (pairsOf), so its lengths are those of
-  // the item's first and second response, the chosen one first when it comes first; any other
-  // pair (its item elsewhere, not two responses, a length missing) is read by itself.
-  const itemLengths = batch.task === "pairwise" ? pairwiseItemLengths(batch) : new Map<number, [number, number]>();
+  // A pairwise pair is between its item's two responses (pairsOf): which of them is longer is
+  // known per item, and the chosen one is the first when it comes first. Any other pair (its
+  // item elsewhere, not two responses, a response missing) is measured by itself.
+  const longerFirst = batch.task === "pairwise" ? pairwiseItemLengths(batch) : new Map<number, number>();
   const exceptions: number[] = [];
-  for (const [pair, item, reviewer, strength, source, left, gold, chosenAt, rejectedAt] of rows) {
+  for (let k = 0; k < pairIds.length; k++) {
+    const item = items[k]!;
+    const reviewer = reviewers[k]!;
+    const strength = strengths[k]!;
+    const source = sources[k]!;
+    const left = lefts[k]!;
+    const chosenAt = chosenAts[k]!;
+    const rejectedAt = rejectedAts[k]!;
     const found = item !== null && chosenAt! > 0 && rejectedAt! > 0;
-    if (batch.task === "pairwise" && source === 1 && strength > 0) {
-      const lengths = found ? itemLengths.get(item) : undefined;
-      if (lengths === undefined) exceptions.push(pair);
-      else if (chosenAt === rejectedAt) facts.push({ left, chosenLength: 0, rejectedLength: 0 });
-      else facts.push({ left, chosenLength: lengths[chosenAt! < rejectedAt! ? 0 : 1], rejectedLength: lengths[chosenAt! < rejectedAt! ? 1 : 0] });
+    if (source !== 2) {
+      let own = sides.get(reviewer);
+      if (!own) sides.set(reviewer, (own = { pairs: 0, ties: 0, decided: 0, left: 0 }));
+      own.pairs++;
+      if (strength > 0) {
+        if (left !== null) own.decided++;
+        if (left === 1) own.left++;
+      } else own.ties++;
     }
-    if (source === 2 || gold !== 0 || !found) continue;
+    if (batch.task === "pairwise" && source === 1 && strength > 0) {
+      const order = found ? longerFirst.get(item) : undefined;
+      if (order === undefined) exceptions.push(pairIds[k]!);
+      else {
+        facts.n++;
+        if (left === 1) facts.left++;
+        // The same response twice, or two of one length, are not counted for the length bias.
+        if (chosenAt !== rejectedAt && order !== 0) {
+          facts.differing++;
+          if ((chosenAt! < rejectedAt!) === order > 0) facts.longer++;
+        }
+      }
+    }
+    if (source === 2 || golds[k] !== 0 || !found) continue;
     const chosenFirst = chosenAt! < rejectedAt!;
-    votes.push({
-      unit: chosenFirst ? `${item}:${chosenAt}:${rejectedAt}` : `${item}:${rejectedAt}:${chosenAt}`,
-      reviewer,
-      value: chosenFirst ? strength : -strength,
-      item: item!,
-    });
+    votes.unit.push(chosenFirst ? `${item}:${chosenAt}:${rejectedAt}` : `${item}:${rejectedAt}:${chosenAt}`);
+    votes.reviewer.push(reviewer);
+    votes.value.push(chosenFirst ? strength : 0 - strength); // 0 - 0 is 0, as in SQL, not −0
+    votes.item.push(item!);
   }
   if (exceptions.length > 0) {
-    const exact = sqlite.prepare<[number], PairFact>(
-      `SELECT pp.shown_chosen_first AS left, length(c.text) AS chosenLength, length(r.text) AS rejectedLength
+    const exact = sqlite.prepare<[number], { left: number | null; chosen: number; rejected: number }>(
+      `SELECT pp.shown_chosen_first AS left, length(c.text) AS chosen, length(r.text) AS rejected
        FROM preference_pairs pp JOIN responses c ON c.id = pp.chosen_id JOIN responses r ON r.id = pp.rejected_id WHERE pp.rowid = ?`,
     );
     for (const pair of exceptions) {
       const fact = exact.get(pair);
-      if (fact) facts.push(fact);
+      if (!fact) continue;
+      facts.n++;
+      if (fact.left === 1) facts.left++;
+      if (fact.chosen !== fact.rejected) {
+        facts.differing++;
+        if (fact.chosen > fact.rejected) facts.longer++;
+      }
     }
   }
   if (batch.task === "ranking") {
     // A ranking gives no pair for two responses in one tier: that is a tie vote. The positions
     // of the item's responses are found as the pairs' are.
-    const seen = new Set(votes.map((v) => `${v.unit}\u0000${v.reviewer}`));
+    const seen = new Set(votes.unit.map((unit, k) => `${unit}\u0000${votes.reviewer[k]}`));
     const judged = sqlite
       .prepare<[string], { item: number; reviewer_id: string; positions: string }>(
         `SELECT i.rowid AS item, j.reviewer_id,
@@ -177,37 +242,32 @@ function valuesOf(batch: BatchRecord): { votes: Vote[]; facts: PairFact[] } {
       for (let x = 0; x < at.length; x++)
         for (let y = x + 1; y < at.length; y++) {
           const unit = `${j.item}:${at[x]}:${at[y]}`;
-          if (!seen.has(`${unit}\u0000${j.reviewer_id}`)) votes.push({ unit, reviewer: j.reviewer_id, value: 0, item: j.item });
+          if (seen.has(`${unit}\u0000${j.reviewer_id}`)) continue;
+          votes.unit.push(unit);
+          votes.reviewer.push(j.reviewer_id);
+          votes.value.push(0);
+          votes.item.push(j.item);
         }
     }
   }
-  return { votes, facts };
+  return { votes, facts, sides };
 }
 
 /**
- * The text lengths of the first and second response of each item of the batch that has exactly
- * two, by item rowid: the lengths of the batch's prompts' responses read in one go.
+ * For each item of the batch with exactly two responses, by rowid, the sign of the difference
+ * of their text lengths (first minus second): 1 when the first is longer, −1 when the second, 0
+ * for equal lengths. The lengths are read once per response, in the order of the responses of
+ * the batch's prompts; an item with a response not among them is left out.
  */
-function pairwiseItemLengths(batch: BatchRecord): Map<number, [number, number]> {
-  const lengths = new Map(
-    jsonRows<[string, number]>(
-      `SELECT json_group_array(json_array(r.id, length(r.text))) FROM responses r
-       WHERE r.prompt_id IN (SELECT prompt_id FROM items WHERE batch_id = ?)`,
-      batch.id,
-    ),
+function pairwiseItemLengths(batch: BatchRecord): Map<number, number> {
+  const [items, signs] = jsonColumns<[number, number]>(
+    ["i.rowid", "sign(a.n - b.n)"],
+    `FROM items i JOIN lengths a ON a.id = i.response_ids ->> '$[0]' JOIN lengths b ON b.id = i.response_ids ->> '$[1]'
+     WHERE i.batch_id = @batch AND json_array_length(i.response_ids) = 2`,
+    { batch: batch.id },
+    `WITH lengths AS MATERIALIZED (SELECT r.id, length(r.text) AS n FROM responses r WHERE r.prompt_id IN (SELECT prompt_id FROM items WHERE batch_id = @batch))`,
   );
-  const items = jsonRows<[number, string | null, string | null]>(
-    `SELECT json_group_array(json_array(rowid, response_ids ->> '$[0]', response_ids ->> '$[1]'))
-     FROM items WHERE batch_id = ? AND json_array_length(response_ids) = 2`,
-    batch.id,
-  );
-  const out = new Map<number, [number, number]>();
-  for (const [item, first, second] of items) {
-    const a = first === null ? undefined : lengths.get(first);
-    const b = second === null ? undefined : lengths.get(second);
-    if (a !== undefined && b !== undefined) out.set(item, [a, b]);
-  }
-  return out;
+  return new Map(items.map((item, k) => [item, signs[k]!]));
 }
 
 /** A key equal for rows holding the same values (with repeats, in any order and columns); nulls are left out. */
@@ -215,9 +275,14 @@ function multisetKey(values: ReadonlyArray<number | null>): string {
   const present: number[] = [];
   for (const value of values) {
     if (value === null) continue;
+    // Insertion sort: rows are short.
     let i = present.length;
-    while (i > 0 && present[i - 1]! > value) i--;
-    present.splice(i, 0, value);
+    present.push(value);
+    while (i > 0 && present[i - 1]! > value) {
+      present[i] = present[i - 1]!;
+      i--;
+    }
+    present[i] = value;
   }
   return present.join(",");
 }
@@ -260,7 +325,7 @@ export function batchStats(batchId: string): BatchStats {
   const pairwise = batch.task === "pairwise";
   const ratingTask = batch.task === "rating";
   const t0 = performance.now();
-  const { votes, facts } = valuesOf(batch);
+  const { votes, facts, sides: pairSides } = valuesOf(batch);
   const users = sqlite
     .prepare<[string], { id: string; username: string }>(
       `SELECT u.id, u.username FROM users u
@@ -276,24 +341,58 @@ export function batchStats(batchId: string): BatchStats {
        FROM items WHERE batch_id = @batch`,
     )
     .get({ batch: batch.id, now: Date.now() })!;
-  // One row per judgment: its item (rowid), reviewer, duration, creation time (ms; as the day
-  // when it is not an integer), its flags as [flag, response], and in pairwise batches
-  // [shown_chosen_first] of its first pair with strength > 0, or null for a tie (no such pair).
-  type JudgmentRow = [item: number, reviewer: string, durationMs: number | null, created: number | string, flags: Array<[string, string]>, decided: [number | null] | null];
-  const perJudgment = jsonRows<JudgmentRow>(
-    `SELECT json_group_array(json_array(i.rowid, j.reviewer_id, j.duration_ms,
-              CASE WHEN typeof(j.created_at) = 'integer' THEN j.created_at ELSE strftime('%Y-%m-%d', j.created_at / 1000, 'unixepoch') END,
-              CASE WHEN EXISTS (SELECT 1 FROM judgment_flags f WHERE f.judgment_id = j.id)
-                THEN json((SELECT json_group_array(json_array(f.flag, f.response_id)) FROM judgment_flags f WHERE f.judgment_id = j.id)) ELSE json('[]') END,
-              ${pairwise ? "json((SELECT json_array(pp.shown_chosen_first) FROM preference_pairs pp WHERE pp.judgment_id = j.id AND pp.strength > 0 LIMIT 1))" : "NULL"}))
-     FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?`,
+  // Per judgment: its item (rowid), reviewer, duration, creation time (ms; as the day when it
+  // is not an integer) and its flags as [flag, response], or null for none.
+  const [judgedItems, judges, durations, created, judgmentFlags] = jsonColumns<[number, string, number | null, number | string, Array<[string, string]> | null]>(
+    [
+      "i.rowid",
+      "j.reviewer_id",
+      "j.duration_ms",
+      "CASE WHEN typeof(j.created_at) = 'integer' THEN j.created_at ELSE strftime('%Y-%m-%d', j.created_at / 1000, 'unixepoch') END",
+      `CASE WHEN EXISTS (SELECT 1 FROM judgment_flags f WHERE f.judgment_id = j.id)
+         THEN json((SELECT json_group_array(json_array(f.flag, f.response_id)) FROM judgment_flags f WHERE f.judgment_id = j.id)) END`,
+    ],
+    "FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
     batch.id,
   );
+  // Ties and sides (pairwise): a judgment is a tie when it has no pair with strength > 0, and
+  // names the side of its first such pair. submitJudgment gives every pairwise judgment one
+  // pair, by its reviewer, so the pairs counted per reviewer are the judgments' sides; when a
+  // reviewer's pairs and judgments differ in number, the sides are read judgment by judgment.
+  let sides = pairSides;
+  if (pairwise) {
+    const judged = new Map<string, number>();
+    for (const reviewer of judges) judged.set(reviewer, (judged.get(reviewer) ?? 0) + 1);
+    const consistent = judged.size === pairSides.size && [...judged].every(([reviewer, n]) => pairSides.get(reviewer)?.pairs === n);
+    if (!consistent) {
+      sides = new Map();
+      const [reviewers, firsts] = jsonColumns<[string, [number | null] | null]>(
+        [
+          "j.reviewer_id",
+          "json((SELECT json_array(pp.shown_chosen_first) FROM preference_pairs pp WHERE pp.judgment_id = j.id AND pp.strength > 0 LIMIT 1))",
+        ],
+        "FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
+        batch.id,
+      );
+      for (let k = 0; k < reviewers.length; k++) {
+        const reviewer = reviewers[k]!;
+        const first = firsts[k]!;
+        let own = sides.get(reviewer);
+        if (!own) sides.set(reviewer, (own = { pairs: 0, ties: 0, decided: 0, left: 0 }));
+        own.pairs++;
+        if (first === null) own.ties++;
+        else if (first[0] !== null) {
+          own.decided++;
+          if (first[0] === 1) own.left++;
+        }
+      }
+    }
+  }
   // The day of each judgment, strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'): the date of
   // whole second ⌊created_at / 1000⌋ (truncated, as SQLite divides integers), found per distinct day.
   const dayIndex = (ms: number) => Math.floor(Math.trunc(ms / 1000) / 86_400);
   const dayNumbers = new Set<number>();
-  for (const row of perJudgment) if (typeof row[3] === "number") dayNumbers.add(dayIndex(row[3]));
+  for (const at of created) if (typeof at === "number") dayNumbers.add(dayIndex(at));
   const dayNames = new Map(
     sqlite
       .prepare<[string], [number, string | null]>("SELECT value, strftime('%Y-%m-%d', value * 86400, 'unixepoch') FROM json_each(?)")
@@ -306,7 +405,7 @@ export function batchStats(batchId: string): BatchStats {
     )
     .all(batch.id);
   // The flags of the batch's judgments by flag and by the flagged response's model.
-  const flagged = perJudgment.flatMap((row) => row[4]);
+  const flagged = judgmentFlags.flatMap((flags) => flags ?? []);
   const flagRows = sqlite
     .prepare<[string], { flag: string; model: string; n: number }>(
       `SELECT f.value ->> 0 AS flag, r.model, count(*) AS n FROM json_each(?) f JOIN responses r ON r.id = f.value ->> 1
@@ -331,34 +430,45 @@ export function batchStats(batchId: string): BatchStats {
   const column = new Map(reviewerIds.map((r, i) => [r, i]));
 
   // The units in order of their first vote: each one's ratings by reviewer (a reviewer's last
-  // vote, null where none), the signs of all its votes, and its item.
+  // vote, null where none) and its item.
   const unitIndex = new Map<string, number>();
   const signed: Array<Array<number | null>> = [];
-  const signUnits: number[][] = [];
   const unitItem: number[] = [];
-  for (const v of votes) {
-    let u = unitIndex.get(v.unit);
+  const unitOfVote = new Int32Array(votes.unit.length);
+  let revoted = false;
+  for (let k = 0; k < votes.unit.length; k++) {
+    let u = unitIndex.get(votes.unit[k]!);
     if (u === undefined) {
       u = signed.length;
-      unitIndex.set(v.unit, u);
+      unitIndex.set(votes.unit[k]!, u);
       signed.push(new Array<number | null>(reviewerIds.length).fill(null));
-      signUnits.push([]);
-      unitItem.push(v.item);
+      unitItem.push(votes.item[k]!);
     }
-    signed[u]![column.get(v.reviewer)!] = v.value;
-    signUnits[u]!.push(sign(v.value));
+    unitOfVote[k] = u;
+    const row = signed[u]!;
+    const c = column.get(votes.reviewer[k]!)!;
+    // A second vote on the unit, or one the row has no column for, counts only in the signs.
+    if (c === undefined || (row[c] !== null && row[c] !== undefined)) revoted = true;
+    row[c] = votes.value[k]!;
   }
   const units = signed.length;
-  const direction = signed.map((row) => row.map((v) => (v === null ? null : sign(v))));
+  // The signs of all votes of each unit, for percent agreement: the signs of its ratings, unless
+  // a reviewer voted twice on a unit (then every vote counts).
+  const signsOf = (u: number) => (signUnits ? signUnits[u]! : signed[u]!.flatMap((v) => (v === null ? [] : [sign(v)])));
+  let signUnits: number[][] | null = null;
+  if (revoted) {
+    signUnits = signed.map(() => []);
+    for (let k = 0; k < votes.unit.length; k++) signUnits[unitOfVote[k]!]!.push(sign(votes.value[k]!));
+  }
 
-  // Alpha, Fleiss' counts and percent agreement of a unit depend only on which values its rows
-  // hold, so units with the same values are computed once, as one group with a representative;
-  // the bootstrap then resamples groups (see bootstrapIntervalsResult).
+  // Alpha, Fleiss' counts and percent agreement of a unit depend only on which values it holds,
+  // so units with the same values are computed once, as one group with a representative; the
+  // bootstrap then resamples groups (see bootstrapIntervalsResult).
   const groupIndex = new Map<string, number>();
   const groupOf = new Int32Array(units);
   const representatives: number[] = [];
   for (let u = 0; u < units; u++) {
-    const key = `${multisetKey(signed[u]!)}|${multisetKey(signUnits[u]!)}`;
+    const key = signUnits ? `${multisetKey(signed[u]!)}|${multisetKey(signUnits[u]!)}` : multisetKey(signed[u]!);
     let g = groupIndex.get(key);
     if (g === undefined) {
       g = representatives.length;
@@ -373,7 +483,8 @@ export function batchStats(batchId: string): BatchStats {
   // Every unit once, in order: the resample that is the data itself.
   const everyUnit = { indices: groupOf, counts: groupSizes };
   const signedReps = representatives.map((u) => signed[u]!);
-  const signReps = representatives.map((u) => signUnits[u]!);
+  const directionReps = signedReps.map((row) => row.map((v) => (v === null ? null : sign(v))));
+  const signReps = representatives.map(signsOf);
   const alphaOf = (metric: "nominal" | "ordinal" | "interval") => krippendorffAlphaResampler(signedReps, metric);
   const alphaInterval = alphaOf("interval");
   const alphaNominal = alphaOf("nominal");
@@ -381,7 +492,7 @@ export function batchStats(batchId: string): BatchStats {
   const agreementWithout = percentAgreementResampler(signReps, { ties: "without" });
 
   // Fleiss' kappa over the signed values (or the scores), when every unit has the same number of ratings.
-  const categories = ratingTask ? [...new Set(votes.map((v) => v.value))].sort((a, b) => a - b) : SIGNED_CATEGORIES;
+  const categories = ratingTask ? [...new Set(votes.value)].sort((a, b) => a - b) : SIGNED_CATEGORIES;
   const categoryIndex = new Map(categories.map((c, i) => [c, i]));
   const groupFleiss = signedReps.map((row) => {
     // counts[i] = the ratings === categories[i] (categories are distinct; NaN equals none).
@@ -394,7 +505,7 @@ export function batchStats(batchId: string): BatchStats {
     return counts;
   });
   const fleissCounts = Array.from(groupOf, (g) => groupFleiss[g]!);
-  const fleissReason = votes.length === 0 ? "no judgments" : fleissKappaUndefinedReason(fleissCounts);
+  const fleissReason = votes.unit.length === 0 ? "no judgments" : fleissKappaUndefinedReason(fleissCounts);
 
   // Every reviewer pair's shared units in one pass over the rows: shared[a][b] holds a's and b's values, in row order.
   const shared = reviewerIds.map(() => reviewerIds.map(() => ({ x: [] as number[], y: [] as number[] })));
@@ -426,21 +537,20 @@ export function batchStats(batchId: string): BatchStats {
   }
 
   // Per reviewer: judgments, durations, flags, ties and sides; per day: judgments; per item: its last day.
-  const mine = new Map(reviewerIds.map((id) => [id, { judgments: 0, durations: [] as number[], flagged: 0, ties: 0, decided: 0, left: 0 }]));
+  const mine = new Map(reviewerIds.map((id) => [id, { judgments: 0, durations: [] as number[], flagged: 0 }]));
   const dayOfItem = new Map<number, string>();
   const timeline = new Map<string, { judgments: number; counts: Int32Array }>();
-  for (const [item, reviewer, durationMs, created, flags, decided] of perJudgment) {
-    const day = (typeof created === "number" ? dayNames.get(dayIndex(created)) : created)!;
+  for (let k = 0; k < judges.length; k++) {
+    const item = judgedItems[k]!;
+    const reviewer = judges[k]!;
+    const durationMs = durations[k]!;
+    const at = created[k]!;
+    const day = (typeof at === "number" ? dayNames.get(dayIndex(at)) : at)!;
     let entry = mine.get(reviewer);
-    if (!entry) mine.set(reviewer, (entry = { judgments: 0, durations: [], flagged: 0, ties: 0, decided: 0, left: 0 }));
+    if (!entry) mine.set(reviewer, (entry = { judgments: 0, durations: [], flagged: 0 }));
     entry.judgments++;
     if (durationMs !== null) entry.durations.push(durationMs / 1000);
-    if (flags.length > 0) entry.flagged++;
-    if (decided === null) entry.ties++;
-    else if (decided[0] !== null) {
-      entry.decided++;
-      if (decided[0] === 1) entry.left++;
-    }
+    if (judgmentFlags[k]) entry.flagged++;
     const seen = dayOfItem.get(item);
     if (!seen || day > seen) dayOfItem.set(item, day);
     const onDay = timeline.get(day);
@@ -463,18 +573,19 @@ export function batchStats(batchId: string): BatchStats {
     list.push({ given: payload.preferred === "tie" ? 0 : 1, gold: answer.value });
     goldOf.set(j.reviewer_id, list);
   }
-  const majority = agreementWithMajorityByColumn(ratingTask ? signed : direction, reviewerIds.length);
+  const majority = agreementWithMajorityByColumn(signed, reviewerIds.length, ratingTask ? undefined : sign);
   const perReviewer = users.map((u, c) => {
     const own = mine.get(u.id)!;
+    const side = sides.get(u.id) ?? { pairs: 0, ties: 0, decided: 0, left: 0 };
     return {
       username: u.username,
       judgments: own.judgments,
       agreement_with_majority: majority[c] ?? null,
       gold_accuracy: goldAccuracy(goldOf.get(u.id) ?? []),
       median_seconds: median(own.durations),
-      tie_rate: pairwise ? rate(own.ties, own.judgments) : null,
+      tie_rate: pairwise ? rate(side.ties, own.judgments) : null,
       flag_rate: rate(own.flagged, own.judgments),
-      left_rate: pairwise ? rate(own.left, own.decided) : null,
+      left_rate: pairwise ? rate(side.left, side.decided) : null,
     };
   });
 
@@ -491,13 +602,13 @@ export function batchStats(batchId: string): BatchStats {
   const [alphaIntervalCi, alphaNominalCi, agreementWithCi, agreementWithoutCi] = bootstrapIntervals(
     units,
     [alphaInterval, alphaNominal, ...(ratingTask ? [] : [agreementWith, agreementWithout])],
-    { ...BOOTSTRAP, groupOf, groups },
+    { ...BOOTSTRAP, groupOf, groups, order: alphaInterval.ordered || alphaNominal.ordered },
   );
 
   const stats: BatchStats = {
     batch: { id: batch.id, name: batch.name, task: batch.task, overlap: batch.overlap },
     items: counts.items,
-    judgments: perJudgment.length,
+    judgments: judges.length,
     reviewers: users.length,
     percent_agreement: {
       with_ties: ratingTask ? null : agreementWith(everyUnit),
@@ -507,7 +618,7 @@ export function batchStats(batchId: string): BatchStats {
       nominal: alphaNominal(everyUnit),
       ordinal: alphaOf("ordinal")(everyUnit),
       interval: alphaInterval(everyUnit),
-      direction: ratingTask ? null : krippendorffAlphaResampler(representatives.map((u) => direction[u]!), "nominal")(everyUnit),
+      direction: ratingTask ? null : krippendorffAlphaResampler(directionReps, "nominal")(everyUnit),
     },
     fleiss_kappa: fleissReason ? null : fleissKappa(fleissCounts),
     fleiss_kappa_reason: fleissReason,
@@ -521,8 +632,8 @@ export function batchStats(batchId: string): BatchStats {
       percent_agreement_without_ties: ratingTask ? null : (agreementWithoutCi ?? null),
     },
     per_reviewer: perReviewer,
-    position_bias: positionBias(facts.map((p) => ({ leftPreferred: p.left === 1 }))),
-    length_bias: lengthBias(facts),
+    position_bias: positionBiasFromCounts(facts.left, facts.n),
+    length_bias: lengthBiasFromCounts(facts.longer, facts.differing),
     flags: { by_flag: byFlag, by_model: byModel },
     progress: {
       done: counts.judgments,

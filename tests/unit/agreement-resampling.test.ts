@@ -250,3 +250,14 @@ describe("agreementWithMajorityByColumn", () => {
     expect(agreementWithMajorityByColumn([])).toEqual([]);
   });
 });
+
+describe("agreementWithMajorityByColumn with a transform", () => {
+  it("compares the transformed ratings, as votes of the transformed values would", () => {
+    const r = seededRandom(78);
+    const data = Array.from({ length: 300 }, () => Array.from({ length: 5 }, () => (r() < 0.3 ? null : Math.floor(r() * 7) - 3)));
+    const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
+    const signs = data.map((row) => row.map((v) => (v === null ? null : sign(v))));
+    expect(agreementWithMajorityByColumn(data, 5, sign)).toEqual(agreementWithMajorityByColumn(signs, 5));
+    expect(agreementWithMajorityByColumn([[3, 2, -1]], 3, sign)).toEqual([null, null, 0]);
+  });
+});

@@ -176,6 +176,9 @@ function isPowerOfTwo(n: number): boolean {
  * Undefined (null): as {@link krippendorffAlpha}, for the resample: in particular whenever it
  * holds a unit with a value that is not finite (or, for ratio, negative).
  *
+ * The returned function's `ordered` is true when it needs the draw order (some m_u − 1 is not
+ * a power of two); a resample without `indices` then throws a RangeError.
+ *
  * @param data units × raters, `null` = missing
  * @param metric level of measurement
  * @returns the statistic of a resample; the resample's arrays are read, not kept
@@ -184,7 +187,7 @@ function isPowerOfTwo(n: number): boolean {
  * const alphaOf = krippendorffAlphaResampler(data, "nominal");
  * alphaOf({ indices: [0, 1, 2], counts: [1, 1, 1] }); // => krippendorffAlpha(data, "nominal")
  */
-export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMetric): (resample: UnitResample) => number | null {
+export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMetric): ((resample: UnitResample) => number | null) & { ordered: boolean } {
   const invalid: number[] = [];
   for (let u = 0; u < data.length; u++) if (invalidValues([data[u]!], metric) !== null) invalid.push(u);
 
@@ -247,7 +250,7 @@ export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMe
   const drawn = new Float64Array(groups);
   const sums = new Float64Array(size * size);
   const present = new Uint8Array(size);
-  return (resample) => {
+  const alphaOf = (resample: UnitResample): number | null => {
     const { indices, counts } = resample;
     for (const u of invalid) if (counts[u]! > 0) return null;
     drawn.fill(0);
@@ -273,6 +276,7 @@ export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMe
       for (let e = 0; e < cells.length; e++) sums[cells[e]!]! += times * adds[e]!;
     }
     if (!exact) {
+      if (indices.length === 0 && draws > 0) throw new RangeError("this resample needs its draws in order (indices)");
       for (let i = 0; i < indices.length; i++) {
         const g = groupOf[indices[i]!]!;
         if (g < 0) continue;
@@ -286,6 +290,7 @@ export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMe
     const coincidences = kept.map((i) => kept.map((j) => sums[i * size + j]!));
     return krippendorffAlphaFromCoincidences(withMargins(kept.map((v) => values[v]!), coincidences), metric).value;
   };
+  return Object.assign(alphaOf, { ordered: !dyadic });
 }
 
 /**

@@ -87,35 +87,46 @@ const sameValue = (a: number, b: number) => a === b || (a !== a && b !== b);
  *
  * Undefined: an entry is null when no unit qualifies for that rater.
  *
- * @param data units × raters, `null` = missing; `columns` raters (default: the longest row)
+ * @param data units × raters, `null` = missing
+ * @param columns the number of raters (default: the length of the longest row)
+ * @param transform applied to every rating first (default: none), e.g. to compare only signs
  * @returns one agreement in [0, 1] or null per rater
  * @example agreementWithMajorityByColumn([[1, 1, 0], [1, 1, 1]]) // [1, 1, 0.5]
  */
-export function agreementWithMajorityByColumn(data: ReadonlyArray<ReadonlyArray<number | null>>, columns?: number): Array<number | null> {
+export function agreementWithMajorityByColumn(
+  data: ReadonlyArray<ReadonlyArray<number | null>>,
+  columns?: number,
+  transform?: (rating: number) => number,
+): Array<number | null> {
   const width = columns ?? data.reduce((max, row) => Math.max(max, row.length), 0);
   const compared = new Array<number>(width).fill(0);
   const agreed = new Array<number>(width).fill(0);
-  const present: number[] = [];
+  const raters: number[] = [];
+  const values: number[] = [];
   for (const row of data) {
-    present.length = 0;
-    for (let c = 0; c < Math.min(width, row.length); c++) if (row[c] !== null && row[c] !== undefined) present.push(c);
-    if (present.length < 3) continue;
-    for (const own of present) {
+    raters.length = 0;
+    values.length = 0;
+    for (let c = 0; c < Math.min(width, row.length); c++) {
+      const rating = row[c];
+      if (rating === null || rating === undefined) continue;
+      raters.push(c);
+      values.push(transform ? transform(rating) : rating);
+    }
+    const m = values.length;
+    if (m < 3) continue;
+    for (let own = 0; own < m; own++) {
       // The others' most frequent value and whether it is the only one with that count.
       let best = 0;
       let mode = Number.NaN;
       let unique = false;
-      for (const i of present) {
+      for (let i = 0; i < m; i++) {
         if (i === own) continue;
-        const value = row[i]!;
+        const value = values[i]!;
         let seenBefore = false;
-        for (const k of present) {
-          if (k === i) break;
-          if (k !== own && sameValue(row[k]!, value)) seenBefore = true;
-        }
+        for (let k = 0; k < i; k++) if (k !== own && sameValue(values[k]!, value)) seenBefore = true;
         if (seenBefore) continue;
         let count = 0;
-        for (const k of present) if (k !== own && sameValue(row[k]!, value)) count++;
+        for (let k = 0; k < m; k++) if (k !== own && sameValue(values[k]!, value)) count++;
         if (count > best) {
           best = count;
           mode = value;
@@ -123,8 +134,8 @@ export function agreementWithMajorityByColumn(data: ReadonlyArray<ReadonlyArray<
         } else if (count === best) unique = false;
       }
       if (!unique) continue;
-      compared[own]!++;
-      if (row[own] === mode) agreed[own]!++;
+      compared[raters[own]!]!++;
+      if (values[own] === mode) agreed[raters[own]!]!++;
     }
   }
   return compared.map((n, c) => (n === 0 ? null : agreed[c]! / n));
@@ -164,7 +175,8 @@ export function goldAccuracy(answers: ReadonlyArray<{ given: number; gold: numbe
  */
 export function median(values: ReadonlyArray<number>): number | null {
   if (values.length === 0 || values.some(Number.isNaN)) return null;
-  const sorted = [...values].sort((x, y) => x - y);
+  // Numeric order, as sort((x, y) => x - y) gives (a typed array sorts without a comparator call).
+  const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[mid]!;
   const lo = sorted[mid - 1]!;

@@ -198,6 +198,25 @@ export function positionBias(judgments: ReadonlyArray<{ leftPreferred: boolean |
     n++;
     if (judgment.leftPreferred) left++;
   }
+  return positionBiasFromCounts(left, n);
+}
+
+/**
+ * Position bias from counts: {@link positionBias} of `n` non-tie judgments of which `left`
+ * preferred the response shown on the left, for callers that count them as they read them.
+ *
+ * Definition: `left_rate = left / n` with the exact two-sided binomial test of 0.5
+ * ({@link binomialTwoSidedP}).
+ *
+ * Undefined: `left_rate` and `p_value` are null when n = 0.
+ *
+ * @throws {RangeError} when left or n is not a whole number ≥ 0, or left > n
+ * @example positionBiasFromCounts(1, 2) // { left_rate: 0.5, p_value: 1, n: 2 }
+ */
+export function positionBiasFromCounts(left: number, n: number): { left_rate: number | null; p_value: number | null; n: number } {
+  assertCount("left", left);
+  assertCount("n", n);
+  if (left > n) throw new RangeError(`left (${left}) must not exceed n (${n})`);
   if (n === 0) return { left_rate: null, p_value: null, n };
   return { left_rate: left / n, p_value: binomialTwoSidedP(left, n, 0.5), n };
 }
@@ -231,5 +250,23 @@ export function lengthBias(judgments: ReadonlyArray<{ chosenLength: number; reje
     n++;
     if (chosenLength > rejectedLength) longer++;
   }
+  return lengthBiasFromCounts(longer, n);
+}
+
+/**
+ * Length bias from counts: {@link lengthBias} of `n` pairs of different lengths of which the
+ * chosen response is the longer one in `longer`.
+ *
+ * Definition: `longer_rate = longer / n`.
+ *
+ * Undefined: `longer_rate` is null when n = 0.
+ *
+ * @throws {RangeError} when longer or n is not a whole number ≥ 0, or longer > n
+ * @example lengthBiasFromCounts(1, 1) // { longer_rate: 1, n: 1 }
+ */
+export function lengthBiasFromCounts(longer: number, n: number): { longer_rate: number | null; n: number } {
+  assertCount("longer", longer);
+  assertCount("n", n);
+  if (longer > n) throw new RangeError(`longer (${longer}) must not exceed n (${n})`);
   return { longer_rate: n === 0 ? null : longer / n, n };
 }
