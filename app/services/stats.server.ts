@@ -7,7 +7,7 @@ import {
   krippendorffAlphaResampler,
   percentAgreementResampler,
 } from "../core/agreement";
-import { agreementWithMajorityByColumn, goldAccuracy, median, rate } from "../core/agreement/reviewers";
+import { agreementWithMajority, agreementWithMajorityByColumn, goldAccuracy, median, rate } from "../core/agreement/reviewers";
 import { lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
 import { bootstrapRatings, bradleyTerry, winRates, type Battle } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
@@ -67,7 +67,7 @@ const SIGNED_CATEGORIES = [-3, -2, -1, 0, 1, 2, 3];
 
 /** The votes, one per unit and reviewer (a column each): the unit, the reviewer, the value and the unit's item (its rowid). */
 interface Votes {
-  unit: string[];
+  unit: Array<string | number>;
   reviewer: string[];
   value: number[];
   item: number[];
@@ -118,10 +118,18 @@ function jsonColumns<T extends unknown[]>(columns: readonly string[], from: stri
 }
 
 /**
+ * The unit of a pair of responses of an item: the item's rowid and the two responses' positions,
+ * the earlier first; one number while they fit in 31 + 11 + 11 bits, else the text `item:a:b`.
+ */
+function pairUnit(item: number, earlier: number, later: number): string | number {
+  return item < 2 ** 31 && earlier < 2048 && later < 2048 ? (item * 2048 + earlier) * 2048 + later : `${item}:${earlier}:${later}`;
+}
+
+/**
  * Every vote (one per unit and reviewer, in the order of the pairs) and, for pairwise batches,
- * the counts of the pairs with strength > 0 and the pairs' sides by reviewer. A unit is
- * `item:a:b` with the item's rowid and, for pairs, the positions of the two responses in the
- * item's response_ids text, earlier first; for ratings, the response and the aspect.
+ * the counts of the pairs with strength > 0 and the pairs' sides by reviewer. A unit is, for
+ * pairs, the item's rowid with the positions of the two responses in the item's response_ids
+ * text (see pairUnit); for ratings, `item:response:aspect`.
  */
 function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: Map<string, Sides> } {
   const { sqlite } = connection();
@@ -205,7 +213,7 @@ function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: 
     }
     if (source === 2 || golds[k] !== 0 || !found) continue;
     const chosenFirst = chosenAt! < rejectedAt!;
-    votes.unit.push(chosenFirst ? `${item}:${chosenAt}:${rejectedAt}` : `${item}:${rejectedAt}:${chosenAt}`);
+    votes.unit.push(chosenFirst ? pairUnit(item, chosenAt!, rejectedAt!) : pairUnit(item, rejectedAt!, chosenAt!));
     votes.reviewer.push(reviewer);
     votes.value.push(chosenFirst ? strength : 0 - strength); // 0 - 0 is 0, as in SQL, not −0
     votes.item.push(item!);
@@ -241,7 +249,7 @@ function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: 
       const at = JSON.parse(j.positions) as number[];
       for (let x = 0; x < at.length; x++)
         for (let y = x + 1; y < at.length; y++) {
-          const unit = `${j.item}:${at[x]}:${at[y]}`;
+          const unit = pairUnit(j.item, at[x]!, at[y]!);
           if (seen.has(`${unit}\u0000${j.reviewer_id}`)) continue;
           votes.unit.push(unit);
           votes.reviewer.push(j.reviewer_id);
@@ -341,20 +349,41 @@ export function batchStats(batchId: string): BatchStats {
        FROM items WHERE batch_id = @batch`,
     )
     .get({ batch: batch.id, now: Date.now() })!;
+  // The flags of the batch's judgments, as [reviewer, judgment rowid, flag, response]: read from
+  // the flags table, one lookup per flag, while it holds few flags next to the batch's
+  // judgments; otherwise looked up judgment by judgment below. Either way the same rows.
+  const byFlagTable = (sqlite.prepare("SELECT count(*) FROM judgment_flags").pluck().get() as number) * 4 < counts.judgments;
+  let flagged: Array<[reviewer: string, judgment: number, flag: string, response: string]> = [];
+  if (byFlagTable) {
+    [flagged] = jsonColumns<[[string, number, string, string]]>(
+      ["json_array(j.reviewer_id, j.rowid, f.flag, f.response_id)"],
+      "FROM judgment_flags f CROSS JOIN judgments j ON j.id = f.judgment_id CROSS JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
+      batch.id,
+    );
+  }
   // Per judgment: its item (rowid), reviewer, duration, creation time (ms; as the day when it
-  // is not an integer) and its flags as [flag, response], or null for none.
-  const [judgedItems, judges, durations, created, judgmentFlags] = jsonColumns<[number, string, number | null, number | string, Array<[string, string]> | null]>(
+  // is not an integer), and unless read above, its rowid and flags as [flag, response] (null for none).
+  const [judgedItems, judges, durations, created, judgmentFlags] = jsonColumns<
+    [number, string, number | null, number | string, [number, Array<[string, string]>] | null]
+  >(
     [
       "i.rowid",
       "j.reviewer_id",
       "j.duration_ms",
       "CASE WHEN typeof(j.created_at) = 'integer' THEN j.created_at ELSE strftime('%Y-%m-%d', j.created_at / 1000, 'unixepoch') END",
-      `CASE WHEN EXISTS (SELECT 1 FROM judgment_flags f WHERE f.judgment_id = j.id)
-         THEN json((SELECT json_group_array(json_array(f.flag, f.response_id)) FROM judgment_flags f WHERE f.judgment_id = j.id)) END`,
+      byFlagTable
+        ? "NULL"
+        : `CASE WHEN EXISTS (SELECT 1 FROM judgment_flags f WHERE f.judgment_id = j.id)
+             THEN json_array(j.rowid, json((SELECT json_group_array(json_array(f.flag, f.response_id)) FROM judgment_flags f WHERE f.judgment_id = j.id))) END`,
     ],
     "FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
     batch.id,
   );
+  if (!byFlagTable) {
+    judgmentFlags.forEach((entry, k) => {
+      if (entry) for (const [flag, response] of entry[1]) flagged.push([judges[k]!, entry[0], flag, response]);
+    });
+  }
   // Ties and sides (pairwise): a judgment is a tie when it has no pair with strength > 0, and
   // names the side of its first such pair. submitJudgment gives every pairwise judgment one
   // pair, by its reviewer, so the pairs counted per reviewer are the judgments' sides; when a
@@ -405,10 +434,9 @@ export function batchStats(batchId: string): BatchStats {
     )
     .all(batch.id);
   // The flags of the batch's judgments by flag and by the flagged response's model.
-  const flagged = judgmentFlags.flatMap((flags) => flags ?? []);
   const flagRows = sqlite
     .prepare<[string], { flag: string; model: string; n: number }>(
-      `SELECT f.value ->> 0 AS flag, r.model, count(*) AS n FROM json_each(?) f JOIN responses r ON r.id = f.value ->> 1
+      `SELECT f.value ->> 2 AS flag, r.model, count(*) AS n FROM json_each(?) f JOIN responses r ON r.id = f.value ->> 3
        GROUP BY flag, r.model ORDER BY flag, r.model`,
     )
     .all(JSON.stringify(flagged));
@@ -431,11 +459,12 @@ export function batchStats(batchId: string): BatchStats {
 
   // The units in order of their first vote: each one's ratings by reviewer (a reviewer's last
   // vote, null where none) and its item.
-  const unitIndex = new Map<string, number>();
+  const unitIndex = new Map<string | number, number>();
   const signed: Array<Array<number | null>> = [];
   const unitItem: number[] = [];
   const unitOfVote = new Int32Array(votes.unit.length);
   let revoted = false;
+  let unknownReviewer = false;
   for (let k = 0; k < votes.unit.length; k++) {
     let u = unitIndex.get(votes.unit[k]!);
     if (u === undefined) {
@@ -449,6 +478,7 @@ export function batchStats(batchId: string): BatchStats {
     const c = column.get(votes.reviewer[k]!)!;
     // A second vote on the unit, or one the row has no column for, counts only in the signs.
     if (c === undefined || (row[c] !== null && row[c] !== undefined)) revoted = true;
+    if (c === undefined) unknownReviewer = true;
     row[c] = votes.value[k]!;
   }
   const units = signed.length;
@@ -538,6 +568,7 @@ export function batchStats(batchId: string): BatchStats {
 
   // Per reviewer: judgments, durations, flags, ties and sides; per day: judgments; per item: its last day.
   const mine = new Map(reviewerIds.map((id) => [id, { judgments: 0, durations: [] as number[], flagged: 0 }]));
+  const flaggedJudgments = new Map(flagged.map(([reviewer, judgment]) => [judgment, reviewer]));
   const dayOfItem = new Map<number, string>();
   const timeline = new Map<string, { judgments: number; counts: Int32Array }>();
   for (let k = 0; k < judges.length; k++) {
@@ -550,12 +581,15 @@ export function batchStats(batchId: string): BatchStats {
     if (!entry) mine.set(reviewer, (entry = { judgments: 0, durations: [], flagged: 0 }));
     entry.judgments++;
     if (durationMs !== null) entry.durations.push(durationMs / 1000);
-    if (judgmentFlags[k]) entry.flagged++;
     const seen = dayOfItem.get(item);
     if (!seen || day > seen) dayOfItem.set(item, day);
     const onDay = timeline.get(day);
     if (onDay) onDay.judgments++;
     else timeline.set(day, { judgments: 1, counts: new Int32Array(groups) });
+  }
+  for (const reviewer of flaggedJudgments.values()) {
+    const entry = mine.get(reviewer);
+    if (entry) entry.flagged++;
   }
   // Agreement over time: direction agreement of the units first completed on each day.
   for (let u = 0; u < units; u++) {
@@ -573,7 +607,16 @@ export function batchStats(batchId: string): BatchStats {
     list.push({ given: payload.preferred === "tie" ? 0 : 1, gold: answer.value });
     goldOf.set(j.reviewer_id, list);
   }
-  const majority = agreementWithMajorityByColumn(signed, reviewerIds.length, ratingTask ? undefined : sign);
+  // Each reviewer's last vote per unit is its cell of the rows; a vote by someone without a column
+  // (never, when votes come from the batch's judgments) takes the votes themselves.
+  const majority = unknownReviewer
+    ? reviewerIds.map((id) =>
+        agreementWithMajority(
+          votes.unit.map((unit, k) => ({ unit: String(unit), rater: votes.reviewer[k]!, value: ratingTask ? votes.value[k]! : sign(votes.value[k]!) })),
+          id,
+        ),
+      )
+    : agreementWithMajorityByColumn(signed, reviewerIds.length, ratingTask ? undefined : sign);
   const perReviewer = users.map((u, c) => {
     const own = mine.get(u.id)!;
     const side = sides.get(u.id) ?? { pairs: 0, ties: 0, decided: 0, left: 0 };
@@ -660,26 +703,35 @@ export interface Leaderboard {
 /** Bradley–Terry ratings of the models from a batch's pairs, or from every batch of a dataset. */
 export function leaderboard(scope: { batchId?: string; dataset?: string }): Leaderboard {
   const { sqlite } = connection();
+  // The pairs in the scope and, for the models of their responses, the responses of the scope's
+  // prompts read once (any other response is looked up by itself).
   let where: string;
+  let responses: string;
   let param: string;
   if (scope.batchId) {
     getBatch(scope.batchId);
-    where = "pp.batch_id = ?";
+    where = "pp.batch_id = @scope";
+    responses = "r.prompt_id IN (SELECT prompt_id FROM items WHERE batch_id = @scope)";
     param = scope.batchId;
   } else if (scope.dataset) {
     const dataset = sqlite.prepare<[string, string], { id: string }>("SELECT id FROM datasets WHERE name = ? OR id = ?").get(scope.dataset, scope.dataset);
     if (!dataset) throw new ServiceError("not_found", `no dataset "${scope.dataset}"`);
-    where = "pp.batch_id IN (SELECT id FROM batches WHERE dataset_id = ?)";
+    where = "pp.batch_id IN (SELECT id FROM batches WHERE dataset_id = @scope)";
+    responses = "r.prompt_id IN (SELECT id FROM prompts WHERE dataset_id = @scope)";
     param = dataset.id;
   } else throw new ServiceError("invalid", "give a batch or a dataset");
-  const rows = sqlite
-    .prepare<[string], { chosen: string; rejected: string; strength: number }>(
-      `SELECT c.model AS chosen, r.model AS rejected, pp.strength FROM preference_pairs pp
-       JOIN responses c ON c.id = pp.chosen_id JOIN responses r ON r.id = pp.rejected_id
-       WHERE ${where} AND pp.source != 'imported' AND c.model != r.model ORDER BY pp.rowid`,
-    )
-    .all(param);
-  const battles: Battle[] = rows.map((r) => ({ a: r.chosen, b: r.rejected, winner: r.strength === 0 ? "tie" : "a" }));
+  const [rows] = jsonColumns<[[chosen: string, rejected: string, strength: number]]>(
+    ["json_array(chosen, rejected, strength) ORDER BY pair"],
+    `FROM (SELECT pp.rowid AS pair, pp.strength,
+                  coalesce(c.model, (SELECT model FROM responses WHERE id = pp.chosen_id)) AS chosen,
+                  coalesce(r.model, (SELECT model FROM responses WHERE id = pp.rejected_id)) AS rejected
+           FROM preference_pairs pp LEFT JOIN models c ON c.id = pp.chosen_id LEFT JOIN models r ON r.id = pp.rejected_id
+           WHERE ${where} AND pp.source != 'imported')
+     WHERE chosen != rejected`,
+    { scope: param },
+    `WITH models AS MATERIALIZED (SELECT r.id, r.model FROM responses r WHERE ${responses})`,
+  );
+  const battles: Battle[] = rows.map(([chosen, rejected, strength]) => ({ a: chosen, b: rejected, winner: strength === 0 ? "tie" : "a" }));
   const fit = bradleyTerry(battles);
   const intervals = battles.length ? bootstrapRatings(battles, { replicates: 200, seed: BOOTSTRAP.seed, level: BOOTSTRAP.level }) : {};
   const table = winRates(battles);

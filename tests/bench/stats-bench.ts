@@ -7,7 +7,8 @@
  *  - leaderboard({ batchId }): wall time per call (Bradley–Terry fit + 200 bootstrap fits);
  *  - the raw baseline in the same run, on the same connection: bare better-sqlite3 SELECTs of
  *    the batch's pair rows and judgment rows into arrays; `ratio_to_raw` = raw / SQL part.
- * Each is called RUNS times (5, 3 with --quick) after one untimed warm-up; medians are reported.
+ * Each is called RUNS times (5, 3 with --quick) after one untimed warm-up, each call after a
+ * full garbage collection; medians are reported.
  * The figures must be the same in every run (checked by hash); `--stats-out FILE` writes the
  * full batchStats JSON (without `timing`) and the leaderboard, to compare two versions.
  * Prints one JSON object on stdout; progress goes to stderr. Exit 0 whether or not the target
@@ -85,7 +86,7 @@ export async function runStatsBench(args: string[]): Promise<number> {
     log(`stats bench: ${items} items × 3 reviewers, seed ${seed}, in ${dir}`);
     setup = await runWorker<SetupResult>(["setup", String(items), String(seed)], env);
     log(`  setup: ${setup.items} items, ${setup.judgments} judgments, ${setup.flags} flags in ${setup.seconds.toFixed(1)} s (not timed)`);
-    log(`  measuring: ${runs} × (batchStats, leaderboard, raw baseline) after ${WARMUP} warm-up …`);
+    log(`  measuring: ${runs} × (batchStats, raw baseline), then ${runs} × leaderboard, after ${WARMUP} warm-up each …`);
     measured = await runWorker<MeasureResult>(["measure", setup.batch_id, String(runs), String(WARMUP), ...(statsOut ? [statsOut] : [])], env);
     if (statsOut) log(`  wrote the figures to ${statsOut}`);
   } catch (error) {
@@ -120,8 +121,8 @@ export async function runStatsBench(args: string[]): Promise<number> {
     breakdown: {
       sql_ms: round(sqlMs, 0),
       math_ms: round(mathMs, 0),
-      // getBatch and what batchStats does outside its two timed sections.
-      other_ms: round(seconds * 1000 - split, 0),
+      // getBatch and what batchStats does outside its two timed sections (median over the runs).
+      other_ms: measured ? round(median(measured.stats_ms.map((ms, i) => ms - measured!.sql_ms[i]! - measured!.math_ms[i]!)), 0) : null,
       runs_ms: measured?.stats_ms.map((ms) => round(ms, 0)) ?? null,
       runs_sql_ms: measured?.sql_ms ?? null,
       runs_math_ms: measured?.math_ms ?? null,

@@ -11,16 +11,20 @@
  *       30 days. Every id and value comes from SEED, so the same arguments give the same rows
  *       and the same statistics.
  *   node --import tsx tests/bench/stats-worker.ts measure BATCH_ID RUNS WARMUP [OUT_FILE]
- *       Times batchStats and leaderboard (RUNS timed calls each, after WARMUP untimed ones),
- *       interleaved with the raw baseline: bare better-sqlite3 SELECTs of the same pair and
- *       judgment rows into arrays. OUT_FILE, if given, receives the full batchStats JSON
- *       (without `timing`) and the leaderboard, to compare the figures of two versions.
+ *       Times batchStats (RUNS timed calls after WARMUP untimed ones), interleaved with the raw
+ *       baseline: bare better-sqlite3 SELECTs of the same pair and judgment rows into arrays;
+ *       then leaderboard the same way. Each timed call starts after a full garbage collection,
+ *       so it pays for its own garbage and not for the previous call's. OUT_FILE, if given,
+ *       receives the full batchStats JSON (without `timing`) and the leaderboard, to compare
+ *       the figures of two versions.
  */
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { batchConfigSchema, DEFAULT_FLAGS } from "../../app/core/tasks/config";
 import { closeConnection, connection } from "../../app/services/database.server";
-import { batchStats, leaderboard, type BatchStats } from "../../app/services/stats.server";
+import { batchStats, leaderboard, type BatchStats, type Leaderboard } from "../../app/services/stats.server";
 import { benchPrompts, PARAMS, seededRandom } from "./corpus";
 
 /** Models with their latent quality (a log-odds-like scale) and typical response length. */
@@ -355,6 +359,11 @@ function rawStatements() {
   };
 }
 
+// A full collection before each timed call, so that it starts on a settled heap and pays for its
+// own garbage, not for the previous call's (gc() made available without a command-line flag).
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as () => void;
+
 function measure(batchId: string, runs: number, warmup: number, outFile: string | undefined): MeasureResult {
   if (!process.env.VERDICT_DB) throw new Error("VERDICT_DB must name the benchmark database");
   const raw = rawStatements();
@@ -376,62 +385,83 @@ function measure(batchId: string, runs: number, warmup: number, outFile: string 
     max_rss_mb: 0,
   };
   const total = warmup + runs;
+  let first: BatchStats | undefined;
+
+  // batchStats, interleaved with the raw baseline (the two take turns going first).
   for (let i = 0; i < total; i++) {
     const timed = i >= warmup;
-    // The baseline and the service take turns going first.
+    let rawMs = Number.NaN;
     const runRaw = () => {
+      collect();
       const t0 = performance.now();
       const pairRows = raw.pairs(batchId);
       const t1 = performance.now();
       const judgmentRows = raw.judgments(batchId);
       const t2 = performance.now();
       result.raw_rows = pairRows + judgmentRows;
+      rawMs = t2 - t0;
       if (!timed) return;
       result.raw_pairs_ms.push(t1 - t0);
       result.raw_judgments_ms.push(t2 - t1);
       result.raw_ms.push(t2 - t0);
     };
     if (i % 2 === 1) runRaw();
+    collect();
     const t0 = performance.now();
     const stats = batchStats(batchId);
     const t1 = performance.now();
-    const board = leaderboard({ batchId });
-    const t2 = performance.now();
     if (i % 2 === 0) runRaw();
-
-    const statsHash = sha256(withoutTiming(stats));
-    const boardHash = sha256(board);
+    const hash = sha256(withoutTiming(stats));
     if (i === 0) {
-      result.stats_sha256 = statsHash;
-      result.leaderboard_sha256 = boardHash;
-      result.leaderboard_battles = board.models.reduce((sum, m) => sum + m.battles, 0) / 2;
-      result.figures = {
-        judgments: stats.judgments,
-        percent_agreement: stats.percent_agreement,
-        krippendorff_alpha: stats.krippendorff_alpha,
-        fleiss_kappa: stats.fleiss_kappa,
-        intervals: stats.intervals,
-        position_bias: stats.position_bias,
-        length_bias: stats.length_bias,
-        flags: stats.flags.by_flag,
-        cohen_pairs: stats.cohen_kappa.length,
-        timeline_days: stats.timeline.length,
-        leaderboard: board.models.map((m) => ({ model: m.model, rating: m.rating, ci: m.ci })),
-      };
-      if (outFile) writeFileSync(outFile, `${JSON.stringify({ stats: withoutTiming(stats), leaderboard: board }, null, 2)}\n`);
-    } else if (statsHash !== result.stats_sha256 || boardHash !== result.leaderboard_sha256) {
-      throw new Error(`run ${i + 1} gave different figures from run 1: batchStats or leaderboard is not deterministic`);
+      first = stats;
+      result.stats_sha256 = hash;
+    } else if (hash !== result.stats_sha256) {
+      throw new Error(`batchStats run ${i + 1} gave different figures from run 1: it is not deterministic`);
     }
     log(
-      `  run ${i + 1}/${total}${timed ? "" : " (warm-up)"}: batchStats ${((t1 - t0) / 1000).toFixed(2)} s ` +
-        `(sql ${stats.timing.sql_ms} ms, math ${stats.timing.math_ms} ms), leaderboard ${((t2 - t1) / 1000).toFixed(2)} s`,
+      `  batchStats ${i + 1}/${total}${timed ? "" : " (warm-up)"}: ${((t1 - t0) / 1000).toFixed(2)} s ` +
+        `(sql ${stats.timing.sql_ms} ms, math ${stats.timing.math_ms} ms), raw ${(rawMs / 1000).toFixed(2)} s`,
     );
     if (!timed) continue;
     result.stats_ms.push(t1 - t0);
     result.sql_ms.push(stats.timing.sql_ms);
     result.math_ms.push(stats.timing.math_ms);
-    result.leaderboard_ms.push(t2 - t1);
   }
+
+  // leaderboard on its own.
+  let board: Leaderboard | undefined;
+  for (let i = 0; i < total; i++) {
+    collect();
+    const t0 = performance.now();
+    const current = leaderboard({ batchId });
+    const t1 = performance.now();
+    const hash = sha256(current);
+    if (i === 0) {
+      board = current;
+      result.leaderboard_sha256 = hash;
+    } else if (hash !== result.leaderboard_sha256) {
+      throw new Error(`leaderboard run ${i + 1} gave different figures from run 1: it is not deterministic`);
+    }
+    log(`  leaderboard ${i + 1}/${total}${i >= warmup ? "" : " (warm-up)"}: ${((t1 - t0) / 1000).toFixed(2)} s`);
+    if (i >= warmup) result.leaderboard_ms.push(t1 - t0);
+  }
+
+  const stats = first!;
+  result.leaderboard_battles = board!.models.reduce((sum, m) => sum + m.battles, 0) / 2;
+  result.figures = {
+    judgments: stats.judgments,
+    percent_agreement: stats.percent_agreement,
+    krippendorff_alpha: stats.krippendorff_alpha,
+    fleiss_kappa: stats.fleiss_kappa,
+    intervals: stats.intervals,
+    position_bias: stats.position_bias,
+    length_bias: stats.length_bias,
+    flags: stats.flags.by_flag,
+    cohen_pairs: stats.cohen_kappa.length,
+    timeline_days: stats.timeline.length,
+    leaderboard: board!.models.map((m) => ({ model: m.model, rating: m.rating, ci: m.ci })),
+  };
+  if (outFile) writeFileSync(outFile, `${JSON.stringify({ stats: withoutTiming(stats), leaderboard: board }, null, 2)}\n`);
   result.max_rss_mb = process.resourceUsage().maxRSS / 1024;
   closeConnection();
   return result;

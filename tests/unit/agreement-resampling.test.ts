@@ -261,3 +261,61 @@ describe("agreementWithMajorityByColumn with a transform", () => {
     expect(agreementWithMajorityByColumn([[3, 2, -1]], 3, sign)).toEqual([null, null, 0]);
   });
 });
+
+describe("bootstrapIntervals with groups", () => {
+  // 200 units of only a few kinds: the statistic sees the kind (group) of each drawn unit.
+  const r = seededRandom(31);
+  const kinds = [[1, 1, 1], [1, 1, -1], [0, 0, 1], [-1, -1, -1], [1, 0]];
+  const kindOf = Int32Array.from({ length: 200 }, () => Math.floor(r() * kinds.length));
+  const units = Array.from(kindOf, (k) => kinds[k]!);
+  const options = { seed: 4, replicates: 120 };
+
+  it("gives the intervals of the ungrouped units when the statistic works on one unit per group", () => {
+    const perUnit = percentAgreementResampler(units, { ties: "with" });
+    const perKind = percentAgreementResampler(kinds, { ties: "with" });
+    const [ungrouped] = bootstrapIntervals(units.length, [perUnit], options);
+    const [grouped] = bootstrapIntervals(units.length, [perKind], { ...options, groupOf: kindOf, groups: kinds.length });
+    expect(grouped).toEqual(ungrouped);
+    expect(grouped).toEqual(bootstrapInterval(units.length, (ix) => percentAgreement(ix.map((i) => units[i]!), { ties: "with" }), options));
+  });
+
+  it("hands over the groups of the drawn units, in draw order, and their counts", () => {
+    const drawn: number[][] = [];
+    bootstrapIntervals(
+      units.length,
+      [
+        (resample) => {
+          const counts = new Array<number>(kinds.length).fill(0);
+          for (const g of resample.indices) counts[g]! += 1;
+          expect(Array.from(resample.counts)).toEqual(counts);
+          drawn.push(Array.from(resample.indices));
+          return 0;
+        },
+      ],
+      { ...options, groupOf: kindOf, groups: kinds.length },
+    );
+    const units_: number[][] = [];
+    bootstrapInterval(units.length, (ix) => (units_.push([...ix]), 0), options);
+    expect(drawn).toEqual(units_.map((ix) => ix.map((i) => kindOf[i]!)));
+  });
+
+  it("keeps only the counts with order: false", () => {
+    let seen: Resample | undefined;
+    bootstrapIntervals(units.length, [(resample) => ((seen = resample), 0)], { ...options, replicates: 1, order: false });
+    expect(seen!.indices).toHaveLength(0);
+    expect(Array.from(seen!.counts).reduce((a, b) => a + b, 0)).toBe(units.length);
+  });
+
+  it("rejects a grouping that does not fit the units", () => {
+    expect(() => bootstrapIntervals(3, [() => 1], { groupOf: [0, 1], groups: 2 })).toThrow(RangeError);
+    expect(() => bootstrapIntervals(2, [() => 1], { groupOf: [0, 2], groups: 2 })).toThrow(RangeError);
+    expect(() => bootstrapIntervals(2, [() => 1], { groupOf: [0, 1] })).toThrow(RangeError);
+  });
+
+  it("lets Krippendorff's alpha say whether it needs the draw order", () => {
+    expect(krippendorffAlphaResampler([[1, 1, 2], [2, 2]], "nominal").ordered).toBe(false);
+    const ordered = krippendorffAlphaResampler(PAPER, "nominal");
+    expect(ordered.ordered).toBe(true);
+    expect(() => ordered({ indices: [], counts: new Array<number>(PAPER.length).fill(1) })).toThrow(RangeError);
+  });
+});

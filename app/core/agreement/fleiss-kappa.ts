@@ -15,10 +15,12 @@ export function fleissKappaUndefinedReason(counts: ReadonlyArray<ReadonlyArray<n
   if (first.length === 0) return "there are no categories";
   let raters: number | null = null;
   const used = new Set<number>();
-  for (const [i, row] of counts.entries()) {
+  for (let i = 0; i < counts.length; i++) {
+    const row = counts[i]!;
     if (row.length !== first.length) return `unit ${i + 1} has ${row.length} categories, unit 1 has ${first.length}`;
     let total = 0;
-    for (const [j, count] of row.entries()) {
+    for (let j = 0; j < row.length; j++) {
+      const count = row[j]!;
       if (!Number.isInteger(count) || count < 0) return `unit ${i + 1} has a count that is not a non-negative integer (${count})`;
       if (count > 0) used.add(j);
       total += count;
@@ -44,10 +46,11 @@ export function fleissKappaResult(counts: ReadonlyArray<ReadonlyArray<number>>):
   let agreementSum = 0;
   for (const row of counts) {
     let squares = 0;
-    row.forEach((count, j) => {
+    for (let j = 0; j < row.length; j++) {
+      const count = row[j]!;
       columnTotals[j]! += count;
       squares += count * count;
-    });
+    }
     agreementSum += (squares - raters) / (raters * (raters - 1));
   }
   const observed = agreementSum / units;

@@ -32,6 +32,10 @@ interface Encoded {
   /** For each valid battle: its pair index and the score of that pair's first model. */
   battlePair: Int32Array;
   battleScore: Float64Array;
+  /** For each valid battle: its outcome, one of the distinct (pair, score) combinations below. */
+  battleOutcome: Int32Array;
+  outcomePair: number[];
+  outcomeScore: number[];
 }
 
 function scoreOf(winner: Battle["winner"]): number {
@@ -54,11 +58,16 @@ function encode(battles: ReadonlyArray<Battle>): Encoded {
     }
     return i;
   };
-  const pairIndex = new Map<string, number>();
+  // pairIndex[first].get(second) and outcomeIndex[pair].get(score): indices in order of first appearance.
+  const pairIndex: Array<Map<number, number>> = [];
   const pairFirst: number[] = [];
   const pairSecond: number[] = [];
   const pairs: number[] = [];
   const scores: number[] = [];
+  const outcomeIndex: Array<Map<number, number>> = [];
+  const outcomePair: number[] = [];
+  const outcomeScore: number[] = [];
+  const outcomes: number[] = [];
   for (const battle of battles) {
     const score = scoreOf(battle.winner);
     if (battle.a === battle.b) continue;
@@ -66,18 +75,38 @@ function encode(battles: ReadonlyArray<Battle>): Encoded {
     const b = indexOf(battle.b);
     const first = Math.min(a, b);
     const second = Math.max(a, b);
-    const key = `${first},${second}`;
-    let p = pairIndex.get(key);
+    const byFirst = (pairIndex[first] ??= new Map());
+    let p = byFirst.get(second);
     if (p === undefined) {
       p = pairFirst.length;
-      pairIndex.set(key, p);
+      byFirst.set(second, p);
       pairFirst.push(first);
       pairSecond.push(second);
+      outcomeIndex.push(new Map());
+    }
+    const firstScore = a === first ? score : 1 - score;
+    const byScore = outcomeIndex[p]!;
+    let o = byScore.get(firstScore);
+    if (o === undefined) {
+      o = outcomePair.length;
+      byScore.set(firstScore, o);
+      outcomePair.push(p);
+      outcomeScore.push(firstScore);
     }
     pairs.push(p);
-    scores.push(a === first ? score : 1 - score);
+    scores.push(firstScore);
+    outcomes.push(o);
   }
-  return { models, pairFirst, pairSecond, battlePair: Int32Array.from(pairs), battleScore: Float64Array.from(scores) };
+  return {
+    models,
+    pairFirst,
+    pairSecond,
+    battlePair: Int32Array.from(pairs),
+    battleScore: Float64Array.from(scores),
+    battleOutcome: Int32Array.from(outcomes),
+    outcomePair,
+    outcomeScore,
+  };
 }
 
 /**
@@ -154,18 +183,36 @@ function readOptions(options: { iterations?: number; tolerance?: number } | unde
   return { iterations, tolerance };
 }
 
-/** Counts per pair and wins per model for the battles at the given indices (all when omitted). */
-function tally(encoded: Encoded, sample?: Int32Array): { pairCount: Float64Array; wins: Float64Array } {
+/** Counts per pair and wins per model of all battles. */
+function tally(encoded: Encoded): { pairCount: Float64Array; wins: Float64Array } {
   const pairCount = new Float64Array(encoded.pairFirst.length);
   const wins = new Float64Array(encoded.models.length);
-  const total = sample ? sample.length : encoded.battlePair.length;
-  for (let t = 0; t < total; t++) {
-    const k = sample ? sample[t]! : t;
+  for (let k = 0; k < encoded.battlePair.length; k++) {
     const p = encoded.battlePair[k]!;
     const score = encoded.battleScore[k]!;
     pairCount[p]! += 1;
     wins[encoded.pairFirst[p]!]! += score;
     wins[encoded.pairSecond[p]!]! += 1 - score;
+  }
+  return { pairCount, wins };
+}
+
+/**
+ * Counts per pair and wins per model of a resample given as how many of its battles have each
+ * outcome. The same as adding the resampled battles one by one: every score is 0, ½ or 1, so
+ * every partial sum is a multiple of ½ below 2⁵³ and exact, in any order.
+ */
+function tallyOutcomes(encoded: Encoded, outcomeCounts: Int32Array): { pairCount: Float64Array; wins: Float64Array } {
+  const pairCount = new Float64Array(encoded.pairFirst.length);
+  const wins = new Float64Array(encoded.models.length);
+  for (let o = 0; o < outcomeCounts.length; o++) {
+    const count = outcomeCounts[o]!;
+    if (count === 0) continue;
+    const p = encoded.outcomePair[o]!;
+    const score = encoded.outcomeScore[o]!;
+    pairCount[p]! += count;
+    wins[encoded.pairFirst[p]!]! += count * score;
+    wins[encoded.pairSecond[p]!]! += count * (1 - score);
   }
   return { pairCount, wins };
 }
@@ -216,18 +263,6 @@ export function bradleyTerry(
   return { ratings: Object.fromEntries(encoded.models.map((model, i) => [model, toRating(theta[i]!)])) };
 }
 
-/** mulberry32: a small seeded PRNG returning numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The q-quantile of sorted values by linear interpolation between order statistics (Hyndman & Fan type 7). */
 function quantileSorted(sorted: Float64Array, q: number): number {
   const h = (sorted.length - 1) * q;
@@ -276,12 +311,23 @@ export function bootstrapRatings(
   const m = encoded.models.length;
   const full = tally(encoded);
   const start = fitLog10(m, encoded.pairFirst, encoded.pairSecond, full.pairCount, full.wins, DEFAULT_ITERATIONS, DEFAULT_TOLERANCE);
-  const random = mulberry32(seed);
   const draws = Array.from({ length: m }, () => new Float64Array(replicates));
-  const sample = new Int32Array(n);
+  const outcomeCounts = new Int32Array(encoded.outcomePair.length);
+  // Battle indices ⌊u · n⌋ from mulberry32 (Tommy Ettinger's 32-bit generator, u = x / 2³²),
+  // inlined on an int32 state with the same bits; x · (n / 2³²) is the same product as
+  // (x / 2³²) · n, a power of two scaling exactly. Only the outcome of each drawn battle counts.
+  const scale = n / 4294967296;
+  let state = seed | 0;
   for (let r = 0; r < replicates; r++) {
-    for (let t = 0; t < n; t++) sample[t] = Math.floor(random() * n);
-    const { pairCount, wins } = tally(encoded, sample);
+    outcomeCounts.fill(0);
+    for (let t = 0; t < n; t++) {
+      state = (state + 0x6d2b79f5) | 0;
+      let x = state;
+      x = Math.imul(x ^ (x >>> 15), x | 1);
+      x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+      outcomeCounts[encoded.battleOutcome[Math.floor(((x ^ (x >>> 14)) >>> 0) * scale)]!]! += 1;
+    }
+    const { pairCount, wins } = tallyOutcomes(encoded, outcomeCounts);
     const theta = fitLog10(m, encoded.pairFirst, encoded.pairSecond, pairCount, wins, DEFAULT_ITERATIONS, DEFAULT_TOLERANCE, start);
     for (let i = 0; i < m; i++) draws[i]![r] = toRating(theta[i]!);
   }
