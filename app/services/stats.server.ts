@@ -510,8 +510,8 @@ export function batchStats(batchId: string): BatchStats {
   const groups = representatives.length;
   const groupSizes = new Int32Array(groups);
   for (let u = 0; u < units; u++) groupSizes[groupOf[u]!]! += 1;
-  // Every unit once, in order: the resample that is the data itself.
-  const everyUnit = { indices: groupOf, counts: groupSizes };
+  // Every unit once: the resample that is the data itself.
+  const everyUnit = { counts: groupSizes };
   const signedReps = representatives.map((u) => signed[u]!);
   const directionReps = signedReps.map((row) => row.map((v) => (v === null ? null : sign(v))));
   const signReps = representatives.map(signsOf);
@@ -640,12 +640,12 @@ export function batchStats(batchId: string): BatchStats {
   }
 
   // The four intervals resample the same units with the same seed, so they share one set of
-  // replicates; each statistic sums its groups' precomputed contributions, exactly as
-  // recomputing it on the resampled rows would.
+  // replicates; each statistic sums its groups' precomputed contributions, as recomputing it on
+  // the resampled rows would.
   const [alphaIntervalCi, alphaNominalCi, agreementWithCi, agreementWithoutCi] = bootstrapIntervals(
     units,
     [alphaInterval, alphaNominal, ...(ratingTask ? [] : [agreementWith, agreementWithout])],
-    { ...BOOTSTRAP, groupOf, groups, order: alphaInterval.ordered || alphaNominal.ordered },
+    { ...BOOTSTRAP, groupOf, groups },
   );
 
   const stats: BatchStats = {

@@ -45,8 +45,13 @@ function ratings(units: number, raters: number, missing: number, seed: number): 
   });
 }
 
-/** Some resamples of `units` units, as the bootstrap draws them. */
-function resamples(units: number, count: number, seed: number): Resample[] {
+/** A resample with its draws: the drawn units in draw order and how often each was drawn. */
+interface Drawn extends Resample {
+  indices: Int32Array;
+}
+
+/** Some resamples of `units` units, drawn one by one. */
+function resamples(units: number, count: number, seed: number): Drawn[] {
   const random = seededRandom(seed);
   return Array.from({ length: count }, () => {
     const indices = new Int32Array(units);
@@ -62,40 +67,42 @@ function resamples(units: number, count: number, seed: number): Resample[] {
 describe("bootstrapIntervals", () => {
   const random = seededRandom(2024);
   const xs = Array.from({ length: 60 }, () => 10 + 4 * (random() - 0.5));
-  const meanOf = (ix: ReadonlyArray<number>) => ix.reduce((s, i) => s + xs[i]!, 0) / ix.length;
   const maxOf = (ix: ReadonlyArray<number>) => Math.max(...ix.map((i) => xs[i]!));
+  const maxOfCounts = ({ counts }: Resample) => Math.max(...xs.filter((_, u) => counts[u]! > 0));
+  const meanOf = (ix: ReadonlyArray<number>) => ix.reduce((s, i) => s + xs[i]!, 0) / ix.length;
+  const meanOfCounts = ({ counts }: Resample) => xs.reduce((s, x, u) => s + x * counts[u]!, 0) / xs.length;
 
-  it("gives each statistic the interval bootstrapInterval gives it with the same options, to the last digit", () => {
+  it("without grouping, draws the units one by one as bootstrapInterval does", () => {
     for (const options of [{ seed: 11 }, { seed: 3, replicates: 300, level: 0.9 }, {}]) {
-      const shared = bootstrapIntervals(xs.length, [(r) => meanOf(Array.from(r.indices)), (r) => maxOf(Array.from(r.indices))], options);
-      expect(shared).toEqual([bootstrapInterval(xs.length, meanOf, options), bootstrapInterval(xs.length, maxOf, options)]);
+      const [max, mean] = bootstrapIntervals(xs.length, [maxOfCounts, meanOfCounts], options);
+      expect(max).toEqual(bootstrapInterval(xs.length, maxOf, options));
+      const [lower, upper] = bootstrapInterval(xs.length, meanOf, options)!;
+      expect(mean![0]).toBeCloseTo(lower, 12);
+      expect(mean![1]).toBeCloseTo(upper, 12);
     }
   });
 
-  it("hands over the drawn indices in draw order and per-unit counts that match them", () => {
+  it("hands over per-unit counts of the draws bootstrapInterval makes", () => {
     const seen: number[][] = [];
-    bootstrapIntervals(
+    bootstrapIntervals(7, [(r) => (seen.push(Array.from(r.counts)), 0)], { replicates: 40, seed: 2 });
+    const replayed: number[][] = [];
+    bootstrapInterval(
       7,
-      [
-        (r) => {
-          const counts = new Array<number>(7).fill(0);
-          for (const i of r.indices) counts[i]! += 1;
-          expect(Array.from(r.counts)).toEqual(counts);
-          seen.push(Array.from(r.indices));
-          return 0;
-        },
-      ],
+      (ix) => {
+        const counts = new Array<number>(7).fill(0);
+        for (const i of ix) counts[i]! += 1;
+        replayed.push(counts);
+        return 0;
+      },
       { replicates: 40, seed: 2 },
     );
-    const replayed: number[][] = [];
-    bootstrapInterval(7, (ix) => (replayed.push([...ix]), 0), { replicates: 40, seed: 2 });
     expect(seen).toEqual(replayed);
   });
 
   it("reports defined replicates and reasons per statistic, as bootstrapIntervalResult does", () => {
     const units = [[1, 1], [0, 0], [0, 0], [-1, 1], [1, 1], [0, 1]];
     const without = (ix: ReadonlyArray<number>) => percentAgreement(ix.map((i) => units[i]!), { ties: "without" });
-    const [a, b] = bootstrapIntervalsResult(units.length, [(r) => without(Array.from(r.indices)), () => null], { seed: 8, replicates: 400 });
+    const [a, b] = bootstrapIntervalsResult(units.length, [percentAgreementResampler(units, { ties: "without" }), () => null], { seed: 8, replicates: 400 });
     expect(a).toEqual(bootstrapIntervalResult(units.length, without, { seed: 8, replicates: 400 }));
     expect(b).toMatchObject({ interval: null, defined: 0, replicates: 400 });
     expect(b!.reason).toMatch(/fewer than half/);
@@ -127,45 +134,50 @@ describe("krippendorffAlphaFromCoincidences", () => {
 });
 
 describe("krippendorffAlphaResampler", () => {
-  /** Compares the resampler with krippendorffAlpha on the resampled rows, with Object.is. */
-  function expectSameAsRebuilding(data: Ratings, count: number, seed: number) {
+  /** Compares the resampler with krippendorffAlpha on the resampled rows: with Object.is, or to 12 digits. */
+  function expectSameAsRebuilding(data: Ratings, count: number, seed: number, exact: boolean) {
     for (const metric of METRICS) {
       const alphaOf = krippendorffAlphaResampler(data, metric);
       for (const resample of resamples(data.length, count, seed)) {
-        expect(alphaOf(resample)).toBe(krippendorffAlpha(Array.from(resample.indices, (i) => data[i]!), metric));
+        const rebuilt = krippendorffAlpha(Array.from(resample.indices, (i) => data[i]!), metric);
+        if (exact || rebuilt === null) expect(alphaOf(resample)).toBe(rebuilt);
+        else expect(alphaOf(resample)).toBeCloseTo(rebuilt, 12);
       }
     }
   }
 
-  it("matches rebuilding the rows when every unit has 2, 3 or 5 values (exact binary fractions)", () => {
-    expectSameAsRebuilding(ratings(200, 3, 0.15, 1), 30, 10);
-    expectSameAsRebuilding(ratings(150, 5, 0, 2), 20, 11);
+  it("matches rebuilding the rows, digit for digit, when every unit has 2, 3 or 5 values (exact binary fractions)", () => {
+    expectSameAsRebuilding(ratings(200, 3, 0.15, 1), 30, 10, true);
+    expectSameAsRebuilding(ratings(150, 5, 0, 2), 20, 11, true);
   });
 
-  it("matches rebuilding the rows, digit for digit, when some unit has 4 values (1/3 is not exact): draw order is kept", () => {
-    expectSameAsRebuilding(PAPER, 200, 12);
-    expectSameAsRebuilding(ratings(120, 6, 0.3, 3), 30, 13);
+  it("matches rebuilding the rows up to rounding when some unit has 4 values (1/3 is not exact)", () => {
+    expectSameAsRebuilding(PAPER, 200, 12, false);
+    expectSameAsRebuilding(ratings(120, 6, 0.3, 3), 30, 13, false);
   });
 
   it("is alpha itself for the identity resample", () => {
-    const identity: Resample = { indices: Int32Array.from(PAPER.keys()), counts: new Int32Array(PAPER.length).fill(1) };
-    for (const metric of METRICS) expect(krippendorffAlphaResampler(PAPER, metric)(identity)).toBe(krippendorffAlpha(PAPER, metric));
+    const identity: Resample = { counts: new Int32Array(PAPER.length).fill(1) };
+    for (const metric of METRICS) expect(krippendorffAlphaResampler(PAPER, metric)(identity)).toBeCloseTo(krippendorffAlpha(PAPER, metric)!, 12);
+    // The paper's published values (Krippendorff 2011), from the resampler.
+    expect(krippendorffAlphaResampler(PAPER, "nominal")(identity)).toBeCloseTo(0.743, 3);
+    expect(krippendorffAlphaResampler(PAPER, "interval")(identity)).toBeCloseTo(0.849, 3);
   });
 
   it("drops values a resample does not hold, as the rebuilt matrix does", () => {
     // Value 9 occurs in the last unit only: a resample without it has one value fewer.
     const data: Ratings = [[1, 1, 2], [2, 2, 2], [1, 2, 1], [9, 9, 1]];
     const alphaOf = krippendorffAlphaResampler(data, "ordinal");
-    const resample: Resample = { indices: Int32Array.from([0, 1, 2, 2]), counts: Int32Array.from([1, 1, 2, 0]) };
+    const resample: Resample = { counts: Int32Array.from([1, 1, 2, 0]) };
     expect(alphaOf(resample)).toBe(krippendorffAlpha([data[0]!, data[1]!, data[2]!, data[2]!], "ordinal"));
   });
 
   it("is null when the resample holds an invalid value, and defined when it does not", () => {
     const data: Ratings = [[1, 1], [2, 2], [1, 2], [Number.NaN, 1], [-1, 2]];
-    const without: Resample = { indices: Int32Array.from([0, 1, 2, 2, 0]), counts: Int32Array.from([2, 1, 2, 0, 0]) };
-    const withNaN: Resample = { indices: Int32Array.from([0, 1, 2, 3, 0]), counts: Int32Array.from([2, 1, 1, 1, 0]) };
-    const withNegative: Resample = { indices: Int32Array.from([0, 1, 2, 4, 0]), counts: Int32Array.from([2, 1, 1, 0, 1]) };
-    const rows = (r: Resample) => Array.from(r.indices, (i) => data[i]!);
+    const without: Drawn = { indices: Int32Array.from([0, 1, 2, 2, 0]), counts: Int32Array.from([2, 1, 2, 0, 0]) };
+    const withNaN: Drawn = { indices: Int32Array.from([0, 1, 2, 3, 0]), counts: Int32Array.from([2, 1, 1, 1, 0]) };
+    const withNegative: Drawn = { indices: Int32Array.from([0, 1, 2, 4, 0]), counts: Int32Array.from([2, 1, 1, 0, 1]) };
+    const rows = (r: Drawn) => Array.from(r.indices, (i) => data[i]!);
     expect(krippendorffAlphaResampler(data, "interval")(without)).toBe(krippendorffAlpha(rows(without), "interval"));
     expect(krippendorffAlphaResampler(data, "interval")(without)).not.toBeNull();
     expect(krippendorffAlphaResampler(data, "interval")(withNaN)).toBeNull();
@@ -175,9 +187,9 @@ describe("krippendorffAlphaResampler", () => {
 
   it("is null where alpha is: nothing pairable, no variation", () => {
     const lone: Ratings = [[1, _], [_, 2]];
-    expect(krippendorffAlphaResampler(lone, "nominal")({ indices: [0, 1], counts: [1, 1] })).toBeNull();
+    expect(krippendorffAlphaResampler(lone, "nominal")({ counts: [1, 1] })).toBeNull();
     const same: Ratings = [[3, 3], [3, 3, 3]];
-    expect(krippendorffAlphaResampler(same, "interval")({ indices: [0, 1], counts: [1, 1] })).toBeNull();
+    expect(krippendorffAlphaResampler(same, "interval")({ counts: [1, 1] })).toBeNull();
   });
 
   it("gives the same intervals as bootstrapping krippendorffAlpha on the rebuilt rows", () => {
@@ -263,14 +275,17 @@ describe("agreementWithMajorityByColumn with a transform", () => {
 });
 
 describe("bootstrapIntervals with groups", () => {
-  // 200 units of only a few kinds: the statistic sees the kind (group) of each drawn unit.
-  const r = seededRandom(31);
+  // Units of only a few kinds: the statistic sees the kind (group) of each drawn unit.
   const kinds = [[1, 1, 1], [1, 1, -1], [0, 0, 1], [-1, -1, -1], [1, 0]];
-  const kindOf = Int32Array.from({ length: 200 }, () => Math.floor(r() * kinds.length));
-  const units = Array.from(kindOf, (k) => kinds[k]!);
+  const unitsOfKinds = (count: number, seed: number) => {
+    const r = seededRandom(seed);
+    const kindOf = Int32Array.from({ length: count }, () => Math.floor(r() * kinds.length));
+    return { kindOf, units: Array.from(kindOf, (k) => kinds[k]!) };
+  };
+  const { kindOf, units } = unitsOfKinds(200, 31);
   const options = { seed: 4, replicates: 120 };
 
-  it("gives the intervals of the ungrouped units when the statistic works on one unit per group", () => {
+  it("with many groups next to the units, draws unit by unit: the intervals of the ungrouped units", () => {
     const perUnit = percentAgreementResampler(units, { ties: "with" });
     const perKind = percentAgreementResampler(kinds, { ties: "with" });
     const [ungrouped] = bootstrapIntervals(units.length, [perUnit], options);
@@ -279,43 +294,45 @@ describe("bootstrapIntervals with groups", () => {
     expect(grouped).toEqual(bootstrapInterval(units.length, (ix) => percentAgreement(ix.map((i) => units[i]!), { ties: "with" }), options));
   });
 
-  it("hands over the groups of the drawn units, in draw order, and their counts", () => {
-    const drawn: number[][] = [];
+  it("with few groups, draws multinomial group counts: the same intervals up to Monte Carlo noise", () => {
+    const many = unitsOfKinds(20_000, 32);
+    const perUnit = percentAgreementResampler(many.units, { ties: "with" });
+    const perKind = percentAgreementResampler(kinds, { ties: "with" });
+    const settings = { seed: 9, replicates: 1000 };
+    const [ungrouped] = bootstrapIntervals(many.units.length, [perUnit], settings);
+    const [grouped] = bootstrapIntervals(many.units.length, [perKind], { ...settings, groupOf: many.kindOf, groups: kinds.length });
+    const point = perUnit({ counts: new Int32Array(many.units.length).fill(1) })!;
+    const width = ungrouped![1] - ungrouped![0];
+    expect(width).toBeGreaterThan(0);
+    // With 1000 replicates a 2.5% quantile moves by well under a tenth of the width between streams.
+    expect(Math.abs(grouped![0] - ungrouped![0])).toBeLessThan(0.1 * width);
+    expect(Math.abs(grouped![1] - ungrouped![1])).toBeLessThan(0.1 * width);
+    expect(grouped![0]).toBeLessThan(point);
+    expect(grouped![1]).toBeGreaterThan(point);
+    // The grouped draws are not the ungrouped ones (else this test would not test them).
+    expect(grouped).not.toEqual(ungrouped);
+  });
+
+  it("hands over group counts that sum to the units, none from an empty group", () => {
+    const many = unitsOfKinds(5_000, 33);
+    const groupOf = Int32Array.from(many.kindOf, (k) => (k === 2 ? 5 : k)); // group 2 empty, 5 holds kind 2
     bootstrapIntervals(
-      units.length,
+      many.units.length,
       [
-        (resample) => {
-          const counts = new Array<number>(kinds.length).fill(0);
-          for (const g of resample.indices) counts[g]! += 1;
-          expect(Array.from(resample.counts)).toEqual(counts);
-          drawn.push(Array.from(resample.indices));
+        ({ counts }) => {
+          expect(counts).toHaveLength(6);
+          expect(counts.reduce((a, b) => a + b, 0)).toBe(many.units.length);
+          expect(counts[2]).toBe(0);
           return 0;
         },
       ],
-      { ...options, groupOf: kindOf, groups: kinds.length },
+      { seed: 1, replicates: 50, groupOf, groups: 6 },
     );
-    const units_: number[][] = [];
-    bootstrapInterval(units.length, (ix) => (units_.push([...ix]), 0), options);
-    expect(drawn).toEqual(units_.map((ix) => ix.map((i) => kindOf[i]!)));
-  });
-
-  it("keeps only the counts with order: false", () => {
-    let seen: Resample | undefined;
-    bootstrapIntervals(units.length, [(resample) => ((seen = resample), 0)], { ...options, replicates: 1, order: false });
-    expect(seen!.indices).toHaveLength(0);
-    expect(Array.from(seen!.counts).reduce((a, b) => a + b, 0)).toBe(units.length);
   });
 
   it("rejects a grouping that does not fit the units", () => {
     expect(() => bootstrapIntervals(3, [() => 1], { groupOf: [0, 1], groups: 2 })).toThrow(RangeError);
     expect(() => bootstrapIntervals(2, [() => 1], { groupOf: [0, 2], groups: 2 })).toThrow(RangeError);
     expect(() => bootstrapIntervals(2, [() => 1], { groupOf: [0, 1] })).toThrow(RangeError);
-  });
-
-  it("lets Krippendorff's alpha say whether it needs the draw order", () => {
-    expect(krippendorffAlphaResampler([[1, 1, 2], [2, 2]], "nominal").ordered).toBe(false);
-    const ordered = krippendorffAlphaResampler(PAPER, "nominal");
-    expect(ordered.ordered).toBe(true);
-    expect(() => ordered({ indices: [], counts: new Array<number>(PAPER.length).fill(1) })).toThrow(RangeError);
   });
 });

@@ -2,6 +2,9 @@
  * Seeded percentile bootstrap over units (DESIGN.md §4: "Bootstrap confidence intervals by
  * resampling items (seeded, reproducible)"). Pure: the only randomness is the seeded PRNG.
  */
+import { multinomialSample, seededRandom } from "./sampling";
+
+export { seededRandom } from "./sampling";
 
 /** Options of {@link bootstrapInterval}. */
 export interface BootstrapOptions {
@@ -27,28 +30,6 @@ export const DEFAULT_LEVEL = 0.95;
 export const DEFAULT_SEED = 1;
 
 /**
- * A seeded pseudo-random generator: returns a function that yields uniform numbers in [0, 1),
- * the same sequence for the same seed. Algorithm: Mulberry32 (Tommy Ettinger, 2017), a 32-bit
- * state generator with period 2³²; plenty for resampling, not for cryptography.
- *
- * @param seed any number; its value as an unsigned 32-bit integer (`seed >>> 0`) is the state
- * @returns a generator of numbers in [0, 1)
- * @example
- * const random = seededRandom(42);
- * random(); // same first number on every run
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
  * The p-quantile of ascending `sorted` values by linear interpolation between order statistics
  * (Hyndman & Fan 1996, definition 7; the default of R's `quantile` and NumPy's `percentile`).
  */
@@ -61,12 +42,10 @@ export function quantileSorted(sorted: ReadonlyArray<number>, p: number): number
 }
 
 /**
- * One bootstrap resample, as {@link bootstrapIntervalsResult} hands it to each statistic: the
- * drawn units mapped to their groups (without grouping, every unit is its own group).
+ * One bootstrap resample, as {@link bootstrapIntervalsResult} hands it to each statistic: how
+ * many of the drawn units fall in each group (without grouping, every unit is its own group).
  */
 export interface Resample {
-  /** The group of each drawn unit, in draw order: `units` entries, may repeat (none with `order: false`). */
-  indices: Int32Array;
   /** `counts[g]`: how many of the drawn units are in group g; the counts sum to `units`. */
   counts: Int32Array;
 }
@@ -81,11 +60,6 @@ export interface GroupedBootstrapOptions extends BootstrapOptions {
   groupOf?: ArrayLike<number>;
   /** The number of groups; required with `groupOf`. */
   groups?: number;
-  /**
-   * Whether the statistics need the draws in order (`indices`); default true. With false,
-   * `indices` is empty and only the counts are kept, which saves a little per draw.
-   */
-  order?: boolean;
 }
 
 /** Options with their defaults applied, after the checks every bootstrap entry point makes. */
@@ -136,26 +110,32 @@ export function bootstrapIntervalResult(
 }
 
 /**
- * {@link bootstrapIntervalResult} for several statistics of the same units at once.
+ * Percentile bootstrap intervals of several statistics of the same units, from one shared set
+ * of replicates, for statistics that depend only on how often each unit (or each group of
+ * interchangeable units) was drawn.
  *
- * Definition: exactly as {@link bootstrapInterval}, with one set of replicates shared by all
- * statistics. Since every call of {@link bootstrapInterval} with the same `units` and options
- * replays the same seeded draws, entry j of the result is the result of
- * `bootstrapIntervalResult(units, sj, options)` for a statistic sj of the indices that agrees
- * with `statistics[j]`; only the draws are made once instead of once per statistic.
+ * Definition: as {@link bootstrapIntervalResult}: each replicate draws `units` units uniformly
+ * with replacement; a statistic sees the resample as `counts[g]`, the draws that fell in group
+ * g (`groupOf`; default, every unit its own group). A grouping is for statistics whose value
+ * does not change when a unit is swapped for another of its group (identical units): the
+ * statistic is then computed on one representative per group, weighted by the counts.
  *
- * Each statistic receives the resample both as the drawn indices in draw order and as draw
- * counts (see {@link Resample}), so a statistic that does not depend on the order of the units
- * can sum precomputed contributions instead of rebuilding its input. With `groupOf`, both are
- * of groups instead of units: `indices[i]` is the group of the i-th drawn unit and `counts[g]`
- * the draws from group g, which is all a statistic needs whose value does not change when a
- * unit is swapped for another of its group (it is then computed on one representative per
- * group). The two arrays are reused from one replicate to the next: a statistic must not keep
- * them.
+ * How the counts are drawn: with few groups next to the units, directly from their
+ * multinomial distribution, Multinomial(units; size of each group / units)
+ * ({@link multinomialSample}, one binomial per group), which is the distribution of the counts
+ * of `units` single draws, at a cost that does not grow with the units; otherwise unit by unit.
+ * Either way the intervals are reproducible for a seed; the random streams of the two ways
+ * differ, so the same data grouped or not gives intervals that differ by Monte Carlo noise
+ * only.
+ *
+ * The counts array is reused from one replicate to the next: a statistic must not keep it.
  *
  * Undefined (interval null): as {@link bootstrapIntervalResult}, per statistic. Throws
  * RangeError for the same invalid arguments, and for a `groupOf` that does not give every unit
  * a group in 0..groups − 1.
+ *
+ * Source: Efron & Tibshirani (1993), ch. 13; Devroye, L. (1986), Non-Uniform Random Variate
+ * Generation, §XI.1 (multinomial by conditional binomials).
  *
  * @param units number of units to resample
  * @param statistics the statistics on a resample
@@ -180,25 +160,29 @@ export function bootstrapIntervalsResult(
   if (units === 0) return statistics.map(() => ({ interval: null, reason: "there are no units to resample", defined: 0, replicates }));
 
   const values = statistics.map((): number[] => []);
-  const order = options.order ?? true;
-  const resample: Resample = { indices: new Int32Array(order ? units : 0), counts: new Int32Array(groups) };
-  const { indices, counts } = resample;
-  // seededRandom(seed), inlined: the same Mulberry32 steps on an int32 state (the bits are those
-  // of the unsigned state seededRandom keeps), so the draws are exactly bootstrapInterval's.
-  // ⌊(x / 2³²) · units⌋ is computed as (x · (units / 2³²)) | 0: a power of two scales exactly, so
-  // it is the same product with the same one rounding, and the result is below units < 2³¹.
+  const resample: Resample = { counts: new Int32Array(groups) };
+  const { counts } = resample;
+  const sizes = new Int32Array(groups);
+  for (let u = 0; u < units; u++) sizes[groupOf[u]!]! += 1;
+  // A binomial costs about as much as 50 single draws (log₂ of the draws gamma variates).
+  const byGroup = groups * 64 <= units;
+  const random = seededRandom(seed);
+  // For single draws, seededRandom(seed) inlined: the same Mulberry32 steps on an int32 state.
+  // ⌊(x / 2³²) · units⌋ is computed as (x · (units / 2³²)) | 0: a power of two scales exactly,
+  // so it is the same product with the same one rounding, and the result is below units < 2³¹.
   const scale = units / 4294967296;
   let state = seed | 0;
   for (let r = 0; r < replicates; r++) {
-    counts.fill(0);
-    for (let i = 0; i < units; i++) {
-      state = (state + 0x6d2b79f5) | 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const g = groupOf[(((t ^ (t >>> 14)) >>> 0) * scale) | 0]!;
-      if (order) indices[i] = g;
-      counts[g]! += 1;
+    if (byGroup) multinomialSample(units, sizes, random, counts);
+    else {
+      counts.fill(0);
+      for (let i = 0; i < units; i++) {
+        state = (state + 0x6d2b79f5) | 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        counts[groupOf[(((t ^ (t >>> 14)) >>> 0) * scale) | 0]!]! += 1;
+      }
     }
     for (let s = 0; s < statistics.length; s++) {
       const value = statistics[s]!(resample);
@@ -210,12 +194,11 @@ export function bootstrapIntervalsResult(
 
 /**
  * Percentile bootstrap confidence intervals of several statistics of the same units, from one
- * shared set of replicates: entry j equals `bootstrapInterval(units, sj, options)` for the
- * statistic sj of the indices that `statistics[j]` computes. See
- * {@link bootstrapIntervalsResult}, which also gives the reasons.
+ * shared set of replicates of draw counts. See {@link bootstrapIntervalsResult}, which also
+ * gives the reasons.
  *
  * @param units number of units to resample
- * @param statistics the statistics on a resample (indices in draw order and draw counts)
+ * @param statistics the statistics on a resample (draw counts per unit or group)
  * @param options replicates (default 1000), seed (default 1), level (default 0.95), grouping
  * @returns [lower, upper] or null per statistic, in order
  */

@@ -145,49 +145,40 @@ export function krippendorffAlphaResult(data: Ratings, metric: KrippendorffMetri
   return krippendorffAlphaFromCoincidences(coincidenceMatrix(data), metric);
 }
 
-/** A resample of units, as the bootstrap gives it: indices in draw order and per-unit draw counts. */
+/** A resample of units, as the bootstrap gives it: how often each unit was drawn. */
 export interface UnitResample {
-  indices: ArrayLike<number>;
   counts: ArrayLike<number>;
 }
 
-/** Whether n is 2^k (k = 0..30): the denominators m − 1 that make every coincidence an exact binary fraction. */
-function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n >= 1 && n <= 2 ** 30 && (n & (n - 1)) === 0;
-}
 
 /**
  * Krippendorff's alpha of resamples of the units of `data`, for the bootstrap: returns a
- * function that, given a resample (unit indices in draw order, and how often each unit was
- * drawn), gives exactly `krippendorffAlpha(indices.map((i) => data[i]), metric)`, to the last
- * digit, without rebuilding the resample's rows.
+ * function that, given a resample as how often each unit was drawn (`counts[u]`), gives
+ * `krippendorffAlpha` of the resample's units (each unit repeated as often as it was drawn),
+ * without rebuilding the resample's rows.
  *
  * How: each unit's contribution to the coincidence matrix, o_ck += (pairs of c and k) /
  * (m_u − 1), is computed once, and units with the same values (the same multiset) share it. A
- * resample's matrix is the sum of the drawn units' contributions. When every m_u − 1 is a power
- * of two and the sums stay below 2⁵³ of the finest such fraction, every contribution and every
- * partial sum is an exact binary fraction, so the order of the additions does not matter and
- * the matrix is Σ over groups of (draws of the group) × contribution; otherwise the drawn units'
- * contributions are added one by one in draw order, the order {@link coincidenceMatrix} uses.
- * Either way the matrix (restricted to the values the resample holds) is bit for bit the one
- * {@link coincidenceMatrix} builds, and alpha is computed from it by the same code
- * ({@link krippendorffAlphaFromCoincidences}).
+ * resample's matrix is Σ over groups of (draws of the group) × contribution, and alpha is
+ * computed from it by the same code as {@link krippendorffAlpha}
+ * ({@link krippendorffAlphaFromCoincidences}). When every m_u − 1 is a power of two and the
+ * sums stay below 2⁵³ of the finest such fraction, every contribution and partial sum is an
+ * exact binary fraction, so the matrix, and alpha, are bit for bit those of
+ * {@link coincidenceMatrix} on the resample's rows; otherwise they agree up to floating-point
+ * rounding of the sums (a relative 1e-15 or so).
  *
  * Undefined (null): as {@link krippendorffAlpha}, for the resample: in particular whenever it
  * holds a unit with a value that is not finite (or, for ratio, negative).
  *
- * The returned function's `ordered` is true when it needs the draw order (some m_u − 1 is not
- * a power of two); a resample without `indices` then throws a RangeError.
- *
  * @param data units × raters, `null` = missing
  * @param metric level of measurement
- * @returns the statistic of a resample; the resample's arrays are read, not kept
+ * @returns the statistic of a resample; the resample's counts are read, not kept
  * @example
  * const data = [[1, 1], [2, 2], [1, 2]];
  * const alphaOf = krippendorffAlphaResampler(data, "nominal");
- * alphaOf({ indices: [0, 1, 2], counts: [1, 1, 1] }); // => krippendorffAlpha(data, "nominal")
+ * alphaOf({ counts: [1, 1, 1] }); // => krippendorffAlpha(data, "nominal")
  */
-export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMetric): ((resample: UnitResample) => number | null) & { ordered: boolean } {
+export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMetric): (resample: UnitResample) => number | null {
   const invalid: number[] = [];
   for (let u = 0; u < data.length; u++) if (invalidValues([data[u]!], metric) !== null) invalid.push(u);
 
@@ -197,7 +188,6 @@ export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMe
   const groupCounts: Array<Map<number, number>> = [];
   const groupOf = new Int32Array(data.length).fill(-1);
   const invalidSet = new Set(invalid);
-  let maxM = 0;
   for (let u = 0; u < data.length; u++) {
     if (invalidSet.has(u)) continue;
     const counts = new Map<number, number>();
@@ -208,7 +198,6 @@ export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMe
       m += 1;
     }
     if (m < 2) continue;
-    maxM = Math.max(maxM, m);
     const key = [...counts].sort((a, b) => a[0] - b[0]).map(([value, n]) => `${value}:${n}`).join(",");
     let g = groupKeys.get(key);
     if (g === undefined) {
@@ -227,13 +216,9 @@ export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMe
   const cellsOf: Int32Array[] = [];
   const addsOf: Float64Array[] = [];
   const valuesOf: Int32Array[] = [];
-  let dyadic = true;
-  let finest = 1;
   for (const counts of groupCounts) {
     let m = 0;
     for (const count of counts.values()) m += count;
-    if (isPowerOfTwo(m - 1)) finest = Math.max(finest, m - 1);
-    else dyadic = false;
     const cells: number[] = [];
     const adds: number[] = [];
     for (const [c, nc] of counts) {
@@ -250,47 +235,28 @@ export function krippendorffAlphaResampler(data: Ratings, metric: KrippendorffMe
   const drawn = new Float64Array(groups);
   const sums = new Float64Array(size * size);
   const present = new Uint8Array(size);
-  const alphaOf = (resample: UnitResample): number | null => {
-    const { indices, counts } = resample;
+  return ({ counts }: UnitResample): number | null => {
     for (const u of invalid) if (counts[u]! > 0) return null;
     drawn.fill(0);
-    let draws = 0;
     for (let u = 0; u < groupOf.length; u++) {
       const g = groupOf[u]!;
-      if (g >= 0) {
-        drawn[g]! += counts[u]!;
-        draws += counts[u]!;
-      }
+      if (g >= 0) drawn[g]! += counts[u]!;
     }
-    // Every cell sum is at most Σ m_u ≤ draws · max m over the drawn units, in steps of 1/finest.
-    const exact = dyadic && draws * maxM * finest <= 2 ** 53;
     sums.fill(0);
     present.fill(0);
     for (let g = 0; g < groups; g++) {
       if (drawn[g] === 0) continue;
       for (const v of valuesOf[g]!) present[v] = 1;
-      if (!exact) continue;
       const cells = cellsOf[g]!;
       const adds = addsOf[g]!;
       const times = drawn[g]!;
       for (let e = 0; e < cells.length; e++) sums[cells[e]!]! += times * adds[e]!;
-    }
-    if (!exact) {
-      if (indices.length === 0 && draws > 0) throw new RangeError("this resample needs its draws in order (indices)");
-      for (let i = 0; i < indices.length; i++) {
-        const g = groupOf[indices[i]!]!;
-        if (g < 0) continue;
-        const cells = cellsOf[g]!;
-        const adds = addsOf[g]!;
-        for (let e = 0; e < cells.length; e++) sums[cells[e]!] = sums[cells[e]!]! + adds[e]!;
-      }
     }
     const kept: number[] = [];
     for (let v = 0; v < size; v++) if (present[v]) kept.push(v);
     const coincidences = kept.map((i) => kept.map((j) => sums[i * size + j]!));
     return krippendorffAlphaFromCoincidences(withMargins(kept.map((v) => values[v]!), coincidences), metric).value;
   };
-  return Object.assign(alphaOf, { ordered: !dyadic });
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Bradley–Terry ratings from pairwise battles, with bootstrap intervals and a win-rate matrix
- * (DESIGN.md §4). Pure: no I/O, no imports; the bootstrap's randomness comes from a seeded PRNG
- * in this file.
+ * (DESIGN.md §4). Pure: no I/O; the bootstrap's randomness comes from the seeded samplers the
+ * agreement bootstrap uses.
  */
+import { multinomialSample, seededRandom } from "../agreement/sampling";
 
 /** One comparison between models `a` and `b`: which side won, or a tie. */
 export interface Battle {
@@ -275,7 +276,8 @@ function quantileSorted(sorted: Float64Array, q: number): number {
  * Bootstrap percentile confidence intervals for the {@link bradleyTerry} ratings.
  *
  * Definition: draw `replicates` resamples of the battles, each of the same size as the data,
- * with replacement; fit the Bradley–Terry ratings (same prior, scale and stopping rule) on each;
+ * with replacement (drawn as how many battles of each outcome, a pair of models and its score,
+ * the resample holds: multinomial counts, see {@link multinomialSample}); fit the Bradley–Terry ratings (same prior, scale and stopping rule) on each;
  * the interval for a model is the ((1 − level)/2, (1 + level)/2) quantiles of its replicate
  * ratings, with linear interpolation between order statistics (Hyndman & Fan type 7, numpy's
  * default). Every replicate rates every model of the full data, so all replicates share the
@@ -312,21 +314,14 @@ export function bootstrapRatings(
   const full = tally(encoded);
   const start = fitLog10(m, encoded.pairFirst, encoded.pairSecond, full.pairCount, full.wins, DEFAULT_ITERATIONS, DEFAULT_TOLERANCE);
   const draws = Array.from({ length: m }, () => new Float64Array(replicates));
-  const outcomeCounts = new Int32Array(encoded.outcomePair.length);
-  // Battle indices ⌊u · n⌋ from mulberry32 (Tommy Ettinger's 32-bit generator, u = x / 2³²),
-  // inlined on an int32 state with the same bits; x · (n / 2³²) is the same product as
-  // (x / 2³²) · n, a power of two scaling exactly. Only the outcome of each drawn battle counts.
-  const scale = n / 4294967296;
-  let state = seed | 0;
+  // A resample of the n battles, as how many of its battles have each outcome: Multinomial(n;
+  // share of each outcome), the distribution of the outcome counts of n battles drawn one by one.
+  const outcomeSizes = new Int32Array(encoded.outcomePair.length);
+  for (let k = 0; k < n; k++) outcomeSizes[encoded.battleOutcome[k]!]! += 1;
+  const outcomeCounts = new Int32Array(outcomeSizes.length);
+  const random = seededRandom(seed);
   for (let r = 0; r < replicates; r++) {
-    outcomeCounts.fill(0);
-    for (let t = 0; t < n; t++) {
-      state = (state + 0x6d2b79f5) | 0;
-      let x = state;
-      x = Math.imul(x ^ (x >>> 15), x | 1);
-      x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-      outcomeCounts[encoded.battleOutcome[Math.floor(((x ^ (x >>> 14)) >>> 0) * scale)]!]! += 1;
-    }
+    multinomialSample(n, outcomeSizes, random, outcomeCounts);
     const { pairCount, wins } = tallyOutcomes(encoded, outcomeCounts);
     const theta = fitLog10(m, encoded.pairFirst, encoded.pairSecond, pairCount, wins, DEFAULT_ITERATIONS, DEFAULT_TOLERANCE, start);
     for (let i = 0; i < m; i++) draws[i]![r] = toRating(theta[i]!);
