@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../app/core/agreement/sampling";
 import {
   chooseItem,
   hasRoom,
@@ -14,18 +15,6 @@ const c = (itemId: string, submitted: number, claimed: number, position: number)
   claimed,
   position,
 });
-
-/** mulberry32: a small seeded PRNG returning numbers in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random function that plays back the given values in order and counts its calls. */
 function sequence(values: number[]) {
@@ -131,13 +120,13 @@ describe("randomDisplayOrder", () => {
   });
 
   it("gives the same order for the same seed and differing orders across seeds", () => {
-    expect(randomDisplayOrder(9, mulberry32(42))).toEqual(randomDisplayOrder(9, mulberry32(42)));
-    const orders = new Set(Array.from({ length: 20 }, (_, seed) => randomDisplayOrder(9, mulberry32(seed)).join(",")));
+    expect(randomDisplayOrder(9, seededRandom(42))).toEqual(randomDisplayOrder(9, seededRandom(42)));
+    const orders = new Set(Array.from({ length: 20 }, (_, seed) => randomDisplayOrder(9, seededRandom(seed)).join(",")));
     expect(orders.size).toBeGreaterThan(15);
   });
 
   it("always returns a permutation of 0..n-1", () => {
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     for (let n = 0; n <= 9; n++) {
       for (let k = 0; k < 200; k++) {
         const order = randomDisplayOrder(n, random);
@@ -149,7 +138,7 @@ describe("randomDisplayOrder", () => {
   it("puts each index at each position roughly uniformly (chi-square, fixed seed)", () => {
     const n = 4;
     const draws = 24_000;
-    const random = mulberry32(20240601);
+    const random = seededRandom(20240601);
     const counts = Array.from({ length: n }, () => Array<number>(n).fill(0));
     for (let k = 0; k < draws; k++) {
       randomDisplayOrder(n, random).forEach((index, position) => counts[position]![index]!++);
@@ -164,7 +153,7 @@ describe("randomDisplayOrder", () => {
 
   it("makes all 24 orders of 4 responses about equally often (chi-square, fixed seed)", () => {
     const draws = 48_000;
-    const random = mulberry32(99);
+    const random = seededRandom(99);
     const counts = new Map<string, number>();
     for (let k = 0; k < draws; k++) {
       const key = randomDisplayOrder(4, random).join("");
@@ -186,7 +175,7 @@ describe("randomDisplayOrder", () => {
       return order;
     };
     const draws = 48_000;
-    const random = mulberry32(99);
+    const random = seededRandom(99);
     const counts = new Map<string, number>();
     for (let k = 0; k < draws; k++) {
       const key = biased(4, random).join("");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bootstrapRatings, bradleyTerry, winRates, type Battle } from "../../app/core/ranking/bradley-terry";
+import { seededRandom } from "../../app/core/agreement/sampling";
 
 /** `count` copies of one battle. */
 const rep = (a: string, b: string, winner: Battle["winner"], count: number): Battle[] => Array.from({ length: count }, () => ({ a, b, winner }));
@@ -26,21 +27,9 @@ const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / values.le
 /** P(a ≻ b) on the rating scale. */
 const winProbability = (ra: number, rb: number) => 1 / (1 + 10 ** ((rb - ra) / 400));
 
-/** mulberry32, for generating test data. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Battles simulated from known ratings. */
 function simulate(truth: Record<string, number>, count: number, seed: number, tieShare = 0): Battle[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const models = Object.keys(truth);
   const out: Battle[] = [];
   while (out.length < count) {
