@@ -175,6 +175,8 @@ export const items = sqliteTable(
     index("items_batch_idx").on(t.batchId, t.position),
     // `next` walks open items, partly judged first, in batch order: this index is that order.
     index("items_open_idx").on(t.batchId, t.open, sql`${t.submitted} DESC`, t.position),
+    // An upsert asks whether a prompt has been judged in any batch (imports.server.ts).
+    index("items_prompt_idx").on(t.promptId),
   ],
 );
 

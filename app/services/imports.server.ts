@@ -126,6 +126,13 @@ function statements(sqlite: Sqlite) {
       "INSERT INTO datasets (id, name, description, source, created_at) VALUES (?, ?, ?, ?, ?)",
     ),
     insertPrompt: sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, ?)"),
+    findPrompt: sqlite.prepare<[string, string], { id: string; messages: string; judged: number }>(
+      `SELECT p.id, p.messages, EXISTS (SELECT 1 FROM items i WHERE i.prompt_id = p.id AND i.submitted > 0) AS judged
+       FROM prompts p WHERE p.dataset_id = ? AND p.external_id = ?`,
+    ),
+    findResponse: sqlite.prepare<[string, string], { model: string; text: string }>(
+      "SELECT model, text FROM responses WHERE prompt_id = ? AND external_id = ?",
+    ),
     upsertPrompt: sqlite.prepare<unknown[], { id: string }>(
       `INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (dataset_id, external_id) DO UPDATE SET messages = excluded.messages, metadata = excluded.metadata
@@ -198,22 +205,33 @@ async function importStream(
   const summary = { prompts: 0, responses: 0, pairs: 0 };
   let lines = 0;
   let lastProgress = 0;
-  const flatPrompts = new Map<string, { id: string; text: string }>();
+  const flatPrompts = new Map<string, { id: string; text: string; judged: boolean }>();
   let datasetId: string | null = null;
 
   const write = (unit: ImportUnit, line: number) => {
     datasetId ??= ensureDataset();
     const messages = JSON.stringify(unit.messages);
     let promptId: string;
+    let judgedPrompt: string | null = null;
     const seen = unit.mergeByPromptId ? flatPrompts.get(unit.externalId) : undefined;
     if (seen) {
       if (seen.text !== fingerprint(messages)) {
         return reject(line, `prompt: differs from the prompt given for prompt_id "${unit.externalId}" on an earlier line`);
       }
       promptId = seen.id;
+      if (seen.judged) judgedPrompt = seen.id;
     } else {
       const id = newId();
       if (options.upsert) {
+        // A judged prompt keeps what its reviewers saw: its messages and its responses' text
+        // and model. Metadata, params and new responses may still change.
+        const existing = sql.findPrompt.get(datasetId, unit.externalId);
+        if (existing?.judged) {
+          judgedPrompt = existing.id;
+          if (existing.messages !== messages) {
+            return reject(line, `prompt: prompt "${unit.externalId}" has been judged; its messages cannot change (import it under a new id)`);
+          }
+        }
         promptId = sql.upsertPrompt.get(id, datasetId, unit.externalId, messages, JSON.stringify(unit.metadata))!.id;
       } else {
         try {
@@ -227,7 +245,7 @@ async function importStream(
         }
         promptId = id;
       }
-      if (unit.mergeByPromptId) flatPrompts.set(unit.externalId, { id: promptId, text: fingerprint(messages) });
+      if (unit.mergeByPromptId) flatPrompts.set(unit.externalId, { id: promptId, text: fingerprint(messages), judged: judgedPrompt !== null });
       summary.prompts++;
     }
 
@@ -236,6 +254,14 @@ async function importStream(
       const id = newId();
       const values = [id, promptId, response.externalId, response.model, response.text, JSON.stringify(response.params), JSON.stringify(response.metadata)];
       if (options.upsert) {
+        const existing = judgedPrompt === null ? undefined : sql.findResponse.get(judgedPrompt, response.externalId);
+        if (existing && (existing.text !== response.text || existing.model !== response.model)) {
+          const what = existing.text !== response.text ? "text" : "model";
+          return reject(
+            line,
+            `response: response "${response.externalId}" of prompt "${unit.externalId}" has been judged; its ${what} cannot change (import it under a new response id)`,
+          );
+        }
         responseIds.set(response.externalId, sql.upsertResponse.get(...values)!.id);
       } else {
         try {

@@ -1,0 +1,1 @@
+CREATE INDEX `items_prompt_idx` ON `items` (`prompt_id`);
