@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { z } from "zod";
 import { IMPORT_FORMATS } from "../core/formats";
 import { ImportRejected, importFile } from "../services/imports.server";
-import { ServiceError } from "../services/errors.server";
+import { asServiceError, ServiceError } from "../services/errors.server";
 import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
 import { changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
@@ -350,8 +350,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return 1;
     }
-    if (error instanceof ServiceError) {
-      process.stderr.write(`error: ${error.message}\n`);
+    const failure = asServiceError(error);
+    if (failure) {
+      process.stderr.write(`error: ${failure.message}\n`);
       return 1;
     }
     throw error;

@@ -18,6 +18,14 @@ interface FailedWrite {
 }
 
 /**
+ * A 503 means the server changed nothing because another write (a large import) holds the
+ * database: the write is sent again after the server's Retry-After, for up to about a minute,
+ * before the reviewer is asked to retry by hand.
+ */
+const BUSY_ATTEMPTS = 30;
+const retryDelayMs = (response: Response) => 1000 * Math.min(10, Math.max(1, Number(response.headers.get("Retry-After")) || 2));
+
+/**
  * One reviewer's session in a batch. The screen holds a queue of leased items (the one shown
  * and the next, already loaded); submitting shows the next item at once and saves in the
  * background. Each write carries a client id, so a retried or doubled submission is stored once.
@@ -36,6 +44,7 @@ export function ReviewSession({
   const [editing, setEditing] = useState<AssignmentView | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [failed, setFailed] = useState<FailedWrite | null>(null);
+  const [waiting, setWaiting] = useState(0);
   const [inFlight, setInFlight] = useState(0);
   const pending = useRef(new Set<string>());
   const latestRequest = useRef(0);
@@ -53,11 +62,18 @@ export function ReviewSession({
       const request = ++latestRequest.current;
       setInFlight((n) => n + 1);
       try {
-        const response = await fetch(`/review/${batch.id}/judge`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify(body),
-        });
+        let response: Response;
+        for (let attempt = 1; ; attempt++) {
+          response = await fetch(`/review/${batch.id}/judge`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(body),
+          });
+          if (response.status !== 503 || attempt === BUSY_ATTEMPTS) break;
+          setWaiting((n) => n + 1);
+          await new Promise((resolve) => setTimeout(resolve, retryDelayMs(response)));
+          setWaiting((n) => n - 1);
+        }
         const answer = (await response.json().catch(() => null)) as (QueueAnswer & { error?: { message: string } }) | null;
         if (settles) pending.current.delete(settles);
         if (!response.ok || !answer || answer.error) {
@@ -138,6 +154,11 @@ export function ReviewSession({
             Try again
           </button>
         </div>
+      )}
+      {waiting > 0 && !failed && (
+        <p className="notice" role="status">
+          The server is busy with another write (a large import, perhaps). Your work is kept here and will be saved in a moment.
+        </p>
       )}
       {editing && (
         <p className="notice editing" role="status">

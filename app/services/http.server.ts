@@ -1,16 +1,19 @@
 import type { z } from "zod";
-import { ServiceError } from "./errors.server";
+import { asServiceError, BUSY_RETRY_SECONDS, ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
 
 /** The JSON error body of every HTTP surface: `{"error": {"code", "message", "details"?}}`. */
-export function errorResponse(error: unknown): Response {
-  if (error instanceof ServiceError) {
+export function errorResponse(thrown: unknown): Response {
+  const error = asServiceError(thrown);
+  if (error) {
+    const headers: Record<string, string> = {};
     // A 413 is sent before the body was read: close the connection rather than leave the
     // unread rest of the body to poison the next request on it.
-    const headers: Record<string, string> = error.code === "too_large" ? { Connection: "close" } : {};
+    if (error.code === "too_large") headers.Connection = "close";
+    if (error.code === "busy") headers["Retry-After"] = String(BUSY_RETRY_SECONDS);
     return Response.json(error.toJSON(), { status: error.status, headers });
   }
-  throw error;
+  throw thrown;
 }
 
 /** A 400 listing each field's problem, for input a route parsed with zod. */

@@ -18,9 +18,9 @@ import { newId } from "../../db/ids";
 import type { Sqlite } from "../../db/client";
 import { recordAudit } from "./audit.server";
 import { config } from "./config.server";
-import { dedicatedConnection } from "./database.server";
+import { connection, dedicatedConnection } from "./database.server";
 import { counted, csvRecords, decompressed, jsonlRecords, peekFirstByte } from "./import-records.server";
-import { ServiceError } from "./errors.server";
+import { BUSY_RETRY_SECONDS, ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
 
 export const datasetNameSchema = z
@@ -65,6 +65,20 @@ export class ImportRejected extends ServiceError {
 const MAX_REPORTED = 100;
 const PROGRESS_EVERY_LINES = 2000;
 
+/** Imports holding (or about to take) the write lock in this process. */
+let importsUnderWay = 0;
+
+/**
+ * One import at a time per process: a second would wait for the first's write lock inside
+ * SQLite's busy handler, which blocks this process's only thread, the one the first needs.
+ * Checked when an import is asked for (before an upload is read) and again before it writes.
+ */
+function refuseWhileImporting(): void {
+  if (importsUnderWay > 0) {
+    throw new ServiceError("busy", "another import is under way; try again when it has finished", { retry_after_seconds: BUSY_RETRY_SECONDS });
+  }
+}
+
 interface Hooks {
   onProgress?: (progress: ImportProgress) => void;
   signal?: AbortSignal;
@@ -73,6 +87,7 @@ interface Hooks {
 
 /** Imports a file from disk (plain or gzip, JSONL or CSV). All or nothing. */
 export async function importFile(path: string, options: ImportOptions, hooks: Hooks = {}): Promise<ImportSummary> {
+  refuseWhileImporting();
   const { size } = await stat(path).catch(() => {
     throw new ServiceError("not_found", `cannot read ${path}`);
   });
@@ -94,6 +109,7 @@ export async function importUpload(
     new ServiceError("too_large", `the file is larger than the upload limit of ${formatBytes(maxBytes)} (VERDICT_MAX_UPLOAD_MB)`);
   if (options.declaredBytes !== null && options.declaredBytes > maxBytes) throw tooLarge();
   if (!body) throw new ServiceError("invalid", "the request has no file in its body");
+  refuseWhileImporting();
 
   const dir = join(dirname(resolve(config().VERDICT_DB)), "uploads");
   await mkdir(dir, { recursive: true });
@@ -200,6 +216,7 @@ async function importStream(
     if (errors.length < MAX_REPORTED) errors.push(`line ${line}: ${reason}`);
   };
 
+  refuseWhileImporting();
   const { sqlite, db } = dedicatedConnection();
   const sql = statements(sqlite);
   const summary = { prompts: 0, responses: 0, pairs: 0 };
@@ -304,6 +321,13 @@ async function importStream(
     hooks.onProgress({ phase: "import", bytes: counter.bytes, totalBytes: rawOptions.totalBytes ?? null, lines });
   };
 
+  // For the same reason, this process's other writes must not wait for the lock this import
+  // holds from its first row to its commit: they fail at once (SQLITE_BUSY, a 503 the judging
+  // screen retries) instead of stalling every request for the busy timeout.
+  const shared = connection().sqlite;
+  const busyTimeout = shared.pragma("busy_timeout", { simple: true }) as number;
+  importsUnderWay++;
+  shared.pragma("busy_timeout = 0");
   sqlite.exec("BEGIN");
   let committed = false;
   try {
@@ -348,6 +372,8 @@ async function importStream(
   } finally {
     if (!committed && sqlite.inTransaction) sqlite.exec("ROLLBACK");
     sqlite.close();
+    importsUnderWay--;
+    shared.pragma(`busy_timeout = ${busyTimeout}`);
   }
 }
 

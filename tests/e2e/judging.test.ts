@@ -201,3 +201,32 @@ describe("untrusted text", () => {
     await page.getByRole("heading", { name: "This batch is done for you" }).waitFor();
   });
 });
+
+describe("saving while another process holds the database", () => {
+  it("keeps the reviewer going, says the server is busy, and saves the judgment once the lock is gone", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "verdict-busy-")), "busy.jsonl");
+    const rows = [1, 2, 3].map((i) => JSON.stringify({ id: `busy${i}`, prompt: `Busy ${i}?`, responses: [{ model: "m1", text: `one ${i}` }, { model: "m2", text: `two ${i}` }] }));
+    writeFileSync(file, rows.join("\n") + "\n");
+    cli(["import", file, "--dataset", "busy"]);
+    cli(["batches", "create", "--dataset", "busy", "--name", "Busy check", "--task", "pairwise", "--overlap", "1", "--reviewers", "reviewer2"]);
+    await openBatch("Busy check");
+    const first = (await currentId(page))!;
+    // Another process (a CLI import, say) holds the write lock: the save waits out the server's
+    // busy timeout, gets a 503, and the screen retries after the server's Retry-After.
+    const lock = new Database(server.dbPath);
+    lock.exec("BEGIN IMMEDIATE");
+    try {
+      await page.keyboard.press("4"); // a tie
+      await page.keyboard.press("Enter");
+      await nextItemAfter(first);
+      await page.getByText("The server is busy with another write").waitFor({ timeout: 20_000 });
+      expect(db.prepare("SELECT count(*) AS n FROM judgments WHERE assignment_id = ?").get(first)).toEqual({ n: 0 });
+    } finally {
+      lock.exec("ROLLBACK");
+      lock.close();
+    }
+    expect(JSON.parse((await storedJudgment(first)).payload)).toMatchObject({ task: "pairwise", preferred: "tie" });
+    await page.getByText("The server is busy with another write").waitFor({ state: "detached" });
+    expect(await page.getByRole("alert").count()).toBe(0);
+  });
+});
