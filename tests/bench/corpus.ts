@@ -4,17 +4,10 @@
  * the raw baseline inserts are identical, and runs on different days are comparable.
  */
 
-/** mulberry32: a tiny, fast, seeded 32-bit generator; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../../app/core/agreement/sampling";
+
+// The core's Mulberry32 (unit-tested there), not a copy of it: the workers keep importing it from here.
+export { seededRandom } from "../../app/core/agreement/sampling";
 
 const WORDS = (
   "the a an of to and in is it that for on with as was this be by are or at from not have " +

@@ -23,17 +23,17 @@ import { createReadStream, createWriteStream, statSync, type WriteStream } from 
 import { open, stat } from "node:fs/promises";
 import { once } from "node:events";
 import { finished } from "node:stream/promises";
-import { batchConfigSchema } from "../../app/core/tasks/config";
 import type { ChatMessage } from "../../app/core/formats/messages";
 import { closeConnection, connection } from "../../app/services/database.server";
 import { streamExport, type ExportResult } from "../../app/services/exports.server";
 import { openDatabase } from "../../db/client";
 import { newId } from "../../db/ids";
-import { benchPrompts, MODELS, PARAMS, seededRandom } from "./corpus";
+import { bulkLoad, DEFAULT_CONFIG_JSON, fixtureInserts, NO_PASSWORD, PARAMS_JSON, uniformVerdict } from "./bulk-load";
+import { benchPrompts, MODELS, seededRandom } from "./corpus";
 import { EXPORT_OPTIONS, REVIEWERS } from "./export-shared";
+import { log, processUsage, workerMain, workerUsage, type ProcessUsage } from "./harness";
 
 const DATASET = "bench-export";
-const LEASE_MS = 30 * 60_000;
 const CHUNK_BYTES = 64 * 1024;
 const PROGRESS_MS = 2000;
 
@@ -54,7 +54,7 @@ export interface SetupResult {
   db_mb: number;
 }
 
-export interface RunResult {
+export interface RunResult extends ProcessUsage {
   mode: "verdict" | "raw";
   /** From the first row requested to the output file closed. */
   seconds: number;
@@ -67,14 +67,6 @@ export interface RunResult {
   sha256: string;
   /** Verdict only: the sha256 streamExport recorded for the export (must equal sha256). */
   reported_sha256: string | null;
-  max_rss_mb: number;
-  /** CPU time of the whole process (startup included), to tell CPU from waiting on the disk. */
-  user_cpu_seconds: number;
-  system_cpu_seconds: number;
-}
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
 }
 
 function setup(items: number, seed: number): SetupResult {
@@ -85,58 +77,22 @@ function setup(items: number, seed: number): SetupResult {
   const { sqlite } = connection();
   const random = seededRandom(seed ^ 0xe4901);
   const base = Date.now() - 30 * 86_400_000;
-  const configJson = JSON.stringify(batchConfigSchema.parse({}));
-  const params = JSON.stringify(PARAMS);
-
-  const insertUser = sqlite.prepare(
-    "INSERT INTO users (id, username, display_name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, 'reviewer', 'bench$no-password', 0, ?)",
-  );
-  const insertDataset = sqlite.prepare("INSERT INTO datasets (id, name, description, source, created_at) VALUES (?, ?, '', 'export bench', ?)");
-  const insertPrompt = sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, '{}')");
-  const insertResponse = sqlite.prepare(
-    "INSERT INTO responses (id, prompt_id, external_id, model, text, params, metadata) VALUES (?, ?, ?, ?, ?, ?, '{}')",
-  );
-  const insertBatch = sqlite.prepare(
-    "INSERT INTO batches (id, name, dataset_id, task, config, overlap, status, created_by, created_at) VALUES (?, ?, ?, 'pairwise', ?, ?, 'active', NULL, ?)",
-  );
-  const insertReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
-  const insertItem = sqlite.prepare(
-    "INSERT INTO items (id, batch_id, prompt_id, response_ids, position, claims, submitted, open) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-  );
-  const insertAssignment = sqlite.prepare(
-    `INSERT INTO assignments (id, item_id, batch_id, reviewer_id, status, done_at, display_order, leased_at, lease_expires_at)
-     VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?)`,
-  );
-  const insertJudgment = sqlite.prepare(
-    `INSERT INTO judgments (id, assignment_id, item_id, reviewer_id, payload, rationale, duration_ms, client_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
-  );
-  const insertPair = sqlite.prepare(
-    `INSERT INTO preference_pairs (id, judgment_id, batch_id, item_id, reviewer_id, prompt_id, chosen_id, rejected_id, strength, source, shown_chosen_first)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pairwise', ?)`,
-  );
-
-  // A throwaway database filled once: no journal and no foreign-key lookups during the bulk
-  // load (each parent row is inserted before its children), then back to what the app runs with.
-  sqlite.pragma("journal_mode = OFF");
-  sqlite.pragma("synchronous = OFF");
-  sqlite.pragma("foreign_keys = OFF");
-  sqlite.pragma("cache_size = -524288");
+  const insert = fixtureInserts(sqlite, newId);
 
   const batchId = newId();
   const reviewerIds: string[] = [];
   const stored: Array<{ itemId: string; promptId: string; responseIds: [string, string] }> = [];
   let judgments = 0;
-  sqlite.transaction(() => {
+  bulkLoad(sqlite, () => {
     for (let r = 0; r < REVIEWERS; r++) {
       const id = newId();
       const username = `bench-e${r + 1}`;
-      insertUser.run(id, username, username, base);
+      insert.user.run(id, username, username, NO_PASSWORD, base);
       reviewerIds.push(id);
     }
     // In the order the app builds it: the import, then the batch and its items, then the judging.
     const datasetId = newId();
-    insertDataset.run(datasetId, DATASET, base);
+    insert.dataset.run(datasetId, DATASET, "export bench", base);
     let k = 0;
     for (const prompt of benchPrompts(items, seed)) {
       const promptId = newId();
@@ -144,22 +100,22 @@ function setup(items: number, seed: number): SetupResult {
         { role: "system", content: SYSTEM_MESSAGES[k % SYSTEM_MESSAGES.length]! },
         { role: "user", content: prompt.content },
       ];
-      insertPrompt.run(promptId, datasetId, prompt.externalId, JSON.stringify(messages));
+      insert.prompt.run(promptId, datasetId, prompt.externalId, JSON.stringify(messages));
       const responseIds = prompt.responses.map((response) => {
         const id = newId();
-        insertResponse.run(id, promptId, response.model, response.model, response.text, params);
+        insert.response.run(id, promptId, response.model, response.model, response.text, PARAMS_JSON);
         return id;
       }) as [string, string];
       stored.push({ itemId: "", promptId, responseIds });
       k++;
       if (k % 50_000 === 0) log(`  setup: ${k}/${items} prompts`);
     }
-    insertBatch.run(batchId, `Export bench (pairwise, overlap ${REVIEWERS})`, datasetId, configJson, REVIEWERS, base);
-    for (const id of reviewerIds) insertReviewer.run(batchId, id);
+    insert.batch.run(batchId, `Export bench (pairwise, overlap ${REVIEWERS})`, datasetId, DEFAULT_CONFIG_JSON, REVIEWERS, base);
+    for (const id of reviewerIds) insert.reviewer.run(batchId, id);
     stored.forEach((item, position) => {
       item.itemId = newId();
       // Every reviewer has judged it: claims = submitted = overlap, and the item is closed.
-      insertItem.run(item.itemId, batchId, item.promptId, JSON.stringify(item.responseIds), position, REVIEWERS, REVIEWERS, 0);
+      insert.item.run(item.itemId, batchId, item.promptId, JSON.stringify(item.responseIds), position, REVIEWERS, REVIEWERS, 0);
     });
     // Five reviewers judging side by side, partly judged items first (as `next` hands them
     // out): an item's judgments are stored close together, in a different reviewer order each time.
@@ -171,27 +127,25 @@ function setup(items: number, seed: number): SetupResult {
       }
       order.forEach((reviewerId, t) => {
         const doneAt = base + position * 10_000 + t * 1000;
-        const flipped = random() < 0.5;
-        const preferredIndex = random() < 0.5 ? 0 : 1;
-        const strength = 1 + Math.floor(random() * 3);
-        const chosenId = item.responseIds[preferredIndex]!;
-        const rejectedId = item.responseIds[1 - preferredIndex]!;
-        const assignmentId = newId();
-        insertAssignment.run(assignmentId, item.itemId, batchId, reviewerId, doneAt, flipped ? "[1,0]" : "[0,1]", doneAt - 60_000, doneAt - 60_000 + LEASE_MS);
-        const judgmentId = newId();
-        const payload = JSON.stringify({ task: "pairwise", preferred: chosenId, strength, bothBad: false });
-        insertJudgment.run(judgmentId, assignmentId, item.itemId, reviewerId, payload, 20_000 + Math.floor(random() * 40_000), `bench-${judgmentId}`, doneAt, doneAt);
-        // Shown first: display position 0 holds response (flipped ? 1 : 0).
-        insertPair.run(newId(), judgmentId, batchId, item.itemId, reviewerId, item.promptId, chosenId, rejectedId, strength, (flipped ? 1 : 0) === preferredIndex ? 1 : 0);
+        const verdict = uniformVerdict(random);
+        const durationMs = 20_000 + Math.floor(random() * 40_000);
+        insert.submitted({
+          ...verdict,
+          batchId,
+          itemId: item.itemId,
+          promptId: item.promptId,
+          reviewerId,
+          responseIds: item.responseIds,
+          tie: false,
+          leasedAt: doneAt - 60_000,
+          doneAt,
+          durationMs,
+        });
         judgments++;
       });
       if ((position + 1) % 50_000 === 0) log(`  setup: ${position + 1}/${items} items judged (${judgments} judgments)`);
     });
-  })();
-  sqlite.pragma("cache_size = -65536");
-  sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = NORMAL");
+  });
 
   const counts = sqlite
     .prepare<{ batch: string }, { items: number; judgments: number; pairs: number; inconsistent: number }>(
@@ -331,7 +285,7 @@ async function inspect(file: string): Promise<{ bytes: number; lines: number; sh
 async function run(mode: "verdict" | "raw", batchId: string, file: string): Promise<RunResult> {
   const measured = mode === "verdict" ? await runVerdict(batchId, file) : { ...(await runRaw(batchId, file)), reported: null };
   // Read before inspecting the file, so the peak is the measured run's own.
-  const usage = process.resourceUsage();
+  const usage = processUsage();
   const written = await inspect(file);
   return {
     mode,
@@ -341,27 +295,12 @@ async function run(mode: "verdict" | "raw", batchId: string, file: string): Prom
     bytes: written.bytes,
     sha256: written.sha256,
     reported_sha256: measured.reported,
-    max_rss_mb: usage.maxRSS / 1024,
-    user_cpu_seconds: usage.userCPUTime / 1e6,
-    system_cpu_seconds: usage.systemCPUTime / 1e6,
+    ...usage,
   };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [mode, ...rest] = argv;
-  let result: SetupResult | RunResult;
-  if (mode === "setup" && rest.length === 2) {
-    result = setup(Number(rest[0]), Number(rest[1]));
-  } else if ((mode === "verdict" || mode === "raw") && rest.length === 2) {
-    result = await run(mode, rest[0]!, rest[1]!);
-  } else {
-    process.stderr.write("usage: export-worker.ts setup ITEMS SEED | verdict BATCH_ID OUT | raw BATCH_ID OUT\n");
-    process.exit(2);
-  }
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+workerMain(async ([mode, ...rest]) => {
+  if (mode === "setup" && rest.length === 2) return setup(Number(rest[0]), Number(rest[1]));
+  if ((mode === "verdict" || mode === "raw") && rest.length === 2) return run(mode, rest[0]!, rest[1]!);
+  return workerUsage("export-worker.ts setup ITEMS SEED | verdict BATCH_ID OUT | raw BATCH_ID OUT");
 });

@@ -13,16 +13,12 @@
  * targets are met; exit 1 if a run failed or a count is wrong (a byte difference alone is
  * reported as same_bytes: false, not a failure).
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { join } from "node:path";
 import { DEFAULT_SEED } from "./corpus";
 import { EXPORT_OPTIONS, REVIEWERS } from "./export-shared";
 import type { RunResult, SetupResult } from "./export-worker";
 import { round } from "./stats";
-import { BenchUsageError, errorMessage as message, log, positiveInt, runWorker as runWorkerAt } from "./harness";
+import { benchWorker, COMMON_FLAGS, describeUsage, errorMessage as message, finish, inScratchDir, log, parseFlags, positiveInt } from "./harness";
 
 export const EXPORT_USAGE = "export [--quick] [--items N] [--seed N] [--keep]";
 
@@ -30,102 +26,71 @@ const FULL_ITEMS = 200_000;
 const QUICK_ITEMS = 20_000;
 const TARGETS = { ratio_to_raw: 0.5, peak_rss_mb: 200 } as const;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const workerPath = join(here, "export-worker.ts");
-
-/** Runs this bench's worker in a child process and returns its one JSON line. */
-const runWorker = <T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> => runWorkerAt<T>(workerPath, args, env);
+const runWorker = benchWorker("export-worker.ts");
 
 function describe(run: RunResult): string {
   return (
     `${run.rows} rows, ${(run.bytes / 1024 / 1024).toFixed(1)} MiB in ${run.seconds.toFixed(2)} s ` +
-    `(${Math.round(run.rows / run.seconds)} rows/s), peak RSS ${run.max_rss_mb.toFixed(0)} MiB ` +
-    `(process CPU: ${run.user_cpu_seconds.toFixed(2)} s user, ${run.system_cpu_seconds.toFixed(2)} s system)`
+    `(${Math.round(run.rows / run.seconds)} rows/s), ${describeUsage(run)}`
   );
 }
 
 /** Returns the process exit code. */
 export async function runExportBench(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        quick: { type: "boolean", default: false },
-        items: { type: "string" },
-        seed: { type: "string" },
-        keep: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new BenchUsageError(message(error));
-  }
+  const values = parseFlags(args, {
+    ...COMMON_FLAGS,
+    items: { type: "string" },
+    seed: { type: "string" },
+  });
   const items = positiveInt("items", values.items, values.quick ? QUICK_ITEMS : FULL_ITEMS);
   const seed = positiveInt("seed", values.seed, DEFAULT_SEED);
   const pairs = items * REVIEWERS;
-
-  const dir = await mkdtemp(join(tmpdir(), "verdict-bench-export-"));
-  const dbPath = join(dir, "verdict.db");
-  const env = { ...process.env, VERDICT_DB: dbPath, VERDICT_SEED: "none" as const };
-  const cleanup = async () => {
-    if (values.keep) log(`  kept ${dir}`);
-    else await rm(dir, { recursive: true, force: true });
-  };
-  const onSignal = () => {
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
 
   const failures: string[] = [];
   let setup: SetupResult | undefined;
   let verdict: RunResult | undefined;
   let raw: RunResult | undefined;
-  try {
-    log(`export bench: ${items} items × ${REVIEWERS} reviewers = ${pairs} stored pairs, seed ${seed}, in ${dir}`);
-    setup = await runWorker<SetupResult>(["setup", String(items), String(seed)], env);
-    log(`  setup: ${setup.items} items, ${setup.judgments} judgments, ${setup.pairs} pairs, ${setup.db_mb.toFixed(0)} MiB database in ${setup.seconds.toFixed(1)} s (not timed)`);
-    if (setup.pairs !== pairs) failures.push(`setup: expected ${pairs} stored pairs, found ${setup.pairs}`);
-
-    log("  running streamExport …");
+  await inScratchDir("export", values.keep, async ({ dir, env }) => {
     try {
-      verdict = await runWorker<RunResult>(["verdict", setup.batch_id, join(dir, "verdict.jsonl")], env);
-      log(`  streamExport: ${describe(verdict)}`);
-    } catch (error) {
-      failures.push(`verdict: ${message(error)}`);
-    }
-    log("  running the raw baseline …");
-    try {
-      raw = await runWorker<RunResult>(["raw", setup.batch_id, join(dir, "raw.jsonl")], env);
-      log(`  raw: ${describe(raw)}`);
-    } catch (error) {
-      failures.push(`raw: ${message(error)}`);
-    }
+      log(`export bench: ${items} items × ${REVIEWERS} reviewers = ${pairs} stored pairs, seed ${seed}, in ${dir}`);
+      setup = await runWorker<SetupResult>(["setup", String(items), String(seed)], env);
+      log(`  setup: ${setup.items} items, ${setup.judgments} judgments, ${setup.pairs} pairs, ${setup.db_mb.toFixed(0)} MiB database in ${setup.seconds.toFixed(1)} s (not timed)`);
+      if (setup.pairs !== pairs) failures.push(`setup: expected ${pairs} stored pairs, found ${setup.pairs}`);
 
-    for (const run of [verdict, raw]) {
-      if (!run) continue;
-      if (run.rows !== pairs) failures.push(`${run.mode}: expected ${pairs} rows, wrote ${run.rows}`);
-      if (run.lines !== run.rows) failures.push(`${run.mode}: counted ${run.rows} rows but the file has ${run.lines} lines`);
+      log("  running streamExport …");
+      try {
+        verdict = await runWorker<RunResult>(["verdict", setup.batch_id, join(dir, "verdict.jsonl")], env);
+        log(`  streamExport: ${describe(verdict)}`);
+      } catch (error) {
+        failures.push(`verdict: ${message(error)}`);
+      }
+      log("  running the raw baseline …");
+      try {
+        raw = await runWorker<RunResult>(["raw", setup.batch_id, join(dir, "raw.jsonl")], env);
+        log(`  raw: ${describe(raw)}`);
+      } catch (error) {
+        failures.push(`raw: ${message(error)}`);
+      }
+
+      for (const run of [verdict, raw]) {
+        if (!run) continue;
+        if (run.rows !== pairs) failures.push(`${run.mode}: expected ${pairs} rows, wrote ${run.rows}`);
+        if (run.lines !== run.rows) failures.push(`${run.mode}: counted ${run.rows} rows but the file has ${run.lines} lines`);
+      }
+      if (verdict && verdict.reported_sha256 !== verdict.sha256) {
+        failures.push(`verdict: streamExport recorded sha256 ${verdict.reported_sha256} but the file's is ${verdict.sha256}`);
+      }
+      if (verdict && raw && verdict.lines !== raw.lines) failures.push(`the Verdict file has ${verdict.lines} lines, the raw one ${raw.lines}`);
+      if (verdict && raw && verdict.sha256 !== raw.sha256) {
+        log(
+          `  the Verdict and raw files differ (${verdict.bytes} and ${raw.bytes} bytes)` +
+            (values.keep ? `: compare ${join(dir, "verdict.jsonl")} and ${join(dir, "raw.jsonl")}` : "; rerun with --keep to compare them"),
+        );
+      }
+    } catch (error) {
+      failures.push(`run: ${message(error)}`);
     }
-    if (verdict && verdict.reported_sha256 !== verdict.sha256) {
-      failures.push(`verdict: streamExport recorded sha256 ${verdict.reported_sha256} but the file's is ${verdict.sha256}`);
-    }
-    if (verdict && raw && verdict.lines !== raw.lines) failures.push(`the Verdict file has ${verdict.lines} lines, the raw one ${raw.lines}`);
-    if (verdict && raw && verdict.sha256 !== raw.sha256) {
-      log(
-        `  the Verdict and raw files differ (${verdict.bytes} and ${raw.bytes} bytes)` +
-          (values.keep ? `: compare ${join(dir, "verdict.jsonl")} and ${join(dir, "raw.jsonl")}` : "; rerun with --keep to compare them"),
-      );
-    }
-  } catch (error) {
-    failures.push(`run: ${message(error)}`);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await cleanup();
-  }
+  });
 
   const rowsPerS = verdict ? verdict.rows / verdict.seconds : null;
   const rawRowsPerS = raw ? raw.rows / raw.seconds : null;
@@ -166,11 +131,5 @@ export async function runExportBench(args: string[]): Promise<number> {
     targets: TARGETS,
     meets_targets: meets,
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  if (failures.length) {
-    for (const failure of failures) log(`export bench failed: ${failure}`);
-    return 1;
-  }
-  if (!meets) log("export bench: targets missed (not a failure)");
-  return 0;
+  return finish("export", result, failures);
 }

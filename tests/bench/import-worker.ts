@@ -12,17 +12,14 @@ import { openDatabase } from "../../db/client";
 import { newId } from "../../db/ids";
 import { importFile } from "../../app/services/imports.server";
 import { benchPrompts, PARAMS } from "./corpus";
+import { processUsage, workerMain, workerUsage, type ProcessUsage } from "./harness";
 
-export interface WorkerResult {
+export interface WorkerResult extends ProcessUsage {
   mode: "verdict" | "raw";
   seconds: number;
   prompts: number;
   responses: number;
   rows: number;
-  max_rss_mb: number;
-  /** CPU time of the whole process (startup included), to tell CPU from waiting on the disk. */
-  user_cpu_seconds: number;
-  system_cpu_seconds: number;
 }
 
 const BENCH_DATASET = "bench-import";
@@ -78,8 +75,7 @@ function runRaw(dbPath: string, promptCount: number, seed: number): number {
   return seconds;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [mode, ...rest] = argv;
+workerMain(async ([mode, ...rest]): Promise<WorkerResult> => {
   let seconds: number;
   let dbPath: string;
   if (mode === "verdict" && rest.length === 2) {
@@ -91,28 +87,17 @@ async function main(argv: string[]): Promise<void> {
     dbPath = db;
     seconds = runRaw(dbPath, Number(prompts), Number(seed));
   } else {
-    process.stderr.write("usage: import-worker.ts verdict FILE DBPATH | raw DBPATH PROMPTS SEED\n");
-    process.exit(2);
+    return workerUsage("import-worker.ts verdict FILE DBPATH | raw DBPATH PROMPTS SEED");
   }
   // Read before counting, so the peak is the measured run's own.
-  const usage = process.resourceUsage();
+  const usage = processUsage();
   const counts = countRows(dbPath);
-  const result: WorkerResult = {
+  return {
     mode,
     seconds,
     prompts: counts.prompts,
     responses: counts.responses,
     rows: counts.prompts + counts.responses,
-    max_rss_mb: usage.maxRSS / 1024,
-    user_cpu_seconds: usage.userCPUTime / 1e6,
-    system_cpu_seconds: usage.systemCPUTime / 1e6,
+    ...usage,
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  const lines = (error as { lines?: unknown }).lines;
-  if (Array.isArray(lines)) process.stderr.write(`${lines.join("\n")}\n`);
-  process.exit(1);
 });

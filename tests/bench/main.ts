@@ -5,7 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { EXPORT_USAGE, runExportBench } from "./export";
-import { BenchUsageError, IMPORT_USAGE, runImportBench } from "./import";
+import { BenchUsageError, errorReport } from "./harness";
+import { IMPORT_USAGE, runImportBench } from "./import";
 import { REVIEW_USAGE, runReviewBench } from "./review";
 import { runStatsBench, STATS_USAGE } from "./stats-bench";
 
@@ -50,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`${errorReport(error)}\n`);
     process.exit(1);
   },
 );

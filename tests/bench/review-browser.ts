@@ -2,11 +2,12 @@
  * The browser half of the review benchmark: in Debian's Chromium, the time from the submit
  * key to the next item painted; and from the build, the JavaScript the judging route needs.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { launchBrowser } from "../e2e/harness";
+import { log } from "./harness";
 
 declare global {
   interface Window {
@@ -14,22 +15,8 @@ declare global {
   }
 }
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
+/** Where tests/e2e/harness.ts's launchBrowser finds Debian's Chromium. */
 const CHROMIUM = "/usr/bin/chromium";
-/** Debian's Chromium with the flags this closed network needs (as tests/e2e/harness.ts). */
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 /** A reviewer reads before judging the next item; the background save and prefetch finish meanwhile. */
 const READING_PAUSE_MS = 250;
 
@@ -62,19 +49,14 @@ export async function measureBrowser(options: {
 }): Promise<BrowserResult> {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (sudo apt-get install -y chromium)`);
   const { url, batchId } = options;
-  const profile = mkdtempSync(join(tmpdir(), "verdict-bench-chromium-"));
   const errorSamples: string[] = [];
   let errors = 0;
   const fail = (message: string) => {
     errors++;
     if (errorSamples.length < 10) errorSamples.push(message);
   };
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: CHROMIUM_ARGS,
-  });
+  // The e2e tests' browser: a fresh profile and the flags this closed network needs.
+  const { context, close } = await launchBrowser();
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const judgePath = `/review/${batchId}/judge`;
@@ -151,8 +133,7 @@ export async function measureBrowser(options: {
     const samples = await page.evaluate(() => window.__reviewBench?.samples ?? []);
     return { samples_ms: samples, errors, error_samples: errorSamples, js_encoded_kb: jsBytes / 1024, stopped };
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await close();
   }
 }
 

@@ -5,13 +5,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "../e2e/harness";
+import { log } from "./harness";
 import { summarize, type Summary } from "./stats";
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
 
 /** The newest modification time of the sources the build is made from. */
 function newestSource(root: string): { file: string; mtimeMs: number } {
@@ -61,17 +58,6 @@ export async function ensureBuild(root: string): Promise<"current" | "built"> {
   }
   log(`  built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return "built";
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** User + system CPU seconds a process has used so far (Linux /proc), or null elsewhere. */

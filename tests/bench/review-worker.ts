@@ -12,7 +12,6 @@
  *       submit action) by calling the services, beside bare better-sqlite3 statements doing
  *       the same selection and writes on the same database (and connection), interleaved.
  */
-import { batchConfigSchema } from "../../app/core/tasks/config";
 import { JUDGING_LOOKAHEAD, nextAssignment, nextAssignments, reviewProgress } from "../../app/services/assignments.server";
 import { closeConnection, connection } from "../../app/services/database.server";
 import { submitJudgment } from "../../app/services/judgments.server";
@@ -20,12 +19,13 @@ import { createToken } from "../../app/services/tokens.server";
 import { createUser } from "../../app/services/users.server";
 import type { Sqlite } from "../../db/client";
 import { newId } from "../../db/ids";
-import { benchPrompts, MODELS, PARAMS, seededRandom } from "./corpus";
+import { bulkLoad, fixtureInserts, LEASE_MS, PARAMS_JSON, uniformVerdict } from "./bulk-load";
+import { benchPrompts, MODELS, seededRandom } from "./corpus";
+import { log, workerMain, workerUsage } from "./harness";
 import { API_REVIEWERS, BROWSER_USER, OVERLAP } from "./review-shared";
 import { summarize, type Summary } from "./stats";
 
 const DATASET = "bench-review";
-const LEASE_MS = 30 * 60_000;
 
 export interface SetupResult {
   batch_id: string;
@@ -47,10 +47,6 @@ export interface ServiceResult {
   raw_submit_ms: Summary;
 }
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
 /**
  * How many judgments item k has in the stored state: the first quarter of the items are
  * complete (3), the next 3/8 have 2, the rest none, so judgments = 1.5 × items.
@@ -67,106 +63,62 @@ async function setup(items: number, seed: number): Promise<SetupResult> {
   const { sqlite } = connection();
   const random = seededRandom(seed ^ 0x5eed);
   const base = Date.now() - 30 * 86_400_000;
-  const configJson = JSON.stringify(batchConfigSchema.parse({}));
-  const params = JSON.stringify(PARAMS);
+  const insert = fixtureInserts(sqlite, newId);
 
-  const insertUser = sqlite.prepare(
-    "INSERT INTO users (id, username, display_name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, 'reviewer', ?, 0, ?)",
-  );
-  const insertDataset = sqlite.prepare("INSERT INTO datasets (id, name, description, source, created_at) VALUES (?, ?, '', 'review bench', ?)");
-  const insertPrompt = sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, '{}')");
-  const insertResponse = sqlite.prepare(
-    "INSERT INTO responses (id, prompt_id, external_id, model, text, params, metadata) VALUES (?, ?, ?, ?, ?, ?, '{}')",
-  );
-  const insertBatch = sqlite.prepare(
-    "INSERT INTO batches (id, name, dataset_id, task, config, overlap, status, created_by, created_at) VALUES (?, ?, ?, 'pairwise', ?, ?, 'active', NULL, ?)",
-  );
-  const insertReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
-  const insertItem = sqlite.prepare(
-    "INSERT INTO items (id, batch_id, prompt_id, response_ids, position, claims, submitted, open) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-  );
-  const insertAssignment = sqlite.prepare(
-    `INSERT INTO assignments (id, item_id, batch_id, reviewer_id, status, done_at, display_order, leased_at, lease_expires_at)
-     VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?)`,
-  );
-  const insertJudgment = sqlite.prepare(
-    `INSERT INTO judgments (id, assignment_id, item_id, reviewer_id, payload, rationale, duration_ms, client_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
-  );
-  const insertPair = sqlite.prepare(
-    `INSERT INTO preference_pairs (id, judgment_id, batch_id, item_id, reviewer_id, prompt_id, chosen_id, rejected_id, strength, source, shown_chosen_first)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pairwise', ?)`,
-  );
-
-  // A throwaway database filled once: skip the journal for the bulk load (WAL would write every
-  // page twice, into the log and then into the file), then return to the WAL the app runs with.
-  // Foreign keys are checked by construction here (each parent row is inserted before its
-  // children) and cost a parent lookup per reference, seven for a preference pair.
-  sqlite.pragma("journal_mode = OFF");
-  sqlite.pragma("synchronous = OFF");
-  sqlite.pragma("foreign_keys = OFF");
-  sqlite.pragma("cache_size = -524288");
-
-  const reviewerIds: string[] = [];
-  const usernames: string[] = [];
+  // These accounts sign in only with their API tokens.
+  const usernames = Array.from({ length: API_REVIEWERS }, (_, r) => `bench-r${String(r + 1).padStart(2, "0")}`);
   const batchId = newId();
   let judgments = 0;
-  sqlite.transaction(() => {
-    for (let r = 0; r < API_REVIEWERS; r++) {
-      const id = newId();
-      const username = `bench-r${String(r + 1).padStart(2, "0")}`;
-      // Not a valid scrypt hash: these accounts sign in only with their API tokens.
-      insertUser.run(id, username, username, "bench$no-password", base);
-      reviewerIds.push(id);
-      usernames.push(username);
-    }
-    const datasetId = newId();
-    insertDataset.run(datasetId, DATASET, base);
-    insertBatch.run(batchId, "Review bench (pairwise, overlap 3)", datasetId, configJson, OVERLAP, base);
-    for (const id of reviewerIds) insertReviewer.run(batchId, id);
+  const reviewerIds = bulkLoad(sqlite, () => {
+    const { reviewerIds: ids, datasetId } = insert.reviewedBatch({
+      batchId,
+      name: "Review bench (pairwise, overlap 3)",
+      overlap: OVERLAP,
+      dataset: DATASET,
+      source: "review bench",
+      usernames,
+      createdAt: base,
+    });
 
     let k = 0;
     for (const prompt of benchPrompts(items, seed)) {
       const promptId = newId();
-      insertPrompt.run(promptId, datasetId, prompt.externalId, JSON.stringify([{ role: "user", content: prompt.content }]));
+      insert.prompt.run(promptId, datasetId, prompt.externalId, JSON.stringify([{ role: "user", content: prompt.content }]));
       const responseIds = prompt.responses.map((response) => {
         const id = newId();
-        insertResponse.run(id, promptId, response.model, response.model, response.text, params);
+        insert.response.run(id, promptId, response.model, response.model, response.text, PARAMS_JSON);
         return id;
       });
       const itemId = newId();
       const count = storedJudgments(k, items);
-      insertItem.run(itemId, batchId, promptId, JSON.stringify(responseIds), k, count, count, count < OVERLAP ? 1 : 0);
+      insert.item.run(itemId, batchId, promptId, JSON.stringify(responseIds), k, count, count, count < OVERLAP ? 1 : 0);
       for (let t = 0; t < count; t++) {
         // 3k, 3k+1, 3k+2 (mod 50) are distinct: no reviewer holds two assignments on one item.
-        const reviewerId = reviewerIds[(k * OVERLAP + t) % API_REVIEWERS]!;
+        const reviewerId = ids[(k * OVERLAP + t) % API_REVIEWERS]!;
         const doneAt = base + k * 10_000 + t * 1000;
-        const flipped = random() < 0.5;
-        const preferredIndex = random() < 0.5 ? 0 : 1;
-        const strength = 1 + Math.floor(random() * 3);
-        const chosenId = responseIds[preferredIndex]!;
-        const rejectedId = responseIds[1 - preferredIndex]!;
-        const assignmentId = newId();
-        insertAssignment.run(assignmentId, itemId, batchId, reviewerId, doneAt, flipped ? "[1,0]" : "[0,1]", doneAt - 60_000, doneAt - 60_000 + LEASE_MS);
-        const judgmentId = newId();
-        const payload = JSON.stringify({ task: "pairwise", preferred: chosenId, strength, bothBad: false });
-        insertJudgment.run(judgmentId, assignmentId, itemId, reviewerId, payload, 20_000, `bench-${judgmentId}`, doneAt, doneAt);
-        // Shown first: display position 0 holds response (flipped ? 1 : 0).
-        insertPair.run(newId(), judgmentId, batchId, itemId, reviewerId, promptId, chosenId, rejectedId, strength, (flipped ? 1 : 0) === preferredIndex ? 1 : 0);
+        insert.submitted({
+          ...uniformVerdict(random),
+          batchId,
+          itemId,
+          promptId,
+          reviewerId,
+          responseIds,
+          tie: false,
+          leasedAt: doneAt - 60_000,
+          doneAt,
+          durationMs: 20_000,
+        });
         judgments++;
       }
       k++;
       if (k % 50_000 === 0) log(`  setup: ${k}/${items} items, ${judgments} judgments`);
     }
-  })();
-  sqlite.pragma("cache_size = -65536");
-  sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = NORMAL");
+    return ids;
+  });
 
   // The browser reviewer signs in with a password, so it gets a real hash through the service.
   const browser = await createUser({ username: BROWSER_USER.username, role: "reviewer", password: BROWSER_USER.password });
-  insertReviewer.run(batchId, browser.id);
+  insert.reviewer.run(batchId, browser.id);
   const reviewers = reviewerIds.map((id, r) => ({ id, username: usernames[r]!, token: createToken({ username: usernames[r]!, name: "review bench" }).token }));
   sqlite.pragma("wal_checkpoint(TRUNCATE)");
   closeConnection();
@@ -311,21 +263,8 @@ function service(batchId: string, iterations: number, warmup: number): ServiceRe
   };
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [mode, ...rest] = argv;
-  let result: SetupResult | ServiceResult;
-  if (mode === "setup" && rest.length === 2) {
-    result = await setup(Number(rest[0]), Number(rest[1]));
-  } else if (mode === "service" && rest.length === 3) {
-    result = service(rest[0]!, Number(rest[1]), Number(rest[2]));
-  } else {
-    process.stderr.write("usage: review-worker.ts setup ITEMS SEED | service BATCH_ID ITERATIONS WARMUP\n");
-    process.exit(2);
-  }
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
+workerMain(async ([mode, ...rest]) => {
+  if (mode === "setup" && rest.length === 2) return setup(Number(rest[0]), Number(rest[1]));
+  if (mode === "service" && rest.length === 3) return service(rest[0]!, Number(rest[1]), Number(rest[2]));
+  return workerUsage("review-worker.ts setup ITEMS SEED | service BATCH_ID ITERATIONS WARMUP");
 });

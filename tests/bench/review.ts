@@ -15,11 +15,6 @@
  * targets are met; exit 1 if a part failed or could not run (the JSON says which, with null
  * figures).
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { openDatabase } from "../../db/client";
 import { DEFAULT_SEED } from "./corpus";
 import { measureBrowser, routeJsSize, type BrowserResult, type RouteJs } from "./review-browser";
@@ -27,7 +22,7 @@ import { ensureBuild, runApiLoad, startServer, type ApiResult, type RunningServe
 import { BROWSER_USER, OVERLAP } from "./review-shared";
 import type { ServiceResult, SetupResult } from "./review-worker";
 import { round, summarize } from "./stats";
-import { BenchUsageError, errorMessage as message, log, positiveInt, projectRoot, runWorker as runWorkerAt } from "./harness";
+import { BenchUsageError, benchWorker, COMMON_FLAGS, errorMessage as message, finish, inScratchDir, log, parseFlags, positiveInt, projectRoot } from "./harness";
 
 export const REVIEW_USAGE = "review [--quick] [--items N] [--keep] [--no-build]";
 
@@ -44,11 +39,7 @@ const TARGETS = {
 } as const;
 const JUDGING_ROUTE = "routes/review.$batchId.tsx";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const workerPath = join(here, "review-worker.ts");
-
-/** Runs this bench's worker in a child process and returns its one JSON line. */
-const runWorker = <T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> => runWorkerAt<T>(workerPath, args, env);
+const runWorker = benchWorker("review-worker.ts");
 
 interface Integrity {
   judgments: number;
@@ -85,40 +76,14 @@ function checkIntegrity(dbPath: string, batchId: string): Integrity {
 
 /** Returns the process exit code. */
 export async function runReviewBench(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        quick: { type: "boolean", default: false },
-        items: { type: "string" },
-        keep: { type: "boolean", default: false },
-        "no-build": { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new BenchUsageError(message(error));
-  }
+  const values = parseFlags(args, {
+    ...COMMON_FLAGS,
+    items: { type: "string" },
+    "no-build": { type: "boolean", default: false },
+  });
   const plan = values.quick ? QUICK : FULL;
   const items = positiveInt("items", values.items, plan.items);
   if (items < 1000) throw new BenchUsageError("--items must be at least 1000");
-
-  const dir = await mkdtemp(join(tmpdir(), "verdict-bench-review-"));
-  const dbPath = join(dir, "verdict.db");
-  const env = { ...process.env, VERDICT_DB: dbPath, VERDICT_SEED: "none" as const };
-  let server: RunningServer | undefined;
-  const cleanup = async () => {
-    await server?.stop();
-    if (values.keep) log(`  kept ${dir}`);
-    else await rm(dir, { recursive: true, force: true });
-  };
-  const onSignal = () => {
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
 
   /** Parts that failed or could not run, by name. */
   const failures: Record<string, string> = {};
@@ -128,85 +93,92 @@ export async function runReviewBench(args: string[]): Promise<number> {
   let browser: BrowserResult | undefined;
   let routeJs: RouteJs | undefined;
   let integrity: Integrity | undefined;
-  try {
-    log(`review bench: ${items} items, ${items * 1.5} stored judgments, overlap ${OVERLAP}, in ${dir}`);
-    setup = await runWorker<SetupResult>(["setup", String(items), String(DEFAULT_SEED)], env);
-    log(`  setup: ${setup.items} items, ${setup.judgments} judgments in ${setup.seconds.toFixed(1)} s (not timed)`);
+  let server: RunningServer | undefined;
+  await inScratchDir(
+    "review",
+    values.keep,
+    async ({ dir, dbPath, env }) => {
+      try {
+        log(`review bench: ${items} items, ${items * 1.5} stored judgments, overlap ${OVERLAP}, in ${dir}`);
+        setup = await runWorker<SetupResult>(["setup", String(items), String(DEFAULT_SEED)], env);
+        log(`  setup: ${setup.items} items, ${setup.judgments} judgments in ${setup.seconds.toFixed(1)} s (not timed)`);
 
-    log(`  in-process: ${plan.iterations} × (nextAssignment, submitJudgment) and the raw baseline, after ${plan.warmup} warm-up …`);
-    try {
-      service = await runWorker<ServiceResult>(["service", setup.batch_id, String(plan.iterations), String(plan.warmup)], env);
-      log(`  next p95 ${service.next_ms.p95.toFixed(2)} ms (raw ${service.raw_next_ms.p95.toFixed(2)}), submit p95 ${service.submit_ms.p95.toFixed(2)} ms (raw ${service.raw_submit_ms.p95.toFixed(2)})`);
-    } catch (error) {
-      failures.service = message(error);
-    }
+        log(`  in-process: ${plan.iterations} × (nextAssignment, submitJudgment) and the raw baseline, after ${plan.warmup} warm-up …`);
+        try {
+          service = await runWorker<ServiceResult>(["service", setup.batch_id, String(plan.iterations), String(plan.warmup)], env);
+          log(`  next p95 ${service.next_ms.p95.toFixed(2)} ms (raw ${service.raw_next_ms.p95.toFixed(2)}), submit p95 ${service.submit_ms.p95.toFixed(2)} ms (raw ${service.raw_submit_ms.p95.toFixed(2)})`);
+        } catch (error) {
+          failures.service = message(error);
+        }
 
-    let built = false;
-    if (values["no-build"]) built = true;
-    else {
-      try {
-        await ensureBuild(projectRoot);
-        built = true;
+        let built = false;
+        if (values["no-build"]) built = true;
+        else {
+          try {
+            await ensureBuild(projectRoot);
+            built = true;
+          } catch (error) {
+            failures.build = message(error);
+          }
+        }
+        if (!built) {
+          failures.api = failures.browser = failures.route_js = "not run: no current build";
+        } else {
+          try {
+            routeJs = routeJsSize(projectRoot, JUDGING_ROUTE);
+            log(`  judging route JS: ${routeJs.gzip_kb.toFixed(1)} KiB gzipped in ${routeJs.files.length} files (${routeJs.source})`);
+          } catch (error) {
+            failures.route_js = message(error);
+          }
+          try {
+            server = await startServer(projectRoot, dbPath);
+            log(`  server: ${server.url} (pid ${server.pid})`);
+          } catch (error) {
+            failures.api = failures.browser = `not run: the server did not start: ${message(error)}`;
+          }
+        }
+        if (server) {
+          try {
+            log(`  API: ${setup.reviewers.length} reviewers for ${API_WARMUP_SECONDS} s warm-up + ${plan.apiSeconds} s …`);
+            api = await runApiLoad({
+              url: server.url,
+              batchId: setup.batch_id,
+              tokens: setup.reviewers.map((r) => r.token),
+              seconds: plan.apiSeconds,
+              warmupSeconds: API_WARMUP_SECONDS,
+              maxJudgments: items,
+              serverPid: server.pid,
+            });
+            log(
+              `  API: ${api.judgments_per_s.toFixed(0)} judgments/s, p95 ${api.latency_ms.p95.toFixed(1)} ms, ${api.errors} errors` +
+                ` (server CPU ${api.server_cpu_pct?.toFixed(0) ?? "?"}%, client CPU ${api.client_cpu_pct.toFixed(0)}%)`,
+            );
+            for (const sample of api.error_samples) log(`    API error: ${sample}`);
+          } catch (error) {
+            failures.api = message(error);
+          }
+          try {
+            log(`  browser: ${plan.browserItems} items in Chromium …`);
+            browser = await measureBrowser({ url: server.url, batchId: setup.batch_id, items: plan.browserItems, ...BROWSER_USER });
+            if (browser.stopped) failures.browser = browser.stopped;
+            for (const sample of browser.error_samples) log(`    browser error: ${sample}`);
+          } catch (error) {
+            failures.browser = message(error);
+          }
+          await server.stop();
+          server = undefined;
+        }
+        integrity = checkIntegrity(dbPath, setup.batch_id);
+        log(`  integrity: ${integrity.judgments} judgments, at most ${integrity.max_judgments_per_item} per item, ${integrity.overlap_exceeded} over the overlap`);
       } catch (error) {
-        failures.build = message(error);
+        failures.run = message(error);
       }
-    }
-    if (!built) {
-      failures.api = failures.browser = failures.route_js = "not run: no current build";
-    } else {
-      try {
-        routeJs = routeJsSize(projectRoot, JUDGING_ROUTE);
-        log(`  judging route JS: ${routeJs.gzip_kb.toFixed(1)} KiB gzipped in ${routeJs.files.length} files (${routeJs.source})`);
-      } catch (error) {
-        failures.route_js = message(error);
-      }
-      try {
-        server = await startServer(projectRoot, dbPath);
-        log(`  server: ${server.url} (pid ${server.pid})`);
-      } catch (error) {
-        failures.api = failures.browser = `not run: the server did not start: ${message(error)}`;
-      }
-    }
-    if (server) {
-      try {
-        log(`  API: ${setup.reviewers.length} reviewers for ${API_WARMUP_SECONDS} s warm-up + ${plan.apiSeconds} s …`);
-        api = await runApiLoad({
-          url: server.url,
-          batchId: setup.batch_id,
-          tokens: setup.reviewers.map((r) => r.token),
-          seconds: plan.apiSeconds,
-          warmupSeconds: API_WARMUP_SECONDS,
-          maxJudgments: items,
-          serverPid: server.pid,
-        });
-        log(
-          `  API: ${api.judgments_per_s.toFixed(0)} judgments/s, p95 ${api.latency_ms.p95.toFixed(1)} ms, ${api.errors} errors` +
-            ` (server CPU ${api.server_cpu_pct?.toFixed(0) ?? "?"}%, client CPU ${api.client_cpu_pct.toFixed(0)}%)`,
-        );
-        for (const sample of api.error_samples) log(`    API error: ${sample}`);
-      } catch (error) {
-        failures.api = message(error);
-      }
-      try {
-        log(`  browser: ${plan.browserItems} items in Chromium …`);
-        browser = await measureBrowser({ url: server.url, batchId: setup.batch_id, items: plan.browserItems, ...BROWSER_USER });
-        if (browser.stopped) failures.browser = browser.stopped;
-        for (const sample of browser.error_samples) log(`    browser error: ${sample}`);
-      } catch (error) {
-        failures.browser = message(error);
-      }
-      await server.stop();
-      server = undefined;
-    }
-    integrity = checkIntegrity(dbPath, setup.batch_id);
-    log(`  integrity: ${integrity.judgments} judgments, at most ${integrity.max_judgments_per_item} per item, ${integrity.overlap_exceeded} over the overlap`);
-  } catch (error) {
-    failures.run = message(error);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await cleanup();
-  }
+    },
+    // The server holds the database open: stop it first, also on Ctrl-C.
+    async () => {
+      await server?.stop();
+    },
+  );
 
   const ms = (value: number | undefined) => (value === undefined ? null : round(value, 3));
   const toNext = browser && browser.samples_ms.length ? summarize(browser.samples_ms) : undefined;
@@ -275,11 +247,5 @@ export async function runReviewBench(args: string[]): Promise<number> {
     targets: TARGETS,
     meets_targets: meets,
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  if (Object.keys(failures).length) {
-    for (const [part, reason] of Object.entries(failures)) log(`review bench: ${part} failed: ${reason}`);
-    return 1;
-  }
-  if (!meets) log("review bench: targets missed (not a failure)");
-  return 0;
+  return finish("review", result, failures);
 }

@@ -14,15 +14,11 @@
  * Prints one JSON object on stdout; progress goes to stderr. Exit 0 whether or not the target
  * is met; exit 1 if the run failed.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { resolve } from "node:path";
 import { DEFAULT_SEED } from "./corpus";
 import { percentile, round } from "./stats";
 import type { MeasureResult, SetupResult } from "./stats-worker";
-import { BenchUsageError, errorMessage as message, log, positiveInt, runWorker as runWorkerAt } from "./harness";
+import { BenchUsageError, benchWorker, COMMON_FLAGS, errorMessage as message, finish, inScratchDir, log, parseFlags, positiveInt } from "./harness";
 
 export const STATS_USAGE = "stats [--quick] [--items N] [--runs N] [--seed N] [--stats-out FILE] [--keep]";
 
@@ -31,34 +27,19 @@ const QUICK = { items: 10_000, runs: 3 } as const;
 const WARMUP = 1;
 const TARGETS = { seconds: 3 } as const;
 
-const here = dirname(fileURLToPath(import.meta.url));
-const workerPath = join(here, "stats-worker.ts");
-
-/** Runs this bench's worker in a child process and returns its one JSON line. */
-const runWorker = <T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> => runWorkerAt<T>(workerPath, args, env);
+const runWorker = benchWorker("stats-worker.ts");
 
 const median = (samples: readonly number[] | undefined) => (samples && samples.length ? percentile(samples, 50) : Number.NaN);
 
 /** Returns the process exit code. */
 export async function runStatsBench(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        quick: { type: "boolean", default: false },
-        items: { type: "string" },
-        runs: { type: "string" },
-        seed: { type: "string" },
-        "stats-out": { type: "string" },
-        keep: { type: "boolean", default: false },
-      },
-    }));
-  } catch (error) {
-    throw new BenchUsageError(message(error));
-  }
+  const values = parseFlags(args, {
+    ...COMMON_FLAGS,
+    items: { type: "string" },
+    runs: { type: "string" },
+    seed: { type: "string" },
+    "stats-out": { type: "string" },
+  });
   const plan = values.quick ? QUICK : FULL;
   const items = positiveInt("items", values.items, plan.items);
   const runs = positiveInt("runs", values.runs, plan.runs);
@@ -66,36 +47,21 @@ export async function runStatsBench(args: string[]): Promise<number> {
   if (items < 100) throw new BenchUsageError("--items must be at least 100");
   const statsOut = values["stats-out"] === undefined ? undefined : resolve(values["stats-out"]);
 
-  const dir = await mkdtemp(join(tmpdir(), "verdict-bench-stats-"));
-  const dbPath = join(dir, "verdict.db");
-  const env = { ...process.env, VERDICT_DB: dbPath, VERDICT_SEED: "none" as const };
-  const cleanup = async () => {
-    if (values.keep) log(`  kept ${dir}`);
-    else await rm(dir, { recursive: true, force: true });
-  };
-  const onSignal = () => {
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-
   const failures: Record<string, string> = {};
   let setup: SetupResult | undefined;
   let measured: MeasureResult | undefined;
-  try {
-    log(`stats bench: ${items} items × 3 reviewers, seed ${seed}, in ${dir}`);
-    setup = await runWorker<SetupResult>(["setup", String(items), String(seed)], env);
-    log(`  setup: ${setup.items} items, ${setup.judgments} judgments, ${setup.flags} flags in ${setup.seconds.toFixed(1)} s (not timed)`);
-    log(`  measuring: ${runs} × (batchStats, raw baseline), then ${runs} × leaderboard, after ${WARMUP} warm-up each …`);
-    measured = await runWorker<MeasureResult>(["measure", setup.batch_id, String(runs), String(WARMUP), ...(statsOut ? [statsOut] : [])], env);
-    if (statsOut) log(`  wrote the figures to ${statsOut}`);
-  } catch (error) {
-    failures.run = message(error);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    await cleanup();
-  }
+  await inScratchDir("stats", values.keep, async ({ dir, env }) => {
+    try {
+      log(`stats bench: ${items} items × 3 reviewers, seed ${seed}, in ${dir}`);
+      setup = await runWorker<SetupResult>(["setup", String(items), String(seed)], env);
+      log(`  setup: ${setup.items} items, ${setup.judgments} judgments, ${setup.flags} flags in ${setup.seconds.toFixed(1)} s (not timed)`);
+      log(`  measuring: ${runs} × (batchStats, raw baseline), then ${runs} × leaderboard, after ${WARMUP} warm-up each …`);
+      measured = await runWorker<MeasureResult>(["measure", setup.batch_id, String(runs), String(WARMUP), ...(statsOut ? [statsOut] : [])], env);
+      if (statsOut) log(`  wrote the figures to ${statsOut}`);
+    } catch (error) {
+      failures.run = message(error);
+    }
+  });
 
   const seconds = median(measured?.stats_ms) / 1000;
   const sqlMs = median(measured?.sql_ms);
@@ -142,11 +108,5 @@ export async function runStatsBench(args: string[]): Promise<number> {
     targets: TARGETS,
     meets_targets: Number.isFinite(seconds) && seconds < TARGETS.seconds,
   };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-  if (Object.keys(failures).length) {
-    for (const [part, reason] of Object.entries(failures)) log(`stats bench: ${part} failed: ${reason}`);
-    return 1;
-  }
-  if (!result.meets_targets) log("stats bench: target missed (not a failure)");
-  return 0;
+  return finish("stats", result, failures, "target missed");
 }

@@ -22,10 +22,12 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { batchConfigSchema, DEFAULT_FLAGS } from "../../app/core/tasks/config";
+import { DEFAULT_FLAGS } from "../../app/core/tasks/config";
 import { closeConnection, connection } from "../../app/services/database.server";
 import { batchStats, leaderboard, type BatchStats, type Leaderboard } from "../../app/services/stats.server";
-import { benchPrompts, PARAMS, seededRandom } from "./corpus";
+import { bulkLoad, fixtureInserts, PARAMS_JSON } from "./bulk-load";
+import { benchPrompts, seededRandom } from "./corpus";
+import { log, processUsage, workerMain, workerUsage } from "./harness";
 
 /** Models with their latent quality (a log-odds-like scale) and typical response length. */
 const MODELS = [
@@ -101,10 +103,6 @@ export interface MeasureResult {
   max_rss_mb: number;
 }
 
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
 /**
  * Deterministic row ids in the shape of db/ids.ts (10 base-36 characters of "time", 4 of a
  * counter, 10 more), increasing in creation order as newId's do, drawn from the seed.
@@ -153,79 +151,42 @@ function setup(items: number, seed: number): SetupResult {
   const random = seededRandom(seed ^ 0x57a75);
   const gauss = normal(random);
   const id = idMaker(seededRandom(seed ^ 0x1d5));
-  const configJson = JSON.stringify(batchConfigSchema.parse({}));
-  const params = JSON.stringify(PARAMS);
   // Response texts are cut from one pool of the corpus's text, so generating them is cheap.
   let pool = "";
   for (const p of benchPrompts(64, seed)) pool += `${p.responses.map((r) => r.text).join("\n\n")}\n\n`;
   const prompts = [...benchPrompts(256, seed + 1)].map((p) => p.content);
 
-  const insertUser = sqlite.prepare(
-    "INSERT INTO users (id, username, display_name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, 'reviewer', ?, 0, ?)",
-  );
-  const insertDataset = sqlite.prepare("INSERT INTO datasets (id, name, description, source, created_at) VALUES (?, ?, '', 'stats bench', ?)");
-  const insertPrompt = sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, '{}')");
-  const insertResponse = sqlite.prepare(
-    "INSERT INTO responses (id, prompt_id, external_id, model, text, params, metadata) VALUES (?, ?, ?, ?, ?, ?, '{}')",
-  );
-  const insertBatch = sqlite.prepare(
-    "INSERT INTO batches (id, name, dataset_id, task, config, overlap, status, created_by, created_at) VALUES (?, ?, ?, 'pairwise', ?, ?, 'active', NULL, ?)",
-  );
-  const insertReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
-  const insertItem = sqlite.prepare(
-    "INSERT INTO items (id, batch_id, prompt_id, response_ids, position, claims, submitted, open) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-  );
-  const insertAssignment = sqlite.prepare(
-    `INSERT INTO assignments (id, item_id, batch_id, reviewer_id, status, done_at, display_order, leased_at, lease_expires_at)
-     VALUES (?, ?, ?, ?, 'submitted', ?, ?, ?, ?)`,
-  );
-  const insertJudgment = sqlite.prepare(
-    `INSERT INTO judgments (id, assignment_id, item_id, reviewer_id, payload, rationale, duration_ms, client_id, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`,
-  );
+  const insert = fixtureInserts(sqlite, id);
   const insertFlag = sqlite.prepare("INSERT INTO judgment_flags (judgment_id, response_id, flag, note) VALUES (?, ?, ?, '')");
-  const insertPair = sqlite.prepare(
-    `INSERT INTO preference_pairs (id, judgment_id, batch_id, item_id, reviewer_id, prompt_id, chosen_id, rejected_id, strength, source, shown_chosen_first)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pairwise', ?)`,
-  );
-
-  // A throwaway database filled once (as in review-worker.ts): no journal during the bulk load,
-  // foreign keys checked by construction (every parent row goes in before its children).
-  sqlite.pragma("journal_mode = OFF");
-  sqlite.pragma("synchronous = OFF");
-  sqlite.pragma("foreign_keys = OFF");
-  sqlite.pragma("cache_size = -524288");
 
   const batchId = id();
-  const reviewerIds: string[] = [];
   const weights = REVIEWERS.map((r) => r.weight);
   const promptCount = Math.ceil(items / ITEMS_PER_PROMPT);
   let judgments = 0;
   let responses = 0;
   let flags = 0;
-  sqlite.transaction(() => {
-    REVIEWERS.forEach((_, r) => {
-      const userId = id();
-      const username = `bench-s${r + 1}`;
-      // Not a valid scrypt hash: nobody signs in to this throwaway database.
-      insertUser.run(userId, username, username, "bench$no-password", BASE_MS);
-      reviewerIds.push(userId);
+  bulkLoad(sqlite, () => {
+    const usernames = REVIEWERS.map((_, r) => `bench-s${r + 1}`);
+    const { reviewerIds, datasetId } = insert.reviewedBatch({
+      batchId,
+      name: "Stats bench (pairwise, overlap 3)",
+      overlap: OVERLAP,
+      dataset: DATASET,
+      source: "stats bench",
+      usernames,
+      createdAt: BASE_MS,
     });
-    const datasetId = id();
-    insertDataset.run(datasetId, DATASET, BASE_MS);
-    insertBatch.run(batchId, "Stats bench (pairwise, overlap 3)", datasetId, configJson, OVERLAP, BASE_MS);
-    for (const userId of reviewerIds) insertReviewer.run(batchId, userId);
 
     let k = 0;
     for (let p = 0; p < promptCount && k < items; p++) {
       const promptId = id();
-      insertPrompt.run(promptId, datasetId, `p${p}`, JSON.stringify([{ role: "user", content: prompts[p % prompts.length]! }]));
+      insert.prompt.run(promptId, datasetId, `p${p}`, JSON.stringify([{ role: "user", content: prompts[p % prompts.length]! }]));
       const promptEffect = gauss() * 0.3;
       const responseIds = MODELS.map((model) => {
         const responseId = id();
         const length = Math.max(80, Math.round(model.length * (0.5 + random())));
         const start = Math.floor(random() * (pool.length - length));
-        insertResponse.run(responseId, promptId, model.name, model.name, pool.slice(start, start + length), params);
+        insert.response.run(responseId, promptId, model.name, model.name, pool.slice(start, start + length), PARAMS_JSON);
         responses++;
         return responseId;
       });
@@ -235,7 +196,7 @@ function setup(items: number, seed: number): SetupResult {
         const [x, y] = random() < 0.5 ? [m1, m2] : [m2, m1];
         const itemResponses = [responseIds[x]!, responseIds[y]!];
         const itemId = id();
-        insertItem.run(itemId, batchId, promptId, JSON.stringify(itemResponses), k, OVERLAP, OVERLAP);
+        insert.item.run(itemId, batchId, promptId, JSON.stringify(itemResponses), k, OVERLAP, OVERLAP, 0);
         // The item's latent preference for its first response over its second.
         const latent = MODELS[x]!.quality - MODELS[y]!.quality + promptEffect + gauss() * 0.8;
         const itemStart = BASE_MS + Math.floor((k / items) * DAYS * 86_400_000);
@@ -250,15 +211,22 @@ function setup(items: number, seed: number): SetupResult {
           const strength = tie ? 0 : magnitude < 1 ? 1 : magnitude < 1.8 ? 2 : 3;
           const preferredIndex = z > 0 ? 0 : 1;
           const chosenIndex = tie ? 0 : preferredIndex;
-          const chosenId = itemResponses[chosenIndex]!;
-          const rejectedId = itemResponses[1 - chosenIndex]!;
           const doneAt = itemStart + slot * 3_600_000 + Math.floor(random() * 3_600_000);
-          const duration = random() < NO_DURATION_RATE ? null : Math.round(reviewer.seconds * 1000 * Math.exp(gauss() * 0.6));
-          const assignmentId = id();
-          insertAssignment.run(assignmentId, itemId, batchId, reviewerId, doneAt, flipped ? "[1,0]" : "[0,1]", doneAt - 120_000, doneAt - 120_000 + 1_800_000);
-          const judgmentId = id();
-          const payload = JSON.stringify({ task: "pairwise", preferred: tie ? "tie" : chosenId, strength, bothBad: false });
-          insertJudgment.run(judgmentId, assignmentId, itemId, reviewerId, payload, duration, `bench-${judgmentId}`, doneAt, doneAt);
+          const durationMs = random() < NO_DURATION_RATE ? null : Math.round(reviewer.seconds * 1000 * Math.exp(gauss() * 0.6));
+          const judgmentId = insert.submitted({
+            batchId,
+            itemId,
+            promptId,
+            reviewerId,
+            responseIds: itemResponses,
+            chosenIndex,
+            tie,
+            strength,
+            flipped,
+            leasedAt: doneAt - 120_000,
+            doneAt,
+            durationMs,
+          });
           if (random() < FLAG_RATE) {
             // Weaker models get flagged more: flag the worse response of the pair two times in three.
             const worse = MODELS[x]!.quality < MODELS[y]!.quality ? 0 : 1;
@@ -272,18 +240,12 @@ function setup(items: number, seed: number): SetupResult {
               flags++;
             }
           }
-          // Shown first: display position 0 holds response (flipped ? 1 : 0).
-          insertPair.run(id(), judgmentId, batchId, itemId, reviewerId, promptId, chosenId, rejectedId, strength, (flipped ? 1 : 0) === chosenIndex ? 1 : 0);
           judgments++;
         }
         if ((k + 1) % 25_000 === 0) log(`  setup: ${k + 1}/${items} items, ${judgments} judgments`);
       }
     }
-  })();
-  sqlite.pragma("cache_size = -65536");
-  sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = NORMAL");
+  });
   sqlite.pragma("wal_checkpoint(TRUNCATE)");
   closeConnection();
   return {
@@ -462,28 +424,13 @@ function measure(batchId: string, runs: number, warmup: number, outFile: string 
     leaderboard: board!.models.map((m) => ({ model: m.model, rating: m.rating, ci: m.ci })),
   };
   if (outFile) writeFileSync(outFile, `${JSON.stringify({ stats: withoutTiming(stats), leaderboard: board }, null, 2)}\n`);
-  result.max_rss_mb = process.resourceUsage().maxRSS / 1024;
+  result.max_rss_mb = processUsage().max_rss_mb;
   closeConnection();
   return result;
 }
 
-function main(argv: string[]): void {
-  const [mode, ...rest] = argv;
-  let result: SetupResult | MeasureResult;
-  if (mode === "setup" && rest.length === 2) {
-    result = setup(Number(rest[0]), Number(rest[1]));
-  } else if (mode === "measure" && (rest.length === 3 || rest.length === 4)) {
-    result = measure(rest[0]!, Number(rest[1]), Number(rest[2]), rest[3]);
-  } else {
-    process.stderr.write("usage: stats-worker.ts setup ITEMS SEED | measure BATCH_ID RUNS WARMUP [OUT_FILE]\n");
-    process.exit(2);
-  }
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-}
-
-try {
-  main(process.argv.slice(2));
-} catch (error) {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-}
+workerMain(([mode, ...rest]) => {
+  if (mode === "setup" && rest.length === 2) return setup(Number(rest[0]), Number(rest[1]));
+  if (mode === "measure" && (rest.length === 3 || rest.length === 4)) return measure(rest[0]!, Number(rest[1]), Number(rest[2]), rest[3]);
+  return workerUsage("stats-worker.ts setup ITEMS SEED | measure BATCH_ID RUNS WARMUP [OUT_FILE]");
+});
