@@ -101,6 +101,12 @@ describe("statistics", () => {
     await page.getByLabel("Filter Reviewers").fill("reviewer2");
     await expect(page.getByRole("table", { name: "Reviewers" }).locator("tbody tr").count()).resolves.toBe(1);
     expect(await page.locator("figure.chart svg").count()).toBeGreaterThanOrEqual(3);
+    // Two reviewers per item: no leave-one-out majority, so the scatter says why it is empty.
+    await page.getByText("No reviewer has an agreement with the majority yet").waitFor();
+    // The leaderboard chart draws one interval per model, on a rating axis around 1000.
+    const board = page.locator('figure[aria-label="Leaderboard"]');
+    expect(await board.locator(".recharts-errorBar").count()).toBe(2);
+    expect(await board.locator(".recharts-reference-line").count()).toBe(1);
     await page.close();
   });
 });

@@ -1,6 +1,4 @@
 import {
-  Bar,
-  BarChart,
   CartesianGrid,
   Cell,
   ErrorBar,
@@ -8,6 +6,7 @@ import {
   LineChart,
   Pie,
   PieChart,
+  ReferenceLine,
   Scatter,
   ScatterChart,
   Tooltip,
@@ -20,6 +19,13 @@ const AXIS = { stroke: "var(--muted)", fontSize: 12 };
 
 /** Percent agreement of the items completed each day, and judgments per day. */
 export function AgreementOverTime({ points }: { points: Array<{ day: string; judgments: number; agreement: number | null }> }) {
+  if (!points.some((p) => p.agreement !== null)) {
+    return (
+      <figure className="chart empty" aria-label="Agreement over time">
+        <p className="muted">Agreement over time appears once items have been judged by at least two reviewers.</p>
+      </figure>
+    );
+  }
   return (
     <figure className="chart" aria-label="Agreement over time">
       <LineChart width={520} height={220} data={points} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
@@ -39,6 +45,16 @@ export function ReviewerScatter({ reviewers }: { reviewers: Array<{ username: st
   const points = reviewers
     .filter((r) => r.median_seconds !== null && r.agreement_with_majority !== null)
     .map((r) => ({ name: r.username, x: r.median_seconds, y: r.agreement_with_majority, z: r.judgments }));
+  if (points.length === 0) {
+    return (
+      <figure className="chart empty" aria-label="Reviewer speed and agreement">
+        <p className="muted">
+          No reviewer has an agreement with the majority yet: it needs items that at least two other reviewers judged too (an overlap of 3 or more).
+          Cohen&apos;s κ above compares reviewers two by two.
+        </p>
+      </figure>
+    );
+  }
   return (
     <figure className="chart" aria-label="Reviewer speed and agreement">
       <ScatterChart width={520} height={220} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
@@ -54,23 +70,29 @@ export function ReviewerScatter({ reviewers }: { reviewers: Array<{ username: st
   );
 }
 
-/** Bradley–Terry ratings with their 95% bootstrap intervals. */
+/**
+ * Bradley–Terry ratings with their 95% bootstrap intervals, as points with whiskers: a rating
+ * is a position on an interval scale (only differences mean anything), so bars from an
+ * arbitrary axis start would suggest ratios that are not there.
+ */
 export function LeaderboardChart({ models }: { models: Array<{ model: string; rating: number; ci: [number, number] | null }> }) {
   const data = models.map((m) => ({ model: m.model, rating: m.rating, error: m.ci ? [m.rating - m.ci[0], m.ci[1] - m.rating] : [0, 0] }));
-  const low = Math.min(...models.map((m) => m.ci?.[0] ?? m.rating), 1000) - 20;
-  const high = Math.max(...models.map((m) => m.ci?.[1] ?? m.rating), 1000) + 20;
+  const step = 50;
+  const low = Math.floor((Math.min(...models.map((m) => m.ci?.[0] ?? m.rating), 1000) - 10) / step) * step;
+  const high = Math.ceil((Math.max(...models.map((m) => m.ci?.[1] ?? m.rating), 1000) + 10) / step) * step;
   return (
     <figure className="chart" aria-label="Leaderboard">
-      <BarChart width={520} height={Math.max(120, 40 * models.length + 40)} data={data} layout="vertical" margin={{ top: 10, right: 30, bottom: 10, left: 40 }}>
+      <ScatterChart width={520} height={Math.max(120, 40 * models.length + 40)} margin={{ top: 10, right: 30, bottom: 10, left: 40 }}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis type="number" domain={[Math.floor(low), Math.ceil(high)]} tick={AXIS} />
-        <YAxis type="category" dataKey="model" tick={AXIS} width={110} />
-        <Tooltip />
-        <Bar dataKey="rating" fill="var(--accent)" isAnimationActive={false}>
+        <XAxis type="number" dataKey="rating" name="rating" domain={[low, high]} tick={AXIS} />
+        <YAxis type="category" dataKey="model" name="model" tick={AXIS} width={110} allowDuplicatedCategory={false} />
+        <ReferenceLine x={1000} stroke="var(--muted)" strokeDasharray="4 4" />
+        <Tooltip cursor={{ strokeDasharray: "3 3" }} />
+        <Scatter data={data} fill="var(--accent)" isAnimationActive={false}>
           <ErrorBar dataKey="error" width={6} strokeWidth={2} stroke="var(--text)" direction="x" />
-        </Bar>
-      </BarChart>
-      <figcaption className="muted small">Rating (mean 1000; 400 points = 10:1 odds) with 95% bootstrap intervals</figcaption>
+        </Scatter>
+      </ScatterChart>
+      <figcaption className="muted small">Rating (mean 1000, dashed; 400 points = 10:1 odds) with 95% bootstrap intervals</figcaption>
     </figure>
   );
 }
