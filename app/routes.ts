@@ -12,6 +12,7 @@ export default [
   route("admin", "routes/admin.tsx", [
     index("routes/admin.index.tsx"),
     route("datasets", "routes/admin.datasets.tsx"),
+    route("datasets/:dataset/leaderboard", "routes/admin.datasets.$dataset.leaderboard.tsx"),
     route("batches", "routes/admin.batches.tsx"),
     route("batches/new", "routes/admin.batches.new.tsx"),
     route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),
@@ -28,4 +29,5 @@ export default [
   route("api/v1/batches/:id/export", "routes/api.v1.batches.$id.export.ts"),
   route("api/v1/batches/:id/stats", "routes/api.v1.batches.$id.stats.ts"),
   route("api/v1/batches/:id/leaderboard", "routes/api.v1.batches.$id.leaderboard.ts"),
+  route("api/v1/datasets/:dataset/leaderboard", "routes/api.v1.datasets.$dataset.leaderboard.ts"),
 ] satisfies RouteConfig;

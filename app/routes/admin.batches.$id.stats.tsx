@@ -1,11 +1,12 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import type { ColumnDef } from "@tanstack/react-table";
-import { AgreementOverTime, LeaderboardChart, PositionGauge, ReviewerScatter } from "~/components/stats/charts";
+import { AgreementOverTime, PositionGauge, ReviewerScatter } from "~/components/stats/charts";
+import { LeaderboardPanel } from "~/components/stats/leaderboard-panel";
 import { DataTable, formatStat } from "~/components/stats/data-table";
 import { requireRole } from "~/services/auth.server";
 import { ServiceError } from "~/services/errors.server";
-import { batchStats, leaderboard, type BatchStats, type Leaderboard } from "~/services/stats.server";
+import { batchStats, leaderboard, type BatchStats } from "~/services/stats.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Statistics ${data?.stats.batch.name ?? ""} · Verdict` }];
 
@@ -21,7 +22,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 type Reviewer = BatchStats["per_reviewer"][number];
 type Kappa = BatchStats["cohen_kappa"][number];
-type Model = Leaderboard["models"][number];
 const num = { numeric: true };
 const stat = (digits = 3) => (info: { getValue: () => unknown }) => formatStat(info.getValue() as number | null, digits);
 
@@ -41,15 +41,6 @@ const kappaColumns: ColumnDef<Kappa, unknown>[] = [
   { accessorKey: "unweighted", header: "κ", cell: stat(), meta: num },
   { accessorKey: "linear", header: "κ linear", cell: stat(), meta: num },
   { accessorKey: "quadratic", header: "κ quadratic", cell: stat(), meta: num },
-];
-const modelColumns: ColumnDef<Model, unknown>[] = [
-  { accessorKey: "model", header: "Model" },
-  { accessorKey: "rating", header: "Rating", cell: stat(1), meta: num },
-  { id: "ci", accessorFn: (m) => (m.ci ? `${m.ci[0].toFixed(1)} – ${m.ci[1].toFixed(1)}` : "—"), header: "95% interval" },
-  { accessorKey: "battles", header: "Battles", meta: num },
-  { accessorKey: "wins", header: "Wins", meta: num },
-  { accessorKey: "ties", header: "Ties", meta: num },
-  { accessorKey: "losses", header: "Losses", meta: num },
 ];
 
 function Figure({ label, value, interval, note }: { label: string; value: number | null; interval?: [number, number] | null; note?: string | null }) {
@@ -72,7 +63,6 @@ function Figure({ label, value, interval, note }: { label: string; value: number
 export default function StatsPage() {
   const { stats, board } = useLoaderData<typeof loader>();
   const pairwise = stats.batch.task === "pairwise";
-  const models = Object.keys(board.win_rates);
   const doneShare = stats.progress.needed ? stats.progress.done / stats.progress.needed : 0;
   return (
     <>
@@ -147,39 +137,7 @@ export default function StatsPage() {
 
       <section className="panel">
         <h2>Leaderboard</h2>
-        {board.models.length === 0 ? (
-          <p className="muted">No comparisons between different models yet.</p>
-        ) : (
-          <>
-            <LeaderboardChart models={board.models} />
-            <DataTable label="Leaderboard" rows={board.models} columns={modelColumns} initialSort={[{ id: "rating", desc: true }]} />
-            <h3>Win rates (row beats column; ties count half)</h3>
-            <table className="data-table" aria-label="Win rates">
-              <thead>
-                <tr>
-                  <th scope="col">Model</th>
-                  {models.map((m) => (
-                    <th key={m} scope="col" className="num">
-                      {m}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
-              <tbody>
-                {models.map((row) => (
-                  <tr key={row}>
-                    <th scope="row">{row}</th>
-                    {models.map((col) => (
-                      <td key={col} className="num">
-                        {formatStat(board.win_rates[row]?.[col] ?? null, 2)}
-                      </td>
-                    ))}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </>
-        )}
+        <LeaderboardPanel board={board} />
       </section>
 
       <section className="panel">

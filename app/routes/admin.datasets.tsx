@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData, useRevalidator } from "@remix-run/react";
+import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { DatasetUpload } from "~/components/dataset-upload";
 import { requireRole } from "~/services/auth.server";
 import { listDatasets } from "~/services/datasets.server";
@@ -38,6 +38,7 @@ export default function Datasets() {
                 <th scope="col" className="num">Imported pairs</th>
                 <th scope="col">Source</th>
                 <th scope="col">Created</th>
+                <th scope="col">Models compared</th>
               </tr>
             </thead>
             <tbody>
@@ -53,6 +54,9 @@ export default function Datasets() {
                   <td className="num" data-col="pairs">{d.importedPairs.toLocaleString("en-US")}</td>
                   <td className="muted">{d.source}</td>
                   <td className="muted">{new Date(d.createdAt).toISOString().slice(0, 16).replace("T", " ")}</td>
+                  <td>
+                    <Link to={`/admin/datasets/${encodeURIComponent(d.name)}/leaderboard`}>Leaderboard</Link>
+                  </td>
                 </tr>
               ))}
             </tbody>

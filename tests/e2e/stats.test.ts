@@ -87,6 +87,43 @@ describe("statistics", () => {
     expect((await api(`/batches/${batchId}/stats`, "reviewer1")).status).toBe(403);
   });
 
+  it("rates a dataset's models across its batches, over the API, the CLI and its own page", async () => {
+    // A second batch of the demo dataset, judged by reviewer1 with the opposite preference on
+    // every item: the dataset's leaderboard pools both batches' pairs.
+    cli(["batches", "create", "--dataset", "demo", "--name", "Second opinion", "--task", "pairwise", "--overlap", "1", "--reviewers", "reviewer1"]);
+    const second = batchIdFor(server, "Second opinion");
+    for (let n = 0; n < 20; n++) {
+      const next = await api(`/batches/${second}/next`, "reviewer1");
+      if (next.status === 204) break;
+      const { assignment } = (await next.json()) as { assignment: { id: string; responses: Array<{ id: string; external_id: string }> } };
+      const other = assignment.responses.find((r) => r.external_id !== "atlas-7b")!;
+      const body = { client_id: `second-${n}`, preferred: other.id, strength: 1 };
+      expect((await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: JSON.stringify(body) })).status).toBe(201);
+    }
+    type Board = { models: Array<{ model: string; battles: number; wins: number; losses: number }>; win_rates: Record<string, Record<string, number | null>> };
+    const viaCli = JSON.parse(cli(["leaderboard", "--dataset", "demo", "--json"])) as Board;
+    const atlas = viaCli.models.find((m) => m.model === "atlas-7b")!;
+    expect(atlas).toMatchObject({ battles: 24, wins: 14, losses: 10 });
+    const response = await api("/datasets/demo/leaderboard", "admin");
+    expect(response.status).toBe(200);
+    const viaApi = (await response.json()) as Board;
+    expect(viaApi.models).toEqual(viaCli.models);
+    expect(viaApi.win_rates).toEqual(viaCli.win_rates);
+    expect((await api("/datasets/demo/leaderboard", "reviewer1")).status).toBe(403);
+    expect((await api("/datasets/nope/leaderboard", "admin")).status).toBe(404);
+
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/datasets`);
+    await page.getByRole("row", { name: /demo/ }).getByRole("link", { name: "Leaderboard" }).click();
+    await page.getByRole("heading", { name: "Leaderboard: “demo”" }).waitFor();
+    const table = page.getByRole("table", { name: "Leaderboard" });
+    const rows = await table.locator("tbody tr").allTextContents();
+    expect(rows.find((row) => row.startsWith("atlas-7b"))).toContain("24");
+    expect(await page.locator('figure[aria-label="Leaderboard"] .recharts-errorBar').count()).toBe(2);
+    await page.close();
+  });
+
   it("shows the statistics page with sortable tables and charts", async () => {
     const page = await browser.context.newPage();
     await signIn(page, server.url, "admin", server.credentials.admin!);
