@@ -19,10 +19,11 @@ interface FailedWrite {
 
 /**
  * A 503 means the server changed nothing because another write (a large import) holds the
- * database: the write is sent again after the server's Retry-After, for up to about a minute,
- * before the reviewer is asked to retry by hand.
+ * database: the write is sent again after the server's Retry-After for as long as an import
+ * may reasonably take, well inside the item's 30-minute lease, before the reviewer is asked to
+ * retry by hand. The reviewer keeps judging meanwhile; each pending save retries on its own.
  */
-const BUSY_ATTEMPTS = 30;
+const BUSY_RETRY_FOR_MS = 20 * 60_000;
 const retryDelayMs = (response: Response) => 1000 * Math.min(10, Math.max(1, Number(response.headers.get("Retry-After")) || 2));
 
 /**
@@ -43,7 +44,9 @@ export function ReviewSession({
   const [progress, setProgress] = useState(initialProgress);
   const [editing, setEditing] = useState<AssignmentView | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
-  const [failed, setFailed] = useState<FailedWrite | null>(null);
+  // Every write that could not be saved, oldest first, until a retry saves it: the reviewer
+  // may have judged several items while the connection was down.
+  const [failed, setFailed] = useState<FailedWrite[]>([]);
   const [waiting, setWaiting] = useState(0);
   const [inFlight, setInFlight] = useState(0);
   const pending = useRef(new Set<string>());
@@ -63,13 +66,14 @@ export function ReviewSession({
       setInFlight((n) => n + 1);
       try {
         let response: Response;
-        for (let attempt = 1; ; attempt++) {
+        const started = Date.now();
+        for (;;) {
           response = await fetch(`/review/${batch.id}/judge`, {
             method: "POST",
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify(body),
           });
-          if (response.status !== 503 || attempt === BUSY_ATTEMPTS) break;
+          if (response.status !== 503 || Date.now() - started > BUSY_RETRY_FOR_MS) break;
           setWaiting((n) => n + 1);
           await new Promise((resolve) => setTimeout(resolve, retryDelayMs(response)));
           setWaiting((n) => n - 1);
@@ -77,17 +81,18 @@ export function ReviewSession({
         const answer = (await response.json().catch(() => null)) as (QueueAnswer & { error?: { message: string } }) | null;
         if (settles) pending.current.delete(settles);
         if (!response.ok || !answer || answer.error) {
-          setFailed({ body, message: answer?.error?.message ?? `the server answered ${response.status}` });
+          const message = answer?.error?.message ?? `the server answered ${response.status}`;
+          setFailed((list) => [...list.filter((f) => f.body !== body), { body, message }]);
           return;
         }
-        setFailed(null);
+        setFailed((list) => list.filter((f) => f.body !== body));
         if (request === latestRequest.current) {
           setQueue(answer.queue.filter((view) => !pending.current.has(view.id)));
           // An empty queue from the server means nothing is left for this reviewer.
           setProgress((p) => ({ ...p, mine: answer.mine, left: answer.queue.length === 0 ? 0 : Math.max(p.left, answer.queue.length) }));
         }
       } catch {
-        setFailed({ body, message: "the connection to the server was lost" });
+        setFailed((list) => [...list.filter((f) => f.body !== body), { body, message: "the connection to the server was lost" }]);
       } finally {
         setInFlight((n) => n - 1);
       }
@@ -147,15 +152,17 @@ export function ReviewSession({
           All my batches
         </Link>
       </div>
-      {failed && (
+      {failed.length > 0 && (
         <div className="notice failure" role="alert">
-          <p>Your last change was not saved: {failed.message}.</p>
-          <button type="button" onClick={() => void send(failed.body as { intent: "judge" })}>
+          <p>
+            {failed.length === 1 ? "Your last change was not saved" : `${failed.length} of your changes were not saved`}: {failed.at(-1)!.message}.
+          </p>
+          <button type="button" onClick={() => failed.forEach((f) => void send(f.body as { intent: "judge" }))}>
             Try again
           </button>
         </div>
       )}
-      {waiting > 0 && !failed && (
+      {waiting > 0 && failed.length === 0 && (
         <p className="notice" role="status">
           The server is busy with another write (a large import, perhaps). Your work is kept here and will be saved in a moment.
         </p>

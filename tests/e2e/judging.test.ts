@@ -230,3 +230,31 @@ describe("saving while another process holds the database", () => {
     expect(await page.getByRole("alert").count()).toBe(0);
   });
 });
+
+describe("saving while the connection is down", () => {
+  it("keeps every unsaved judgment and saves them all with one retry", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "verdict-offline-")), "offline.jsonl");
+    const rows = [1, 2, 3].map((i) => JSON.stringify({ id: `off${i}`, prompt: `Offline ${i}?`, responses: [{ model: "m1", text: `one ${i}` }, { model: "m2", text: `two ${i}` }] }));
+    writeFileSync(file, rows.join("\n") + "\n");
+    cli(["import", file, "--dataset", "offline"]);
+    cli(["batches", "create", "--dataset", "offline", "--name", "Offline check", "--task", "pairwise", "--overlap", "1", "--reviewers", "reviewer2"]);
+    await openBatch("Offline check");
+    await page.route("**/review/*/judge", (route) => route.abort("internetdisconnected"));
+    const first = (await currentId(page))!;
+    await page.keyboard.press("4");
+    await page.keyboard.press("Enter");
+    await nextItemAfter(first);
+    const second = (await currentId(page))!;
+    await page.keyboard.press("4");
+    await page.keyboard.press("Enter");
+    const alert = page.getByRole("alert");
+    await alert.getByText("2 of your changes were not saved: the connection to the server was lost.").waitFor();
+    expect(db.prepare("SELECT count(*) AS n FROM judgments WHERE assignment_id IN (?, ?)").get(first, second)).toEqual({ n: 0 });
+
+    await page.unroute("**/review/*/judge");
+    await alert.getByRole("button", { name: "Try again" }).click();
+    await storedJudgment(first);
+    await storedJudgment(second);
+    await alert.waitFor({ state: "detached" });
+  });
+});
