@@ -15,6 +15,40 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
     },
   },
+  // The layers of DESIGN.md §1, checked: core is pure; components never reach the server;
+  // routes and the CLI go through services, never straight to the database or to each other.
+  {
+    files: ["app/core/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["~/services/*", "**/services/*", "~/routes/*", "**/routes/*", "~/components/*", "**/components/*", "**/db/*"], message: "app/core is pure: no services, routes, components or database." },
+            { group: ["node:*", "react", "react-dom", "@remix-run/*", "better-sqlite3", "drizzle-orm", "drizzle-orm/*"], message: "app/core is pure: no I/O, React or Remix." },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["app/components/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["*.server", "~/services/*", "**/services/*", "**/db/*", "better-sqlite3", "drizzle-orm", "drizzle-orm/*", "node:*"], message: "components run in the browser: no server code." }] },
+      ],
+    },
+  },
+  {
+    files: ["app/routes/**/*.{ts,tsx}", "app/cli/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/db/*", "better-sqlite3", "drizzle-orm", "drizzle-orm/*", "~/routes/*", "../routes/*"], message: "routes and the CLI parse, authorize and call services: no database access, no other routes." }] },
+      ],
+    },
+  },
   {
     files: ["**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
