@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, batchIdFor, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
+import { apiClient, batchIdFor, judgeAllViaApi, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
 
 let server: RunningServer;
 let browser: { context: BrowserContext; close: () => Promise<void> };
@@ -18,14 +18,10 @@ beforeAll(async () => {
   batchId = batchIdFor(server, "Demo: pairwise");
   // Both reviewers judge every item through the API and agree: the response whose dataset id sorts first wins.
   for (const user of ["reviewer1", "reviewer2"]) {
-    for (let n = 0; n < 20; n++) {
-      const next = await api(`/batches/${batchId}/next`, user);
-      if (next.status === 204) break;
-      const { assignment } = (await next.json()) as { assignment: { id: string; responses: Array<{ id: string; external_id: string }> } };
-      const preferred = [...assignment.responses].sort((a, b) => a.external_id.localeCompare(b.external_id))[0]!.id;
-      const res = await api(`/assignments/${assignment.id}/judgment`, user, { method: "POST", body: JSON.stringify({ client_id: `${user}-${n}`, preferred, strength: 2 }) });
-      expect(res.status).toBe(201);
-    }
+    await judgeAllViaApi(api, batchId, user, (assignment) => ({
+      preferred: [...assignment.responses].sort((a, b) => a.external_id.localeCompare(b.external_id))[0]!.id,
+      strength: 2,
+    }));
   }
 });
 afterAll(async () => {

@@ -137,6 +137,34 @@ export function apiClient(server: RunningServer, users: string[]) {
   return { tokens, api };
 }
 
+/** An assignment as `GET /api/v1/batches/:id/next` gives it, with the fields the tests read. */
+export interface ApiAssignment {
+  id: string;
+  prompt: { external_id: string };
+  responses: Array<{ id: string; external_id: string }>;
+}
+
+/**
+ * Judges every item the API gives `user` in a batch, in order: `decide(assignment, n)` returns
+ * the judgment body (without client_id). Each submission must be answered 201. Returns how many.
+ */
+export async function judgeAllViaApi(
+  api: ReturnType<typeof apiClient>["api"],
+  batchId: string,
+  user: string,
+  decide: (assignment: ApiAssignment, n: number) => Record<string, unknown>,
+): Promise<number> {
+  for (let n = 0; n < 10_000; n++) {
+    const next = await api(`/batches/${batchId}/next`, user);
+    if (next.status === 204) return n;
+    const { assignment } = (await next.json()) as { assignment: ApiAssignment };
+    const body = { client_id: `${batchId}-${user}-${n}`, ...decide(assignment, n) };
+    const saved = await api(`/assignments/${assignment.id}/judgment`, user, { method: "POST", body: JSON.stringify(body) });
+    if (saved.status !== 201) throw new Error(`judging ${assignment.id} as ${user} answered ${saved.status}: ${await saved.text()}`);
+  }
+  throw new Error("the batch never ran out of items");
+}
+
 /** The id of a batch by name, from the CLI. */
 export function batchIdFor(server: RunningServer, name: string): string {
   return (JSON.parse(cliFor(server, ["batches", "list", "--json"])) as Array<{ id: string; name: string }>).find((b) => b.name === name)!.id;

@@ -1,6 +1,6 @@
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, batchIdFor, cliFor, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
+import { apiClient, batchIdFor, cliFor, judgeAllViaApi, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
 
 let server: RunningServer;
 let browser: { context: BrowserContext; close: () => Promise<void> };
@@ -17,22 +17,17 @@ beforeAll(async () => {
   // Both reviewers judge the 8 demo items through the API. They agree on 6 items (the model
   // "atlas-7b" wins, strength 2) and disagree on 2, and reviewer2 flags one response.
   for (const user of ["reviewer1", "reviewer2"]) {
-    for (let n = 0; n < 20; n++) {
-      const next = await api(`/batches/${batchId}/next`, user);
-      if (next.status === 204) break;
-      const { assignment } = (await next.json()) as { assignment: { id: string; prompt: { external_id: string }; responses: Array<{ id: string; external_id: string }> } };
+    await judgeAllViaApi(api, batchId, user, (assignment, n) => {
       const atlas = assignment.responses.find((r) => r.external_id === "atlas-7b") ?? assignment.responses[0]!;
       const other = assignment.responses.find((r) => r.id !== atlas.id)!;
       const disagree = user === "reviewer2" && ["demo-003", "demo-005"].includes(assignment.prompt.external_id);
-      const body = {
-        client_id: `${user}-${n}`,
+      return {
         preferred: disagree ? other.id : atlas.id,
         strength: 2,
         duration_ms: 3000,
         flags: user === "reviewer2" && n === 0 ? [{ response_id: other.id, flag: "incomplete" }] : [],
       };
-      expect((await api(`/assignments/${assignment.id}/judgment`, user, { method: "POST", body: JSON.stringify(body) })).status).toBe(201);
-    }
+    });
   }
 });
 afterAll(async () => {
@@ -92,14 +87,10 @@ describe("statistics", () => {
     // every item: the dataset's leaderboard pools both batches' pairs.
     cli(["batches", "create", "--dataset", "demo", "--name", "Second opinion", "--task", "pairwise", "--overlap", "1", "--reviewers", "reviewer1"]);
     const second = batchIdFor(server, "Second opinion");
-    for (let n = 0; n < 20; n++) {
-      const next = await api(`/batches/${second}/next`, "reviewer1");
-      if (next.status === 204) break;
-      const { assignment } = (await next.json()) as { assignment: { id: string; responses: Array<{ id: string; external_id: string }> } };
-      const other = assignment.responses.find((r) => r.external_id !== "atlas-7b")!;
-      const body = { client_id: `second-${n}`, preferred: other.id, strength: 1 };
-      expect((await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: JSON.stringify(body) })).status).toBe(201);
-    }
+    await judgeAllViaApi(api, second, "reviewer1", (assignment) => ({
+      preferred: assignment.responses.find((r) => r.external_id !== "atlas-7b")!.id,
+      strength: 1,
+    }));
     type Board = { models: Array<{ model: string; battles: number; wins: number; losses: number }>; win_rates: Record<string, Record<string, number | null>> };
     const viaCli = JSON.parse(cli(["leaderboard", "--dataset", "demo", "--json"])) as Board;
     const atlas = viaCli.models.find((m) => m.model === "atlas-7b")!;
