@@ -318,7 +318,7 @@ async function leaderboardCommand(args: string[]) {
   const { values } = parse(args, { batch: { type: "string" }, dataset: { type: "string" }, json: { type: "boolean", default: false } });
   if (!values.batch === !values.dataset) throw new UsageError("give --batch ID or --dataset NAME");
   const board = leaderboard({ batchId: values.batch as string | undefined, dataset: values.dataset as string | undefined });
-  if (values.json) return print({ models: board.models, win_rates: board.win_rates });
+  if (values.json) return print(board);
   for (const [i, m] of board.models.entries()) {
     process.stdout.write(`${String(i + 1).padStart(2)}. ${m.model.padEnd(24)} ${m.rating.toFixed(1).padStart(7)}  [${m.ci ? m.ci.map((x) => x.toFixed(1)).join(", ") : "—"}]  ${m.battles} battles (${m.wins}-${m.ties}-${m.losses})\n`);
   }

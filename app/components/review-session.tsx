@@ -1,10 +1,9 @@
 import { Link } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { checkJudgment, judgmentInputSchema, type JudgmentInput } from "~/core/tasks/judgment";
+import { checkJudgment, judgmentInputSchema } from "~/core/tasks/judgment";
 import type { AssignmentView, ReviewProgress } from "~/core/tasks/view";
 import { JudgingForm } from "./judging/judging-form";
-
-type DraftJudgment = Omit<JudgmentInput, "client_id" | "duration_ms">;
+import type { JudgingSubmission } from "./judging/state";
 
 interface QueueAnswer {
   queue: AssignmentView[];
@@ -101,7 +100,7 @@ export function ReviewSession({
   );
 
   const submit = useCallback(
-    (draft: DraftJudgment) => {
+    (draft: JudgingSubmission) => {
       if (!current) return;
       const input = judgmentInputSchema.safeParse({ ...draft, client_id: crypto.randomUUID(), duration_ms: Math.round(performance.now() - shownAt.current) });
       if (!input.success) {

@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireRole } from "~/services/auth.server";
+import { errorResponse } from "~/services/http.server";
 import { getBatch } from "~/services/batches.server";
-import { ServiceError } from "~/services/errors.server";
+import { asServiceError } from "~/services/errors.server";
 import { EXPORT_FORMATS, listExports, previewExport } from "~/services/exports.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
@@ -21,8 +22,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     try {
       preview = previewExport(batch.id, options, 3);
     } catch (e) {
-      if (!(e instanceof ServiceError)) throw e;
-      error = e.message;
+      const failure = asServiceError(e);
+      if (!failure) throw e;
+      error = failure.message;
     }
     return {
       batch: { id: batch.id, name: batch.name, task: batch.task, flags: batch.config.flags },
@@ -34,8 +36,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       history: listExports(batch.id),
     };
   } catch (e) {
-    if (e instanceof ServiceError) throw Response.json(e.toJSON(), { status: e.status });
-    throw e;
+    throw errorResponse(e);
   }
 }
 

@@ -5,7 +5,7 @@ import { AgreementOverTime, PositionGauge, ReviewerScatter } from "~/components/
 import { LeaderboardPanel } from "~/components/stats/leaderboard-panel";
 import { DataTable, formatStat } from "~/components/stats/data-table";
 import { requireRole } from "~/services/auth.server";
-import { ServiceError } from "~/services/errors.server";
+import { errorResponse } from "~/services/http.server";
 import { batchStats, leaderboard, type BatchStats } from "~/services/stats.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Statistics ${data?.stats.batch.name ?? ""} · Verdict` }];
@@ -15,8 +15,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   try {
     return { stats: batchStats(params.id!), board: leaderboard({ batchId: params.id! }) };
   } catch (error) {
-    if (error instanceof ServiceError) throw Response.json(error.toJSON(), { status: error.status });
-    throw error;
+    throw errorResponse(error);
   }
 }
 

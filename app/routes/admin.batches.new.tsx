@@ -2,11 +2,11 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { DEFAULT_FLAGS } from "~/core/tasks/config";
+import { DEFAULT_FLAGS, TASKS } from "~/core/tasks/config";
 import { requireRole } from "~/services/auth.server";
 import { createBatch } from "~/services/batches.server";
 import { listDatasets } from "~/services/datasets.server";
-import { ServiceError } from "~/services/errors.server";
+import { asServiceError } from "~/services/errors.server";
 import { listUsers } from "~/services/users.server";
 
 export const meta: MetaFunction = () => [{ title: "New batch · Verdict" }];
@@ -22,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const formSchema = z.object({
   name: z.string().trim().min(1, "Enter a name"),
   dataset: z.string().min(1, "Choose a dataset"),
-  task: z.enum(["pairwise", "ranking", "rating"]),
+  task: z.enum(TASKS),
   overlap: z.coerce.number().int("a whole number").min(1, "at least 1"),
   pairing: z.enum(["first-two", "all-pairs", "models"]),
   models: z.string().default(""),
@@ -38,7 +38,7 @@ const formSchema = z.object({
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
   const form = await request.formData();
-  const parsed = formSchema.safeParse({ ...Object.fromEntries(form), reviewers: undefined });
+  const parsed = formSchema.safeParse(Object.fromEntries(form));
   const reviewers = form.getAll("reviewers").map(String);
   if (!parsed.success) {
     return data({ fields: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])) as Record<string, string>, message: null }, { status: 400 });
@@ -75,9 +75,10 @@ export async function action({ request }: ActionFunctionArgs) {
     );
     throw redirect(`/admin/batches?created=${batch.id}`);
   } catch (error) {
-    if (error instanceof ServiceError) {
-      const fields = (error.details?.fields as Record<string, string> | undefined) ?? {};
-      return data({ fields, message: error.message }, { status: error.status });
+    const failure = asServiceError(error);
+    if (failure) {
+      const fields = (failure.details?.fields as Record<string, string> | undefined) ?? {};
+      return data({ fields, message: failure.message }, { status: failure.status });
     }
     throw error;
   }

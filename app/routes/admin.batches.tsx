@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireRole } from "~/services/auth.server";
 import { changeBatchStatus, listBatches } from "~/services/batches.server";
-import { ServiceError } from "~/services/errors.server";
+import { asServiceError } from "~/services/errors.server";
 
 export const meta: MetaFunction = () => [{ title: "Batches · Verdict" }];
 
@@ -23,7 +23,8 @@ export async function action({ request }: ActionFunctionArgs) {
     changeBatchStatus(parsed.data.id, parsed.data.intent, user.id);
     return { message: null };
   } catch (error) {
-    if (error instanceof ServiceError) return data({ message: error.message }, { status: error.status });
+    const failure = asServiceError(error);
+    if (failure) return data({ message: failure.message }, { status: failure.status });
     throw error;
   }
 }

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { LeaderboardPanel } from "~/components/stats/leaderboard-panel";
 import { requireRole } from "~/services/auth.server";
-import { ServiceError } from "~/services/errors.server";
+import { errorResponse } from "~/services/http.server";
 import { leaderboard } from "~/services/stats.server";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Leaderboard ${data?.dataset ?? ""} · Verdict` }];
@@ -13,8 +13,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   try {
     return { dataset: params.dataset!, board: leaderboard({ dataset: params.dataset! }) };
   } catch (error) {
-    if (error instanceof ServiceError) throw Response.json(error.toJSON(), { status: error.status });
-    throw error;
+    throw errorResponse(error);
   }
 }
 

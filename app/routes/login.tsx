@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { getUser, homeOf, logIn } from "~/services/auth.server";
-import { ServiceError } from "~/services/errors.server";
+import { asServiceError } from "~/services/errors.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Verdict" }];
 
@@ -34,11 +34,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const { user, setCookie } = await logIn(request, { ...parsed.data, address: context.clientAddress ?? "unknown" });
     throw redirect(safeRedirect(parsed.data.redirectTo, homeOf(user)), { headers: { "Set-Cookie": setCookie } });
   } catch (error) {
-    if (error instanceof ServiceError) {
+    const failure = asServiceError(error);
+    if (failure) {
       const headers: Record<string, string> = {};
-      const retry = error.details?.retryAfterSeconds;
-      if (typeof retry === "number") headers["Retry-After"] = String(retry);
-      return data({ message: error.message, fields: {} as Record<string, string> }, { status: error.status, headers });
+      if (failure.retryAfterSeconds !== null) headers["Retry-After"] = String(failure.retryAfterSeconds);
+      return data({ message: failure.message, fields: {} as Record<string, string> }, { status: failure.status, headers });
     }
     throw error;
   }

@@ -3,8 +3,8 @@ import { useLoaderData } from "@remix-run/react";
 import { ReviewSession } from "~/components/review-session";
 import { JUDGING_LOOKAHEAD, nextAssignments, reviewProgress } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
+import { errorResponse } from "~/services/http.server";
 import { getBatch } from "~/services/batches.server";
-import { ServiceError } from "~/services/errors.server";
 import judgingStyles from "~/styles/judging.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: judgingStyles }];
@@ -21,8 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       progress: reviewProgress(batch.id, user.id),
     };
   } catch (error) {
-    if (error instanceof ServiceError) throw Response.json(error.toJSON(), { status: error.status });
-    throw error;
+    throw errorResponse(error);
   }
 }
 

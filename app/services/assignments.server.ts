@@ -66,6 +66,9 @@ function statements() {
     item: sqlite.prepare<[string], { id: string; prompt_id: string; response_ids: string }>("SELECT id, prompt_id, response_ids FROM items WHERE id = ?"),
     byId: sqlite.prepare<[string], AssignmentRow>("SELECT * FROM assignments WHERE id = ?"),
     skip: sqlite.prepare("UPDATE assignments SET status = 'skipped', done_at = ? WHERE id = ?"),
+    submittedBy: sqlite.prepare<[string, string], { n: number }>(
+      "SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'",
+    ),
   };
 }
 
@@ -239,9 +242,7 @@ export function assignmentView(assignmentId: string, reviewerId: string): Assign
 
 /** Judgments a reviewer has submitted in a batch: one index range, cheap enough for every submission. */
 export function reviewerJudgmentCount(batchId: string, reviewerId: string): number {
-  return connection()
-    .sqlite.prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'")
-    .get(reviewerId, batchId)!.n;
+  return sql().submittedBy.get(reviewerId, batchId)!.n;
 }
 
 /** A reviewer's progress in a batch. Counts over the whole batch: for page loads, not for every submission. */
@@ -251,9 +252,7 @@ export function reviewProgress(batchId: string, reviewerId: string): ReviewProgr
   const totals = sqlite
     .prepare<[string], { items: number; judgments: number }>("SELECT count(*) AS items, coalesce(sum(submitted), 0) AS judgments FROM items WHERE batch_id = ?")
     .get(batchId)!;
-  const mine = sqlite
-    .prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'")
-    .get(reviewerId, batchId)!.n;
+  const mine = reviewerJudgmentCount(batchId, reviewerId);
   // Items this reviewer may still get: open items they were never given, plus their live lease.
   const left = sqlite
     .prepare<{ batch: string; reviewer: string; now: number }, { n: number }>(

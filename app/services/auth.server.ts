@@ -65,6 +65,13 @@ export function requireApiUser(request: Request): UserSummary {
   return user;
 }
 
+/** {@link requireApiUser} for a role: 403 (a ServiceError, answered as JSON) for anyone else. */
+export function requireApiRole(request: Request, role: Role): UserSummary {
+  const user = requireApiUser(request);
+  if (user.role !== role) throw new ServiceError("forbidden", `this is for ${role}s only`);
+  return user;
+}
+
 /** Where a user lands after signing in, unless they were sent to /login from somewhere. */
 export function homeOf(user: Pick<UserSummary, "role">): string {
   return user.role === "admin" ? "/admin/datasets" : "/review";
@@ -94,7 +101,7 @@ export async function logIn(
   if (wait > 0) {
     const minutes = Math.ceil(wait / 60_000);
     throw new ServiceError("too_many", `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`, {
-      retryAfterSeconds: Math.ceil(wait / 1000),
+      retry_after_seconds: Math.ceil(wait / 1000),
     });
   }
   const user = await checkCredentials(input.username, input.password);

@@ -30,6 +30,12 @@ export class ServiceError extends Error {
     return STATUS_OF[this.code];
   }
 
+  /** When to try again (busy, too many sign-ins), from `details.retry_after_seconds`: the HTTP Retry-After. */
+  get retryAfterSeconds(): number | null {
+    const seconds = this.details?.retry_after_seconds;
+    return typeof seconds === "number" ? seconds : null;
+  }
+
   toJSON() {
     return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
@@ -42,14 +48,17 @@ export class ServiceError extends Error {
  */
 export const BUSY_RETRY_SECONDS = 2;
 
+/** A `busy` error: the caller may send the same request again after BUSY_RETRY_SECONDS. */
+export function busyError(message: string): ServiceError {
+  return new ServiceError("busy", message, { retry_after_seconds: BUSY_RETRY_SECONDS });
+}
+
 /** The error as a ServiceError when it is one, or is SQLite refusing a write while another holds the lock; else null. */
 export function asServiceError(error: unknown): ServiceError | null {
   if (error instanceof ServiceError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === "string" && (code === "SQLITE_BUSY" || code.startsWith("SQLITE_BUSY_"))) {
-    return new ServiceError("busy", "the database is busy with another write (a large import, perhaps); nothing was changed, try again in a moment", {
-      retry_after_seconds: BUSY_RETRY_SECONDS,
-    });
+    return busyError("the database is busy with another write (a large import, perhaps); nothing was changed, try again in a moment");
   }
   return null;
 }

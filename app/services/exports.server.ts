@@ -20,7 +20,7 @@ import type { Connection, Sqlite } from "../../db/client";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { ServiceError } from "./errors.server";
-import { batchStats } from "./stats.server";
+import { batchStats, type BatchStats } from "./stats.server";
 import { invalidFrom } from "./validation.server";
 
 /**
@@ -29,7 +29,7 @@ import { invalidFrom } from "./validation.server";
  * yielded in chunks, so memory stays flat whatever the size. The same options on the same
  * data give the same bytes: rows come in item order, then in the order pairs were stored.
  */
-export const exportOptionsSchema = z.object({
+const exportOptionsSchema = z.object({
   format: z.enum(EXPORT_FORMATS as [ExportFormat, ...ExportFormat[]]),
   consensus: z.enum(["all", "majority", "unanimous"]).default("majority"),
   min_agreement: z.coerce.number().min(0).max(1).default(0),
@@ -41,7 +41,6 @@ export const exportOptionsSchema = z.object({
   include_gold: z.union([z.boolean(), z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true")]).default(false),
   source: z.enum(["judgments", "imported", "both"]).default("judgments"),
 });
-export type ExportOptionsInput = z.input<typeof exportOptionsSchema>;
 export type ExportOptions = z.output<typeof exportOptionsSchema>;
 
 export function parseExportOptions(input: unknown): ExportOptions {
@@ -221,7 +220,7 @@ function* importedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptio
 }
 
 /** Tiers a judgment implies: rankings as given, pairwise as winner/loser (or one tier for a tie), ratings by overall score. */
-export function tiersOf(payload: JudgmentPayload, responseIds: readonly string[], overallAspect: string): string[][] {
+function tiersOf(payload: JudgmentPayload, responseIds: readonly string[], overallAspect: string): string[][] {
   if (payload.task === "ranking") return payload.tiers;
   if (payload.task === "pairwise") {
     if (payload.preferred === "tie") return [[...responseIds]];
@@ -354,7 +353,7 @@ export function previewExport(batchId: string, rawOptions: unknown, limit = 5): 
 }
 
 /** A file name for the download: batch name, format, date. */
-export function exportFileName(batchId: string, format: string): string {
+function exportFileName(batchId: string, format: string): string {
   const batch = getBatch(batchId);
   const slug = batch.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "batch";
   return `${slug}.${format}.jsonl`;
@@ -410,8 +409,7 @@ export function listExports(batchId: string): ExportRecord[] {
 }
 
 /** The batch's headline agreement figures for the dataset card. */
-function agreementFigures(batchId: string): Record<string, number | null> {
-  const stats = batchStats(batchId);
+function agreementFigures(stats: BatchStats): Record<string, number | null> {
   return {
     "percent agreement (with ties)": stats.percent_agreement.with_ties,
     "percent agreement (without ties)": stats.percent_agreement.without_ties,
@@ -427,14 +425,9 @@ function agreementFigures(batchId: string): Record<string, number | null> {
 export function exportCard(batchId: string, result: ExportResult, rawOptions: unknown, dataFile: string): string {
   const options = parseExportOptions(rawOptions);
   const batch = getBatch(batchId);
-  const counts = connection()
-    .sqlite.prepare<{ batch: string }, { dataset: string; items: number; judgments: number; reviewers: number }>(
-      `SELECT (SELECT name FROM datasets WHERE id = (SELECT dataset_id FROM batches WHERE id = @batch)) AS dataset,
-              (SELECT count(*) FROM items WHERE batch_id = @batch) AS items,
-              (SELECT count(*) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = @batch) AS judgments,
-              (SELECT count(DISTINCT j.reviewer_id) FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = @batch) AS reviewers`,
-    )
-    .get({ batch: batchId })!;
+  const stats = batchStats(batchId);
+  const dataset = connection().sqlite.prepare<[string], { name: string }>("SELECT name FROM datasets WHERE id = ?").get(batch.datasetId)!.name;
+  const counts = { dataset, items: stats.items, judgments: stats.judgments, reviewers: stats.reviewers };
   return datasetCard({
     title: `${batch.name} (${options.format})`,
     dataFile,
@@ -444,7 +437,7 @@ export function exportCard(batchId: string, result: ExportResult, rawOptions: un
     createdAt: new Date(),
     options: options as unknown as Record<string, unknown>,
     batch: { id: batch.id, name: batch.name, task: batch.task, overlap: batch.overlap, ...counts },
-    agreement: agreementFigures(batchId),
+    agreement: agreementFigures(stats),
   });
 }
 

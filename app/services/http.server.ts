@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { asServiceError, BUSY_RETRY_SECONDS, ServiceError } from "./errors.server";
+import { asServiceError, ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
 
 /** The JSON error body of every HTTP surface: `{"error": {"code", "message", "details"?}}`. */
@@ -10,7 +10,7 @@ export function errorResponse(thrown: unknown): Response {
     // A 413 is sent before the body was read: close the connection rather than leave the
     // unread rest of the body to poison the next request on it.
     if (error.code === "too_large") headers.Connection = "close";
-    if (error.code === "busy") headers["Retry-After"] = String(BUSY_RETRY_SECONDS);
+    if (error.retryAfterSeconds !== null) headers["Retry-After"] = String(error.retryAfterSeconds);
     return Response.json(error.toJSON(), { status: error.status, headers });
   }
   throw thrown;

@@ -20,7 +20,7 @@ import { recordAudit } from "./audit.server";
 import { config } from "./config.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { counted, csvRecords, decompressed, jsonlRecords, peekFirstByte } from "./import-records.server";
-import { BUSY_RETRY_SECONDS, ServiceError } from "./errors.server";
+import { busyError, ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
 
 export const datasetNameSchema = z
@@ -75,7 +75,7 @@ let importsUnderWay = 0;
  */
 function refuseWhileImporting(): void {
   if (importsUnderWay > 0) {
-    throw new ServiceError("busy", "another import is under way; try again when it has finished", { retry_after_seconds: BUSY_RETRY_SECONDS });
+    throw busyError("another import is under way; try again when it has finished");
   }
 }
 

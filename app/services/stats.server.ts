@@ -1,8 +1,7 @@
 import {
   bootstrapIntervals,
   cohenKappa,
-  fleissKappa,
-  fleissKappaUndefinedReason,
+  fleissKappaResult,
   kendallW,
   krippendorffAlphaResampler,
   percentAgreementResampler,
@@ -189,7 +188,7 @@ function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: 
     const chosenAt = chosenAts[k]!;
     const rejectedAt = rejectedAts[k]!;
     const found = item !== null && chosenAt! > 0 && rejectedAt! > 0;
-    if (source !== 2) {
+    if (batch.task === "pairwise" && source !== 2) {
       let own = sides.get(reviewer);
       if (!own) sides.set(reviewer, (own = { pairs: 0, ties: 0, decided: 0, left: 0 }));
       own.pairs++;
@@ -535,7 +534,8 @@ export function batchStats(batchId: string): BatchStats {
     return counts;
   });
   const fleissCounts = Array.from(groupOf, (g) => groupFleiss[g]!);
-  const fleissReason = votes.unit.length === 0 ? "no judgments" : fleissKappaUndefinedReason(fleissCounts);
+  const fleiss = votes.unit.length === 0 ? null : fleissKappaResult(fleissCounts);
+  const fleissReason = fleiss === null ? "no judgments" : (fleiss.reason ?? null);
 
   // Every reviewer pair's shared units in one pass over the rows: shared[a][b] holds a's and b's values, in row order.
   const shared = reviewerIds.map(() => reviewerIds.map(() => ({ x: [] as number[], y: [] as number[] })));
@@ -663,7 +663,7 @@ export function batchStats(batchId: string): BatchStats {
       interval: alphaInterval(everyUnit),
       direction: ratingTask ? null : krippendorffAlphaResampler(directionReps, "nominal")(everyUnit),
     },
-    fleiss_kappa: fleissReason ? null : fleissKappa(fleissCounts),
+    fleiss_kappa: fleiss?.value ?? null,
     fleiss_kappa_reason: fleissReason,
     cohen_kappa: cohen,
     kendall_w: meanKendallW(batch),
@@ -695,7 +695,6 @@ export function batchStats(batchId: string): BatchStats {
 }
 
 export interface Leaderboard {
-  scope: { batch?: string; dataset?: string };
   models: Array<{ model: string; rating: number; ci: [number, number] | null; battles: number; wins: number; ties: number; losses: number }>;
   win_rates: Record<string, Record<string, number | null>>;
 }
@@ -743,5 +742,5 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
       ...(table.battles[model] ?? { battles: 0, wins: 0, ties: 0, losses: 0 }),
     }))
     .sort((a, b) => b.rating - a.rating);
-  return { scope: { ...(scope.batchId ? { batch: scope.batchId } : {}), ...(scope.dataset ? { dataset: scope.dataset } : {}) }, models, win_rates: table.matrix };
+  return { models, win_rates: table.matrix };
 }

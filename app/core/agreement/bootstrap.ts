@@ -33,7 +33,7 @@ export const DEFAULT_SEED = 1;
  * The p-quantile of ascending `sorted` values by linear interpolation between order statistics
  * (Hyndman & Fan 1996, definition 7; the default of R's `quantile` and NumPy's `percentile`).
  */
-export function quantileSorted(sorted: ReadonlyArray<number>, p: number): number {
+export function quantileSorted(sorted: ArrayLike<number>, p: number): number {
   const h = (sorted.length - 1) * p;
   const lo = Math.floor(h);
   const below = sorted[lo]!;

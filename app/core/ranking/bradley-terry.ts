@@ -3,6 +3,7 @@
  * (DESIGN.md §4). Pure: no I/O; the bootstrap's randomness comes from the seeded samplers the
  * agreement bootstrap uses.
  */
+import { quantileSorted } from "../agreement/bootstrap";
 import { multinomialSample, seededRandom } from "../agreement/sampling";
 
 /** One comparison between models `a` and `b`: which side won, or a tie. */
@@ -262,14 +263,6 @@ export function bradleyTerry(
   const theta = fitLog10(encoded.models.length, encoded.pairFirst, encoded.pairSecond, pairCount, wins, iterations, tolerance);
   // Object.fromEntries defines own properties, so even a model named "__proto__" is kept.
   return { ratings: Object.fromEntries(encoded.models.map((model, i) => [model, toRating(theta[i]!)])) };
-}
-
-/** The q-quantile of sorted values by linear interpolation between order statistics (Hyndman & Fan type 7). */
-function quantileSorted(sorted: Float64Array, q: number): number {
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);
 }
 
 /**
