@@ -141,6 +141,8 @@ export const batchReviewers = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /** The reviewer collapsed the batch's guidelines on the judging screen; they are open until then. */
+    guidelinesCollapsed: integer("guidelines_collapsed", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.batchId, t.userId] }), index("batch_reviewers_user_idx").on(t.userId)],
 );

@@ -73,6 +73,71 @@ export function renderMarkdown(text: string): string {
   return md.render(text);
 }
 
+type Token = ReturnType<MarkdownItInstance["parse"]>[number];
+
+/**
+ * The text a reader sees when `text` is rendered: markup such as `**`, backticks, link targets
+ * and code fences removed, paragraphs and list items on lines of their own (list items with
+ * their bullet or number), code blocks as their code. The word diff compares this, so it marks
+ * what a reviewer would notice rather than differences in markdown syntax.
+ */
+export function markdownText(text: string): string {
+  const out: string[] = [];
+  const lists: Array<{ ordered: boolean; next: number }> = [];
+  const inline = (children: readonly Token[] | null) => {
+    for (const child of children ?? []) {
+      if (child.type === "text" || child.type === "code_inline") out.push(child.content);
+      else if (child.type === "softbreak" || child.type === "hardbreak") out.push("\n");
+      else if (child.type === "image") inline(child.children);
+    }
+  };
+  const endBlock = () => {
+    if (out.length && !out[out.length - 1]!.endsWith("\n")) out.push("\n");
+  };
+  for (const token of md.parse(text, {})) {
+    switch (token.type) {
+      case "inline":
+        inline(token.children);
+        break;
+      case "paragraph_close":
+      case "heading_close":
+      case "tr_close":
+        endBlock();
+        if (token.type !== "tr_close" && lists.length === 0) out.push("\n");
+        break;
+      case "th_close":
+      case "td_close":
+        out.push("\t");
+        break;
+      case "fence":
+      case "code_block":
+        endBlock();
+        out.push(token.content);
+        endBlock();
+        break;
+      case "hr":
+        endBlock();
+        break;
+      case "bullet_list_open":
+      case "ordered_list_open":
+        endBlock();
+        lists.push({ ordered: token.type === "ordered_list_open", next: Number(token.attrGet("start") ?? 1) });
+        break;
+      case "bullet_list_close":
+      case "ordered_list_close":
+        lists.pop();
+        if (lists.length === 0) out.push("\n");
+        break;
+      case "list_item_open": {
+        const list = lists[lists.length - 1];
+        out.push("  ".repeat(Math.max(0, lists.length - 1)) + (list?.ordered ? `${list.next++}. ` : "• "));
+        break;
+      }
+    }
+  }
+  return out.join("").replace(/\n{3,}/g, "\n\n").trim();
+}
+
 /** Sanitized markdown with highlighted code blocks. */
 export function Markdown({ text, className }: { text: string; className?: string }) {
   const html = useMemo(() => renderMarkdown(text), [text]);

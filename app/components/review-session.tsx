@@ -2,7 +2,8 @@ import { Link } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { checkJudgment, judgmentInputSchema } from "~/core/tasks/judgment";
 import type { AssignmentView, ReviewProgress } from "~/core/tasks/view";
-import { JudgingForm } from "./judging/judging-form";
+import { JudgingForm, type EditingPosition } from "./judging/judging-form";
+import { KeyLegend } from "./judging/key-legend";
 import type { JudgingSubmission } from "./judging/state";
 
 interface QueueAnswer {
@@ -34,14 +35,21 @@ export function ReviewSession({
   batch,
   initialQueue,
   initialProgress,
+  initialGuidelinesOpen = true,
 }: {
   batch: { id: string; name: string; status: string };
   initialQueue: AssignmentView[];
   initialProgress: ReviewProgress;
+  /** Whether the batch's guidelines start open: until the reviewer collapses them. */
+  initialGuidelinesOpen?: boolean;
 }) {
   const [queue, setQueue] = useState(initialQueue);
   const [progress, setProgress] = useState(initialProgress);
   const [editing, setEditing] = useState<AssignmentView | null>(null);
+  const [editingPosition, setEditingPosition] = useState<EditingPosition | null>(null);
+  const [guidelinesOpen, setGuidelinesOpen] = useState(initialGuidelinesOpen);
+  const [legendOpen, setLegendOpen] = useState(true);
+  const legendRef = useRef<HTMLDivElement>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   // Every write that could not be saved, oldest first, until a retry saves it: the reviewer
   // may have judged several items while the connection was down.
@@ -136,87 +144,123 @@ export function ReviewSession({
   const back = useCallback(async () => {
     const before = editing?.id ?? "";
     const response = await fetch(`/review/${batch.id}/previous?before=${encodeURIComponent(before)}`);
-    const answer = (await response.json().catch(() => null)) as { assignment: AssignmentView | null } | null;
+    const answer = (await response.json().catch(() => null)) as { assignment: AssignmentView | null; editing: EditingPosition | null } | null;
     if (answer?.assignment) {
       setFieldErrors({});
       setEditing(answer.assignment);
+      setEditingPosition(answer.editing);
     }
   }, [batch.id, editing]);
 
+  const toggleGuidelines = useCallback(() => {
+    const open = !guidelinesOpen;
+    setGuidelinesOpen(open);
+    // Remembered per batch on the server; losing this write costs only the preference.
+    void fetch(`/review/${batch.id}/judge`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ intent: "guidelines", collapsed: !open }),
+    }).catch(() => undefined);
+  }, [batch.id, guidelinesOpen]);
+
+  // Opened by the reviewer (not on load), the legend below the screen is scrolled into view.
+  const legendOpened = useRef(false);
+  const toggleLegend = useCallback(() => {
+    legendOpened.current = !legendOpen;
+    setLegendOpen(!legendOpen);
+  }, [legendOpen]);
+  useEffect(() => {
+    if (legendOpen && legendOpened.current) legendRef.current?.scrollIntoView?.({ block: "nearest" });
+    legendOpened.current = false;
+  }, [legendOpen]);
+
   return (
     <div className="review-session">
-      <div className="review-header">
-        <h1>{batch.name}</h1>
-        <Link to="/review" className="muted">
-          All my batches
-        </Link>
+      <div className="review-screen">
+        <div className="review-header">
+          <h1>{batch.name}</h1>
+          <Link to="/review" className="muted">
+            All my batches
+          </Link>
+        </div>
+        {failed.length > 0 && (
+          <div className="notice failure" role="alert">
+            <p>
+              {failed.length === 1 ? "Your last change was not saved" : `${failed.length} of your changes were not saved`}: {failed.at(-1)!.message}.
+            </p>
+            <button type="button" onClick={() => failed.forEach((f) => void send(f.body as { intent: "judge" }))}>
+              Try again
+            </button>
+          </div>
+        )}
+        {waiting > 0 && failed.length === 0 && (
+          <p className="notice" role="status">
+            The server is busy with another write (a large import, perhaps). Your work is kept here and will be saved in a moment.
+          </p>
+        )}
+        {current ? (
+          <div className="judging-item" data-assignment-id={current.id} data-task={current.task}>
+            <JudgingForm
+              assignment={current}
+              progress={progress}
+              onSubmit={submit}
+              onSkip={skip}
+              onBack={() => void back()}
+              canGoBack={progress.mine > 0}
+              submitting={false}
+              error={null}
+              fieldErrors={fieldErrors}
+              editing={editing ? editingPosition : null}
+              onCancelEditing={editing ? () => setEditing(null) : undefined}
+              guidelinesOpen={guidelinesOpen}
+              onToggleGuidelines={toggleGuidelines}
+              legendOpen={legendOpen}
+              onToggleLegend={toggleLegend}
+            />
+          </div>
+        ) : inFlight > 0 ? (
+          <p className="panel muted" role="status">
+            Loading the next item…
+          </p>
+        ) : progress.left > 0 ? (
+          <p className="panel" role="status">
+            Items may be waiting for you.{" "}
+            <button type="button" onClick={() => void send({ intent: "refresh" })}>
+              Load the next item
+            </button>
+          </p>
+        ) : (
+          <section className="panel batch-done" role="status">
+            <h2>This batch is done for you</h2>
+            <p>
+              You judged {progress.mine.toLocaleString("en-US")} item{progress.mine === 1 ? "" : "s"}; nothing else is waiting for you here. Thank you!
+            </p>
+            <p>
+              <Link to="/review">Back to my batches</Link>
+              {progress.mine > 0 && (
+                <>
+                  {" · "}
+                  <button type="button" className="link-button" onClick={() => void back()}>
+                    Review my last judgment
+                  </button>
+                </>
+              )}
+            </p>
+          </section>
+        )}
       </div>
-      {failed.length > 0 && (
-        <div className="notice failure" role="alert">
-          <p>
-            {failed.length === 1 ? "Your last change was not saved" : `${failed.length} of your changes were not saved`}: {failed.at(-1)!.message}.
-          </p>
-          <button type="button" onClick={() => failed.forEach((f) => void send(f.body as { intent: "judge" }))}>
-            Try again
-          </button>
+      {current && (
+        <div ref={legendRef} className="key-legend-slot">
+          <KeyLegend
+            task={current.task}
+            scale={current.config.scale}
+            flags={current.config.flags}
+            tiers={current.responses.length}
+            scoreRange={{ min: Math.min(...current.config.aspects.map((a) => a.min)), max: Math.max(...current.config.aspects.map((a) => a.max)) }}
+            open={legendOpen}
+            onToggle={toggleLegend}
+          />
         </div>
-      )}
-      {waiting > 0 && failed.length === 0 && (
-        <p className="notice" role="status">
-          The server is busy with another write (a large import, perhaps). Your work is kept here and will be saved in a moment.
-        </p>
-      )}
-      {editing && (
-        <p className="notice editing" role="status">
-          Editing a judgment you made earlier. Submit to save it and return to your next item.{" "}
-          <button type="button" className="link-button" onClick={() => setEditing(null)}>
-            Cancel
-          </button>
-        </p>
-      )}
-      {current ? (
-        <div className="judging-item" data-assignment-id={current.id} data-task={current.task}>
-        <JudgingForm
-          assignment={current}
-          progress={progress}
-          onSubmit={submit}
-          onSkip={skip}
-          onBack={() => void back()}
-          canGoBack={progress.mine > 0}
-          submitting={false}
-          error={null}
-          fieldErrors={fieldErrors}
-        />
-        </div>
-      ) : inFlight > 0 ? (
-        <p className="panel muted" role="status">
-          Loading the next item…
-        </p>
-      ) : progress.left > 0 ? (
-        <p className="panel" role="status">
-          Items may be waiting for you.{" "}
-          <button type="button" onClick={() => void send({ intent: "refresh" })}>
-            Load the next item
-          </button>
-        </p>
-      ) : (
-        <section className="panel batch-done" role="status">
-          <h2>This batch is done for you</h2>
-          <p>
-            You judged {progress.mine} item{progress.mine === 1 ? "" : "s"}; nothing else is waiting for you here. Thank you!
-          </p>
-          <p>
-            <Link to="/review">Back to my batches</Link>
-            {progress.mine > 0 && (
-              <>
-                {" · "}
-                <button type="button" className="link-button" onClick={() => void back()}>
-                  Review my last judgment
-                </button>
-              </>
-            )}
-          </p>
-        </section>
       )}
     </div>
   );

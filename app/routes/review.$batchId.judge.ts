@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { JUDGING_LOOKAHEAD, nextAssignments, reviewerJudgmentCount, skipAssignment } from "~/services/assignments.server";
+import { JUDGING_LOOKAHEAD, nextAssignments, reviewerJudgmentCount, setGuidelinesCollapsed, skipAssignment } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
 import { apiResponse, invalidInput, jsonBody } from "~/services/http.server";
 import { submitJudgment } from "~/services/judgments.server";
@@ -16,6 +16,8 @@ const bodySchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("judge"), assignment_id: z.string().min(1), judgment: z.unknown() }),
   z.object({ intent: z.literal("skip"), assignment_id: z.string().min(1) }),
   z.object({ intent: z.literal("refresh") }),
+  // The reviewer showed or collapsed the guidelines: remembered per batch, answered without a queue.
+  z.object({ intent: z.literal("guidelines"), collapsed: z.boolean() }),
 ]);
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -23,6 +25,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const user = await requireUser(request);
     const body = bodySchema.safeParse(await jsonBody(request));
     if (!body.success) return invalidInput(body.error);
+    if (body.data.intent === "guidelines") {
+      setGuidelinesCollapsed(params.batchId!, user.id, body.data.collapsed);
+      return Response.json({ collapsed: body.data.collapsed });
+    }
     let judgment = null;
     let created = false;
     if (body.data.intent === "judge") {

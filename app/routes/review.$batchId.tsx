@@ -1,7 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { ReviewSession } from "~/components/review-session";
-import { JUDGING_LOOKAHEAD, nextAssignments, reviewProgress } from "~/services/assignments.server";
+import { guidelinesCollapsed, JUDGING_LOOKAHEAD, nextAssignments, reviewProgress } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
 import { errorResponse } from "~/services/http.server";
 import { getBatch } from "~/services/batches.server";
@@ -19,6 +19,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       batch: { id: batch.id, name: batch.name, task: batch.task, status: batch.status },
       queue,
       progress: reviewProgress(batch.id, user.id),
+      guidelinesOpen: !guidelinesCollapsed(batch.id, user.id),
     };
   } catch (error) {
     throw errorResponse(error);
@@ -38,5 +39,13 @@ export default function JudgingScreen() {
       </section>
     );
   }
-  return <ReviewSession key={data.batch.id} batch={data.batch} initialQueue={data.queue} initialProgress={data.progress} />;
+  return (
+    <ReviewSession
+      key={data.batch.id}
+      batch={data.batch}
+      initialQueue={data.queue}
+      initialProgress={data.progress}
+      initialGuidelinesOpen={data.guidelinesOpen}
+    />
+  );
 }

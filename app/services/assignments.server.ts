@@ -1,8 +1,9 @@
 import { randomInt } from "node:crypto";
+import { and, eq } from "drizzle-orm";
 import { chooseItem, leaseExpiry, randomDisplayOrder, type Candidate } from "../core/assignment/policy";
 import type { AssignmentView, ReviewProgress, ViewMessage } from "../core/tasks/view";
 import type { JudgmentFlag, JudgmentPayload } from "../core/tasks/judgment";
-import type { AssignmentStatus } from "../../db/schema";
+import { batchReviewers, type AssignmentStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection } from "./database.server";
@@ -23,6 +24,7 @@ interface AssignmentRow {
   status: AssignmentStatus;
   display_order: string;
   lease_expires_at: number;
+  done_at: number | null;
 }
 
 const CANDIDATES = 16;
@@ -284,4 +286,38 @@ export function batchesOfReviewer(reviewerId: string): ReviewerBatch[] {
     )
     .all(reviewerId);
   return rows.map((r) => ({ ...r, progress: reviewProgress(r.id, reviewerId) }));
+}
+
+/** Where a judged assignment sits among the reviewer's judgments in its batch, oldest first (1-based), and how many they have. */
+export function judgedPosition(assignmentId: string, reviewerId: string): { position: number; of: number } | null {
+  const { sqlite } = connection();
+  const row = sql().byId.get(assignmentId);
+  if (!row || row.reviewer_id !== reviewerId || row.status !== "submitted" || row.done_at === null) return null;
+  const counts = sqlite
+    .prepare<{ batch: string; reviewer: string; at: number; id: string }, { position: number; of: number }>(
+      `SELECT count(*) FILTER (WHERE done_at < @at OR (done_at = @at AND id <= @id)) AS position, count(*) AS of
+       FROM assignments WHERE reviewer_id = @reviewer AND batch_id = @batch AND status = 'submitted'`,
+    )
+    .get({ batch: row.batch_id, reviewer: reviewerId, at: row.done_at, id: row.id })!;
+  return counts;
+}
+
+/** Whether the reviewer has collapsed the batch's guidelines (they are open the first time). */
+export function guidelinesCollapsed(batchId: string, reviewerId: string): boolean {
+  const row = connection()
+    .db.select({ collapsed: batchReviewers.guidelinesCollapsed })
+    .from(batchReviewers)
+    .where(and(eq(batchReviewers.batchId, batchId), eq(batchReviewers.userId, reviewerId)))
+    .get();
+  return row?.collapsed ?? false;
+}
+
+/** Remembers the reviewer's choice to show or collapse the batch's guidelines; 403 for a user outside the batch. */
+export function setGuidelinesCollapsed(batchId: string, reviewerId: string, collapsed: boolean): void {
+  const result = connection()
+    .db.update(batchReviewers)
+    .set({ guidelinesCollapsed: collapsed })
+    .where(and(eq(batchReviewers.batchId, batchId), eq(batchReviewers.userId, reviewerId)))
+    .run();
+  if (result.changes === 0) throw new ServiceError("forbidden", "you are not a reviewer of this batch");
 }

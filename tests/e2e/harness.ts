@@ -78,13 +78,22 @@ export async function startServer(): Promise<RunningServer> {
   };
 }
 
+/** How the browser presents itself: a laptop by default; a phone is `{ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }`. */
+export interface BrowserDevice {
+  viewport?: { width: number; height: number };
+  isMobile?: boolean;
+  hasTouch?: boolean;
+}
+
 /** Debian's Chromium with a fresh profile and the flags this closed network needs. */
-export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchBrowser(device: BrowserDevice = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "verdict-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: "/usr/bin/chromium",
     headless: true,
-    viewport: { width: 1280, height: 800 },
+    viewport: device.viewport ?? { width: 1280, height: 800 },
+    isMobile: device.isMobile ?? false,
+    hasTouch: device.hasTouch ?? false,
     args: [
       "--headless",
       "--no-sandbox",

@@ -97,7 +97,7 @@ describe("judging with the keyboard only", () => {
     const second = (await currentId(page))!;
     await page.keyboard.press("u");
     await page.waitForFunction((id) => document.querySelector(".judging-item")?.getAttribute("data-assignment-id") === id, first);
-    await page.getByText("Editing your earlier judgment").waitFor();
+    await page.getByText("Editing your judgment 1 of 1").waitFor();
     // The earlier flag is pre-filled; toggle it off.
     await expect(page.getByRole("checkbox", { name: /hallucination/i }).first().isChecked()).resolves.toBe(true);
     await page.keyboard.press("7");

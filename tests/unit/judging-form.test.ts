@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { JudgingForm, type JudgingFormProps } from "../../app/components/judging/judging-form";
+import { KeyLegend, keyEntries } from "../../app/components/judging/key-legend";
 import type { AssignmentView } from "../../app/core/tasks/view";
 import { config, pairwise, progress, ranking, rating } from "../../app/components/judging/fixtures";
 
@@ -77,26 +78,47 @@ describe("JudgingForm: pairwise", () => {
     expect(text(html)).toContain("Write a function that adds two numbers.");
   });
 
-  it("shows progress, actions, rationale rule and the key legend", () => {
+  it("shows progress, actions, rationale rule and the way to the key legend", () => {
     expect(text(html)).toContain("31 of 200 in this batch");
     expect(text(html)).toContain("Submit & next");
     expect(text(html)).toContain("Skip");
     expect(text(html)).toContain("Back");
     expect(text(html)).toContain("Rationale (optional)");
-    expect(html).toContain('aria-label="Keyboard shortcuts"');
-    expect(text(html)).toContain("toggle Both bad");
+    expect(html).toMatch(/<button[^>]*aria-expanded="false"[^>]*aria-keyshortcuts="\?"[^>]*>Keyboard shortcuts \(\?\)<\/button>/);
+  });
+
+  it("says which of the reviewer's judgments is being edited", () => {
+    const judgment = { payload: { task: "pairwise" as const, preferred: "r-b", strength: 2 as const, bothBad: false }, flags: [], rationale: "" };
+    const edited = render(pairwise({ judgment }), { editing: { position: 3, of: 12 }, onCancelEditing: () => {} });
+    expect(text(edited)).toContain("Editing your judgment 3 of 12");
+    expect(text(edited)).toContain("Cancel and return to item 31");
+    expect(text(edited)).not.toContain("31 of 200 in this batch");
+  });
+
+  it("says a missing choice once, next to the scale", () => {
+    const failed = render(pairwise(), { fieldErrors: { preferred: "Choose which response is better, or Tie." } });
+    expect(failed.split("Choose which response is better, or Tie.")).toHaveLength(2);
+    // Inside the scale's controls, before the choice bar's own Submit button.
+    const controls = failed.slice(failed.indexOf('class="pair-controls"'), failed.indexOf("bar-submit"));
+    expect(controls).toContain("Choose which response is better, or Tie.");
+    expect(failed).not.toContain('class="missing-list"');
   });
 
   it("hides model names when responses carry none", () => {
     expect(html).not.toContain("response-model");
   });
 
-  it("renders guidelines as markdown only when there are some", () => {
-    expect(html).not.toContain("Guidelines");
-    const withGuidelines = render(pairwise({ config: config({ guidelines: "Prefer **correct** code. <img src=x onerror=alert(1)>" }) }));
-    expect(withGuidelines).toContain("<summary>Guidelines</summary>");
-    expect(withGuidelines).toContain("<strong>correct</strong>");
-    expect(withGuidelines).not.toMatch(/<img[^>]*onerror/);
+  it("renders guidelines as markdown only when there are some, open unless the reviewer collapsed them", () => {
+    expect(html).not.toContain("uidelines");
+    const guided = pairwise({ config: config({ guidelines: "Prefer **correct** code. <img src=x onerror=alert(1)>" }) });
+    const open = render(guided, { guidelinesOpen: true });
+    expect(open).toMatch(/<section class="guidelines"[^>]*aria-label="Guidelines"/);
+    expect(open).toContain("<strong>correct</strong>");
+    expect(open).not.toMatch(/<img[^>]*onerror/);
+    expect(text(open)).toContain("Hide guidelines");
+    const collapsed = render(guided, { guidelinesOpen: false });
+    expect(collapsed).not.toContain("<strong>correct</strong>");
+    expect(collapsed).toMatch(/<button[^>]*aria-expanded="false"[^>]*>Show guidelines<\/button>/);
   });
 
   it("pre-fills a stored judgment when editing", () => {
@@ -113,6 +135,7 @@ describe("JudgingForm: pairwise", () => {
     expect(edited).toContain('value="rm -rf"');
     expect(edited).toContain(">B is safer</textarea>");
     expect(text(edited)).toContain("Editing your earlier judgment");
+    expect(text(edited)).not.toContain("in this batch");
   });
 
   it("shows the caller's errors", () => {
@@ -137,7 +160,6 @@ describe("JudgingForm: ranking", () => {
     expect(html).toContain('aria-label="Tiers"');
     expect(html).toContain('<ul class="tier-chips" aria-label="Not placed">');
     expect(html).toContain('draggable="true"');
-    expect(text(html)).toContain("put the focused response in that tier");
   });
 
   it("places stored tiers on the board when editing", () => {
@@ -177,5 +199,22 @@ describe("JudgingForm: rating", () => {
   it("shows model names when the batch shows them", () => {
     expect(html).toContain('<span class="response-model small muted">model-alpha</span>');
     expect(html).toContain("model-beta");
+  });
+});
+
+describe("KeyLegend", () => {
+  const legend = (task: "pairwise" | "ranking" | "rating", open = true) =>
+    renderToStaticMarkup(createElement(KeyLegend, { task, scale: "7-point", flags: ["unsafe"], tiers: 4, scoreRange: { min: 1, max: 5 }, open, onToggle: () => {} }));
+
+  it("lists the task's keys under a heading while open, and nothing while closed", () => {
+    expect(legend("pairwise")).toContain('aria-label="Keyboard shortcuts"');
+    expect(legend("pairwise")).toMatch(/<h2[^>]*>Keyboard shortcuts<\/h2>/);
+    expect(text(legend("pairwise"))).toContain("toggle Both bad");
+    expect(legend("pairwise", false)).toBe("");
+  });
+
+  it("says that placing a ranked response moves focus on", () => {
+    const place = keyEntries({ task: "ranking", scale: "7-point", flags: [], tiers: 4 }).find(([keys]) => keys[0] === "1–4");
+    expect(place?.[1]).toBe("put the focused response in that tier (1 = best); focus moves on to the next response not yet placed");
   });
 });

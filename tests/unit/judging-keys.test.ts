@@ -136,6 +136,33 @@ describe("keyboard: ranking", () => {
   });
 });
 
+describe("keyboard: ranking focus after placing", () => {
+  it("moves to the next response not yet placed, wrapping to the top", () => {
+    const h = harness(ranking());
+    h.press("j"); // focus B
+    h.press("1"); // B → tier 1, focus C
+    expect(h.state().focus).toBe(2);
+    h.press("j"); // D
+    h.press("2"); // D → tier 2: C and A are unplaced; C comes first looking forward from D, wrapping
+    expect(h.state().focus).toBe(0);
+    h.press("3"); // A → tier 3, focus C, the last one unplaced
+    expect(h.state().focus).toBe(2);
+    h.press("4");
+    expect(h.state().tierOf).toEqual({ k0: 3, k1: 1, k2: 4, k3: 2 });
+  });
+
+  it("once every response is placed, moves to the next and stays on the last", () => {
+    const h = harness(ranking({ judgment: { payload: { task: "ranking", tiers: [["k0"], ["k1"], ["k2"], ["k3"]] }, flags: [], rationale: "" } }));
+    h.press("2");
+    expect(h.state().focus).toBe(1);
+    h.press("j");
+    h.press("j");
+    h.press("1");
+    expect(h.state().focus).toBe(3);
+    expect(h.state().tierOf.k3).toBe(1);
+  });
+});
+
 describe("keyboard: rating", () => {
   it("digits score the focused aspect and advance through aspects and responses", () => {
     const h = harness(rating());

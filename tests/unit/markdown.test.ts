@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
-import { Markdown, renderMarkdown } from "../../app/components/markdown";
+import { Markdown, markdownText, renderMarkdown } from "../../app/components/markdown";
 
 /** No executable markup may survive: assertions shared by every XSS case. */
 function expectInert(html: string) {
@@ -102,5 +102,31 @@ describe("<Markdown>", () => {
     expect(html).toMatch(/^<div class="markdown">/);
     expect(html).toContain("<strong>hi</strong>");
     expect(html).not.toContain("<script");
+  });
+});
+
+describe("markdownText: the text as displayed", () => {
+  it("drops emphasis, code and link markup but keeps their words", () => {
+    expect(markdownText("This is **bold**, _italic_ and `code`; see [the docs](https://example.com).")).toBe(
+      "This is bold, italic and code; see the docs.",
+    );
+  });
+
+  it("shows a fenced code block as its code, without the fences or the language", () => {
+    expect(markdownText("Try:\n\n```python\nprint('hi')\n```\n\nDone.")).toBe("Try:\n\nprint('hi')\nDone.");
+  });
+
+  it("puts paragraphs, headings and list items on lines of their own, with bullets and numbers", () => {
+    expect(markdownText("# Title\n\nIntro line one\nline two\n\n- first\n- second\n\n3. three\n4. four")).toBe(
+      "Title\n\nIntro line one\nline two\n\n• first\n• second\n\n3. three\n4. four",
+    );
+  });
+
+  it("keeps raw HTML as the text it is shown as", () => {
+    expect(markdownText("a <script>alert(1)</script> b")).toBe("a <script>alert(1)</script> b");
+  });
+
+  it("shows a table's cells separated by tabs, a row a line", () => {
+    expect(markdownText("| a | b |\n| - | - |\n| 1 | 2 |")).toBe("a\tb\t\n1\t2");
   });
 });

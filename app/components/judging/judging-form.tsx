@@ -1,24 +1,31 @@
-import { useEffect, useReducer, useRef, useState, type Dispatch, type RefObject } from "react";
+import { useEffect, useId, useMemo, useReducer, useRef, useState, type Dispatch, type RefObject } from "react";
 import type { AssignmentView, ReviewProgress, ViewResponse } from "~/core/tasks/view";
-import { Markdown } from "../markdown";
+import { Markdown, markdownText } from "../markdown";
 import { Conversation } from "./conversation";
 import { FlagsEditor } from "./flags-editor";
-import { KeyLegend } from "./key-legend";
-import { PairwisePane } from "./pairwise-pane";
+import { PairwisePane, PreferenceScale } from "./pairwise-pane";
 import { RankingPane } from "./ranking-pane";
 import { RatingPane } from "./rating-pane";
 import { RationaleBox } from "./rationale-box";
 import { responseTitle } from "./response-card";
+import { similarity, wordDiff } from "./word-diff";
 import {
   buildSubmission,
   initialState,
   judgingReducer,
   missingParts,
+  nextUnplaced,
   scaleOptions,
   type JudgingAction,
   type JudgingState,
   type JudgingSubmission,
 } from "./state";
+
+/** Where an item being edited sits among the reviewer's judgments in the batch (1 = their first). */
+export interface EditingPosition {
+  position: number;
+  of: number;
+}
 
 export interface JudgingFormProps {
   assignment: AssignmentView;
@@ -34,64 +41,90 @@ export interface JudgingFormProps {
   error?: string | null;
   /** The server's field errors (keys as checkJudgment gives them: preferred, strength, tiers, scores, rationale, flags.N.…). */
   fieldErrors?: Record<string, string> | null;
+  /** Set while the reviewer edits an earlier judgment: which of their judgments it is. */
+  editing?: EditingPosition | null;
+  /** Leaves the earlier judgment unchanged and returns to the next item. */
+  onCancelEditing?(): void;
+  /** Whether the batch's guidelines are open; the caller remembers the reviewer's choice per batch. */
+  guidelinesOpen?: boolean;
+  onToggleGuidelines?(): void;
+  /** The keyboard legend (rendered by the caller, below the screen) and its `?` toggle. */
+  legendOpen?: boolean;
+  onToggleLegend?(): void;
 }
 
+const TASK_TITLE = { pairwise: "Compare two responses", ranking: "Rank the responses", rating: "Rate each response" } as const;
+
 /**
- * The judging screen's body for one assignment: prompt, responses and the task's controls,
- * flags, rationale, actions, progress, guidelines and the keyboard legend. The judgment in
+ * The judging screen's body for one assignment: progress, the prompt beside the guidelines,
+ * the responses and the task's controls, flags, rationale and actions. The judgment in
  * progress lives in JudgingItem, keyed by the assignment id so a new item starts afresh;
- * what outlasts an item (legend shown, diff view on) lives here.
+ * what outlasts an item (earlier turns shown, diff view on) lives here.
  */
 export function JudgingForm(props: JudgingFormProps) {
-  const { assignment, progress } = props;
-  const [legendOpen, setLegendOpen] = useState(true);
+  const { assignment, progress, editing, onCancelEditing, guidelinesOpen = true, onToggleGuidelines, legendOpen = false, onToggleLegend } = props;
   const [showDiff, setShowDiff] = useState(false);
+  const [showEarlier, setShowEarlier] = useState(false);
+  const guidelinesId = useId();
   const total = progress.mine + progress.left;
-  const editing = Boolean(assignment.judgment);
   const config = assignment.config;
-  const aspects = config.aspects;
+  const hasGuidelines = config.guidelines.trim() !== "";
+  const toggleLegend = onToggleLegend ?? (() => {});
 
   return (
     <div className="judging" data-task={assignment.task}>
       <div className="judging-top">
         <div className="judging-progress" role="status" aria-live="polite">
-          <span className="judging-count">
-            {Math.min(progress.mine + 1, Math.max(total, 1))} of {total} in this batch
-          </span>
+          {assignment.judgment ? (
+            <span className="judging-count editing-count">
+              {editing
+                ? `Editing your judgment ${editing.position.toLocaleString("en-US")} of ${editing.of.toLocaleString("en-US")}`
+                : "Editing your earlier judgment"}
+              {onCancelEditing && (
+                <>
+                  {" · "}
+                  <button type="button" className="link-button" onClick={onCancelEditing}>
+                    Cancel and return to item {Math.min(progress.mine + 1, Math.max(total, 1)).toLocaleString("en-US")}
+                  </button>
+                </>
+              )}
+            </span>
+          ) : (
+            <span className="judging-count">
+              {Math.min(progress.mine + 1, Math.max(total, 1)).toLocaleString("en-US")} of {total.toLocaleString("en-US")} in this batch
+            </span>
+          )}
           <progress value={progress.mine} max={Math.max(total, 1)} aria-label="Your progress in this batch" />
-          {editing && <span className="badge">Editing your earlier judgment</span>}
           <span className="small muted task-name">{TASK_TITLE[assignment.task]}</span>
         </div>
-        {config.guidelines.trim() !== "" && (
-          <details className="guidelines">
-            <summary>Guidelines</summary>
-            <Markdown text={config.guidelines} className="guidelines-text" />
-          </details>
+        <div className="judging-top-actions">
+          {hasGuidelines && (
+            <button type="button" className="link-button small" aria-expanded={guidelinesOpen} aria-controls={guidelinesId} onClick={onToggleGuidelines}>
+              {guidelinesOpen ? "Hide guidelines" : "Show guidelines"}
+            </button>
+          )}
+          <button type="button" className="link-button small shortcuts-toggle" aria-expanded={legendOpen} aria-keyshortcuts="?" onClick={toggleLegend}>
+            Keyboard shortcuts (?)
+          </button>
+        </div>
+      </div>
+
+      <div className={hasGuidelines && guidelinesOpen ? "judging-context with-guidelines" : "judging-context"}>
+        <Conversation key={assignment.id} messages={assignment.prompt.messages} showEarlier={showEarlier} onToggleEarlier={() => setShowEarlier((v) => !v)} />
+        {hasGuidelines && guidelinesOpen && (
+          <section className="guidelines" id={guidelinesId} aria-label="Guidelines">
+            <div className="guidelines-scroll" tabIndex={0}>
+              <p className="guidelines-title">Guidelines</p>
+              <Markdown text={config.guidelines} className="guidelines-text" />
+            </div>
+          </section>
         )}
       </div>
 
-      <JudgingItem
-        key={assignment.id}
-        {...props}
-        showDiff={showDiff}
-        onToggleDiff={() => setShowDiff((v) => !v)}
-        onToggleLegend={() => setLegendOpen((v) => !v)}
-      />
-
-      <KeyLegend
-        task={assignment.task}
-        scale={config.scale}
-        flags={config.flags}
-        tiers={assignment.responses.length}
-        scoreRange={{ min: Math.min(...aspects.map((a) => a.min)), max: Math.max(...aspects.map((a) => a.max)) }}
-        open={legendOpen}
-        onToggle={() => setLegendOpen((v) => !v)}
-      />
+      <JudgingItem key={assignment.id} {...props} showDiff={showDiff} onToggleDiff={() => setShowDiff((v) => !v)} onToggleLegend={toggleLegend} />
     </div>
   );
 }
-
-const TASK_TITLE = { pairwise: "Compare two responses", ranking: "Rank the responses", rating: "Rate each response" } as const;
 
 interface JudgingItemProps extends JudgingFormProps {
   showDiff: boolean;
@@ -105,6 +138,9 @@ function JudgingItem(props: JudgingItemProps) {
   const rationaleRef = useRef<HTMLTextAreaElement>(null);
   const cardRefs = useRef<(HTMLElement | null)[]>([]);
   const config = assignment.config;
+  const [textA, textB] = [assignment.responses[0]?.text ?? "", assignment.responses[1]?.text ?? ""];
+  // The diff compares the text as the reviewer reads it (no `**` or code fences), not the markdown source.
+  const diff = useMemo(() => (showDiff && assignment.task === "pairwise" ? wordDiff(markdownText(textA), markdownText(textB)) : null), [showDiff, assignment.task, textA, textB]);
 
   useEffect(() => {
     const context: KeyContext = { assignment, state, dispatch, onSubmit, onSkip, onBack, canGoBack, submitting, onToggleDiff, onToggleLegend, rationaleRef, cardRefs };
@@ -115,10 +151,10 @@ function JudgingItem(props: JudgingItemProps) {
 
   const missing = state.attempted ? missingParts(assignment, state) : {};
   const server = fieldErrors ?? {};
+  // Each missing part is said once, next to its control (the scale, the tiers, the scores, the rationale).
   const errorFor = (...keys: string[]) => keys.map((k) => server[k] ?? missing[k]).find(Boolean) ?? null;
-  const shownKeys = new Set(["preferred", "strength", "tiers", "scores", "rationale"]);
+  const shownKeys = new Set(["preferred", "strength", "both_bad", "tiers", "scores", "rationale"]);
   const otherErrors = Object.entries(server).filter(([k]) => !shownKeys.has(k));
-  const missingList = Object.values(missing);
 
   const setCardRef = (index: number, element: HTMLElement | null) => {
     cardRefs.current[index] = element;
@@ -138,27 +174,28 @@ function JudgingItem(props: JudgingItemProps) {
       disabled={submitting}
     />
   );
+  const submitButton = (className: string) => (
+    <button
+      type="button"
+      className={className}
+      onClick={() => attemptSubmit({ assignment, state, dispatch, onSubmit, submitting })}
+      disabled={submitting}
+      aria-keyshortcuts="Enter Control+Enter Meta+Enter"
+    >
+      {submitting ? "Saving…" : "Submit & next"} <kbd className="key-hint" aria-hidden="true">Enter</kbd>
+    </button>
+  );
 
   return (
     <div className="judging-body">
-      <Conversation messages={assignment.prompt.messages} />
-
       {assignment.task === "pairwise" && (
         <PairwisePane
           responses={assignment.responses}
-          scale={config.scale}
-          choice={state.choice}
-          onChoose={(choice) => dispatch({ type: "choose", choice })}
-          bothBad={state.bothBad}
-          onToggleBothBad={() => dispatch({ type: "toggleBothBad" })}
-          showDiff={showDiff}
-          onToggleDiff={onToggleDiff}
+          diff={diff}
           focus={state.focus}
           onFocusResponse={focusResponse}
           renderFooter={flagsFooter}
           cardRef={setCardRef}
-          error={errorFor("preferred", "strength", "both_bad")}
-          disabled={submitting}
         />
       )}
       {assignment.task === "ranking" && (
@@ -190,6 +227,26 @@ function JudgingItem(props: JudgingItemProps) {
         />
       )}
 
+      {/* On a phone this bar sticks to the bottom of the screen: the choice and Submit stay in reach while the responses scroll. */}
+      <div className={assignment.task === "pairwise" ? "choice-bar" : "choice-bar submit-only"}>
+        {assignment.task === "pairwise" && (
+          <PreferenceScale
+            responses={assignment.responses}
+            scale={config.scale}
+            choice={state.choice}
+            onChoose={(choice) => dispatch({ type: "choose", choice })}
+            bothBad={state.bothBad}
+            onToggleBothBad={() => dispatch({ type: "toggleBothBad" })}
+            showDiff={showDiff}
+            onToggleDiff={onToggleDiff}
+            shared={diff ? similarity(diff) : null}
+            error={errorFor("preferred", "strength", "both_bad")}
+            disabled={submitting}
+          />
+        )}
+        {submitButton("primary bar-submit")}
+      </div>
+
       <div className="judging-bottom">
         <RationaleBox
           value={state.rationale}
@@ -206,37 +263,24 @@ function JudgingItem(props: JudgingItemProps) {
           <button type="button" onClick={onSkip} disabled={submitting} aria-keyshortcuts="S">
             Skip <kbd className="key-hint" aria-hidden="true">s</kbd>
           </button>
-          <button
-            type="button"
-            className="primary"
-            onClick={() => attemptSubmit({ assignment, state, dispatch, onSubmit, submitting })}
-            disabled={submitting}
-            aria-keyshortcuts="Enter Control+Enter Meta+Enter"
-          >
-            {submitting ? "Saving…" : "Submit & next"} <kbd className="key-hint" aria-hidden="true">Enter</kbd>
-          </button>
+          {submitButton("primary actions-submit")}
         </div>
       </div>
 
-      <div className="judging-messages" role="alert">
-        {error && <p className="form-error">{error}</p>}
-        {missingList.length > 0 && (
-          <ul className="missing-list">
-            {missingList.map((m) => (
-              <li key={m}>{m}</li>
-            ))}
-          </ul>
-        )}
-        {otherErrors.length > 0 && (
-          <ul className="missing-list">
-            {otherErrors.map(([k, m]) => (
-              <li key={k}>
-                {describeField(k)}: {m}
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
+      {(error || otherErrors.length > 0) && (
+        <div className="judging-messages" role="alert">
+          {error && <p className="form-error">{error}</p>}
+          {otherErrors.length > 0 && (
+            <ul className="missing-list">
+              {otherErrors.map(([k, m]) => (
+                <li key={k}>
+                  {describeField(k)}: {m}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
     </div>
   );
 }
@@ -402,7 +446,9 @@ export function handleKey(event: KeyboardEvent, context: KeyContext): void {
       }
       if (digit !== null && digit <= responses.length) {
         dispatch({ type: "setTier", responseId: response.id, tier: digit });
-        if (state.focus < responses.length - 1) moveFocus(context, state.focus + 1);
+        // As the legend says: focus moves on to the next response not yet placed.
+        const next = nextUnplaced(assignment, { ...state.tierOf, [response.id]: digit }, state.focus);
+        if (next !== null) moveFocus(context, next);
         return true;
       }
       return false;

@@ -26,7 +26,7 @@ export function keyEntries({ task, scale, flags, tiers, scoreRange }: Omit<KeyLe
     entries.push([["d"], "toggle the word diff"]);
   } else if (task === "ranking") {
     entries.push([["↑", "↓", "k", "j"], "previous / next response"]);
-    entries.push([[`1–${tiers ?? 9}`], "put the focused response in that tier (1 = best)"]);
+    entries.push([[`1–${tiers ?? 9}`], "put the focused response in that tier (1 = best); focus moves on to the next response not yet placed"]);
     entries.push([["0"], "take the focused response out of its tier"]);
   } else {
     entries.push([["↑", "↓", "k", "j"], "previous / next response"]);
@@ -47,22 +47,14 @@ export function keyEntries({ task, scale, flags, tiers, scoreRange }: Omit<KeyLe
   return entries;
 }
 
-/** A visible legend of the keyboard shortcuts, or a one-line hint while hidden. */
+/** The keyboard shortcuts as a visible list, shown below the judging screen while open (`?` shows and hides it). */
 export function KeyLegend(props: KeyLegendProps) {
   const { open, onToggle } = props;
-  if (!open) {
-    return (
-      <div className="key-legend closed">
-        <button type="button" className="link-button small" onClick={onToggle} aria-expanded={false} aria-keyshortcuts="?">
-          Keyboard shortcuts (?)
-        </button>
-      </div>
-    );
-  }
+  if (!open) return null;
   return (
     <aside className="key-legend" aria-label="Keyboard shortcuts">
       <div className="key-legend-head">
-        <strong className="small">Keyboard</strong>
+        <h2 className="key-legend-title">Keyboard shortcuts</h2>
         <button type="button" className="link-button small" onClick={onToggle} aria-expanded={true} aria-keyshortcuts="?">
           Hide (?)
         </button>

@@ -12,24 +12,26 @@ export type JudgingSubmission = Omit<JudgmentInput, "client_id" | "duration_ms">
 
 export interface ScaleOption {
   label: string;
+  /** The strength word shown after the side letter on a phone ("A much"), where the full labels do not fit. */
+  short: string;
   /** 0 for A (position 0), 1 for B, null for a tie. */
   side: 0 | 1 | null;
   strength: 0 | 1 | 2 | 3;
 }
 
 const SEVEN_POINT: ScaleOption[] = [
-  { label: "A much better", side: 0, strength: 3 },
-  { label: "A better", side: 0, strength: 2 },
-  { label: "A slightly better", side: 0, strength: 1 },
-  { label: "Tie", side: null, strength: 0 },
-  { label: "B slightly better", side: 1, strength: 1 },
-  { label: "B better", side: 1, strength: 2 },
-  { label: "B much better", side: 1, strength: 3 },
+  { label: "A much better", short: "much", side: 0, strength: 3 },
+  { label: "A better", short: "better", side: 0, strength: 2 },
+  { label: "A slightly better", short: "slightly", side: 0, strength: 1 },
+  { label: "Tie", short: "", side: null, strength: 0 },
+  { label: "B slightly better", short: "slightly", side: 1, strength: 1 },
+  { label: "B better", short: "better", side: 1, strength: 2 },
+  { label: "B much better", short: "much", side: 1, strength: 3 },
 ];
 const THREE_POINT: ScaleOption[] = [
-  { label: "A better", side: 0, strength: 1 },
-  { label: "Tie", side: null, strength: 0 },
-  { label: "B better", side: 1, strength: 1 },
+  { label: "A better", short: "better", side: 0, strength: 1 },
+  { label: "Tie", short: "", side: null, strength: 0 },
+  { label: "B better", short: "better", side: 1, strength: 1 },
 ];
 
 /** The pairwise scale points, left (A best) to right (B best); key N chooses point N-1. */
@@ -163,6 +165,20 @@ export function judgingReducer(state: JudgingState, action: JudgingAction): Judg
     case "attempted":
       return { ...state, attempted: true };
   }
+}
+
+/**
+ * Where ranking focus goes after the response at `from` is placed: the next response not yet
+ * placed, looking forward and then from the top; when every response is placed, simply the next
+ * one. Null when focus should stay (the last response of a complete ranking).
+ */
+export function nextUnplaced(assignment: AssignmentView, tierOf: Readonly<Record<string, number>>, from: number): number | null {
+  const count = assignment.responses.length;
+  for (let step = 1; step < count; step++) {
+    const index = (from + step) % count;
+    if (tierOf[assignment.responses[index]!.id] === undefined) return index;
+  }
+  return from + 1 < count ? from + 1 : null;
 }
 
 /** Ranking tiers, best first, each in display order; empty tiers dropped. */

@@ -1,0 +1,1 @@
+ALTER TABLE `batch_reviewers` ADD `guidelines_collapsed` integer DEFAULT false NOT NULL;
