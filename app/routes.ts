@@ -9,6 +9,7 @@ export default [
   route("review/:batchId", "routes/review.$batchId.tsx"),
   route("review/:batchId/judge", "routes/review.$batchId.judge.ts"),
   route("review/:batchId/previous", "routes/review.$batchId.previous.ts"),
+  route("review/:batchId/skipped", "routes/review.$batchId.skipped.ts"),
   route("admin", "routes/admin.tsx", [
     index("routes/admin.index.tsx"),
     route("datasets", "routes/admin.datasets.tsx"),
@@ -22,10 +23,13 @@ export default [
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),
   route("admin/datasets/import/progress", "routes/admin.datasets.import.progress.ts"),
   route("admin/batches/:id/export/download", "routes/admin.batches.$id.export.download.ts"),
+  route("admin/batches/:id/reviewers", "routes/admin.batches.$id.reviewers.ts"),
   // The HTTP API: bearer tokens, JSON in and out.
   route("api/v1/batches/:id/next", "routes/api.v1.batches.$id.next.ts"),
   route("api/v1/assignments/:id/judgment", "routes/api.v1.assignments.$id.judgment.ts"),
   route("api/v1/assignments/:id/skip", "routes/api.v1.assignments.$id.skip.ts"),
+  route("api/v1/assignments/:id/take-back", "routes/api.v1.assignments.$id.take-back.ts"),
+  route("api/v1/batches/:id/skipped", "routes/api.v1.batches.$id.skipped.ts"),
   route("api/v1/batches/:id/export", "routes/api.v1.batches.$id.export.ts"),
   route("api/v1/batches/:id/stats", "routes/api.v1.batches.$id.stats.ts"),
   route("api/v1/batches/:id/leaderboard", "routes/api.v1.batches.$id.leaderboard.ts"),

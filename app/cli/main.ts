@@ -9,7 +9,7 @@ import { IMPORT_FORMATS } from "../core/formats";
 import { ImportRejected, importFile } from "../services/imports.server";
 import { asServiceError, ServiceError } from "../services/errors.server";
 import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
-import { changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
+import { addBatchReviewers, changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -28,6 +28,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
                  [--pairing all-pairs|first-two|models:A,B] [--config JSON | --config-file FILE] [--json]
   batches list [--json]
   batches pause|resume|close ID
+  batches add-reviewers ID --reviewers u1,u2,... [--json]
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both] [--json]
@@ -190,7 +191,8 @@ async function batchesCommand(args: string[]) {
     const all = listBatches();
     if (values.json) return print(all);
     for (const b of all) {
-      process.stdout.write(`${b.id}  ${b.status.padEnd(7)}  ${b.task.padEnd(8)}  ${b.judgments}/${b.items * b.overlap} judgments  ${b.name} (${b.dataset})\n`);
+      const stranded = b.needsReviewer ? `  ${b.needsReviewer} need${b.needsReviewer === 1 ? "s" : ""} another reviewer` : "";
+      process.stdout.write(`${b.id}  ${b.status.padEnd(7)}  ${b.task.padEnd(8)}  ${b.judgments}/${b.items * b.overlap} judgments  ${b.name} (${b.dataset})${stranded}\n`);
     }
     return;
   }
@@ -199,6 +201,17 @@ async function batchesCommand(args: string[]) {
     if (positionals.length !== 1) throw new UsageError(`batches ${sub} takes one batch id`);
     const status = changeBatchStatus(positionals[0]!, sub);
     process.stdout.write(`batch ${positionals[0]} is ${status}\n`);
+    return;
+  }
+  if (sub === "add-reviewers") {
+    const { values, positionals } = parse(rest, { reviewers: { type: "string" }, json: { type: "boolean", default: false } });
+    if (positionals.length !== 1) throw new UsageError("batches add-reviewers takes one batch id");
+    if (!values.reviewers) throw new UsageError("--reviewers u1,u2,... is required");
+    const result = addBatchReviewers(positionals[0]!, (values.reviewers as string).split(","));
+    if (values.json) return print(result);
+    process.stdout.write(
+      `added ${result.added.length ? result.added.join(", ") : "no one"} to batch ${positionals[0]}${result.already.length ? ` (already reviewing: ${result.already.join(", ")})` : ""}\n`,
+    );
     return;
   }
   throw new UsageError(`unknown batches command ${sub ?? "(none)"}`);

@@ -4,6 +4,7 @@ import { checkJudgment, judgmentInputSchema } from "~/core/tasks/judgment";
 import type { AssignmentView, ReviewProgress } from "~/core/tasks/view";
 import { JudgingForm, type EditingPosition } from "./judging/judging-form";
 import { KeyLegend } from "./judging/key-legend";
+import { SkippedItems } from "./judging/skipped-items";
 import type { JudgingSubmission } from "./judging/state";
 
 interface QueueAnswer {
@@ -49,6 +50,7 @@ export function ReviewSession({
   const [editingPosition, setEditingPosition] = useState<EditingPosition | null>(null);
   const [guidelinesOpen, setGuidelinesOpen] = useState(initialGuidelinesOpen);
   const [legendOpen, setLegendOpen] = useState(true);
+  const [showSkipped, setShowSkipped] = useState(false);
   const legendRef = useRef<HTMLDivElement>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   // Every write that could not be saved, oldest first, until a retry saves it: the reviewer
@@ -137,7 +139,7 @@ export function ReviewSession({
     if (!current || editing) return;
     pending.current.add(current.id);
     setQueue((q) => q.filter((view) => view.id !== current.id));
-    setProgress((p) => ({ ...p, left: Math.max(0, p.left - 1) }));
+    setProgress((p) => ({ ...p, left: Math.max(0, p.left - 1), skipped: p.skipped + 1 }));
     void send({ intent: "skip", assignment_id: current.id }, current.id);
   }, [current, editing, send]);
 
@@ -151,6 +153,30 @@ export function ReviewSession({
       setEditingPosition(answer.editing);
     }
   }, [batch.id, editing]);
+
+  /** Leases a skipped item to the reviewer again and shows it next; the server's refusal comes back as a message. */
+  const takeBack = useCallback(
+    async (assignmentId: string): Promise<string | null> => {
+      try {
+        const response = await fetch(`/review/${batch.id}/judge`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ intent: "take-back", assignment_id: assignmentId }),
+        });
+        const answer = (await response.json().catch(() => null)) as { assignment?: AssignmentView; error?: { message: string } } | null;
+        if (!response.ok || !answer?.assignment) return answer?.error?.message ?? `the server answered ${response.status}`;
+        const taken = answer.assignment;
+        setEditing(null);
+        setQueue((q) => [taken, ...q.filter((view) => view.id !== taken.id)]);
+        setProgress((p) => ({ ...p, left: p.left + 1, skipped: Math.max(0, p.skipped - 1) }));
+        setShowSkipped(false);
+        return null;
+      } catch {
+        return "the connection to the server was lost";
+      }
+    },
+    [batch.id],
+  );
 
   const toggleGuidelines = useCallback(() => {
     const open = !guidelinesOpen;
@@ -182,7 +208,13 @@ export function ReviewSession({
           <Link to="/review" className="muted">
             All my batches
           </Link>
+          {progress.skipped > 0 && (
+            <button type="button" className="link-button small skipped-toggle" aria-expanded={showSkipped} onClick={() => setShowSkipped((v) => !v)}>
+              Skipped by you: {progress.skipped.toLocaleString("en-US")}
+            </button>
+          )}
         </div>
+        {showSkipped && <SkippedItems batchId={batch.id} count={progress.skipped} onTakeBack={takeBack} onClose={() => setShowSkipped(false)} />}
         {failed.length > 0 && (
           <div className="notice failure" role="alert">
             <p>
@@ -235,6 +267,16 @@ export function ReviewSession({
             <p>
               You judged {progress.mine.toLocaleString("en-US")} item{progress.mine === 1 ? "" : "s"}; nothing else is waiting for you here. Thank you!
             </p>
+            {progress.skipped > 0 && !showSkipped && (
+              <p>
+                You skipped {progress.skipped.toLocaleString("en-US")} item{progress.skipped === 1 ? "" : "s"}; other reviewers of the batch may take{" "}
+                {progress.skipped === 1 ? "it" : "them"}, or{" "}
+                <button type="button" className="link-button" onClick={() => setShowSkipped(true)}>
+                  take one back
+                </button>
+                .
+              </p>
+            )}
             <p>
               <Link to="/review">Back to my batches</Link>
               {progress.mine > 0 && (

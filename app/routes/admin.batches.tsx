@@ -5,12 +5,15 @@ import { z } from "zod";
 import { requireRole } from "~/services/auth.server";
 import { changeBatchStatus, listBatches } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
+import { listUsers } from "~/services/users.server";
+import { AddReviewers } from "~/components/add-reviewers";
 
 export const meta: MetaFunction = () => [{ title: "Batches · Verdict" }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
-  return { batches: listBatches() };
+  const users = listUsers().filter((u) => !u.disabled);
+  return { batches: listBatches(), users: users.map((u) => ({ username: u.username, displayName: u.displayName })) };
 }
 
 const statusSchema = z.object({ id: z.string().min(1), intent: z.enum(["pause", "resume", "close"]) });
@@ -30,7 +33,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Batches() {
-  const { batches } = useLoaderData<typeof loader>();
+  const { batches, users } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   return (
     <section className="panel">
@@ -76,10 +79,21 @@ export default function Batches() {
                 <td>
                   <progress value={b.judgments} max={b.items * b.overlap || 1} aria-label={`${b.name} progress`} />{" "}
                   <span className="muted small">
-                    {b.judgments} / {b.items * b.overlap}
+                    {b.judgments.toLocaleString("en-US")} / {(b.items * b.overlap).toLocaleString("en-US")}
                   </span>
+                  {b.needsReviewer > 0 && (
+                    <div className="small needs-reviewer" data-col="needs-reviewer">
+                      {b.needsReviewer.toLocaleString("en-US")} item{b.needsReviewer === 1 ? "" : "s"} need{b.needsReviewer === 1 ? "s" : ""} another reviewer
+                    </div>
+                  )}
+                  {b.skipped > 0 && <div className="small muted">{b.skipped.toLocaleString("en-US")} skipped</div>}
                 </td>
-                <td className="small">{b.reviewers.join(", ")}</td>
+                <td className="small">
+                  {b.reviewers.join(", ")}
+                  {b.status !== "closed" && (
+                    <AddReviewers batchId={b.id} batchName={b.name} candidates={users.filter((u) => !b.reviewers.includes(u.username))} />
+                  )}
+                </td>
                 <td data-col="status">{b.status}</td>
                 <td>
                   <Form method="post" className="inline-actions">

@@ -1,6 +1,13 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
-import { JUDGING_LOOKAHEAD, nextAssignments, reviewerJudgmentCount, setGuidelinesCollapsed, skipAssignment } from "~/services/assignments.server";
+import {
+  JUDGING_LOOKAHEAD,
+  nextAssignments,
+  reviewerJudgmentCount,
+  setGuidelinesCollapsed,
+  skipAssignment,
+  takeBackSkipped,
+} from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
 import { apiResponse, invalidInput, jsonBody } from "~/services/http.server";
 import { submitJudgment } from "~/services/judgments.server";
@@ -15,6 +22,8 @@ import { submitJudgment } from "~/services/judgments.server";
 const bodySchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("judge"), assignment_id: z.string().min(1), judgment: z.unknown() }),
   z.object({ intent: z.literal("skip"), assignment_id: z.string().min(1) }),
+  // A skipped item taken back: answered with its assignment, which the screen shows next.
+  z.object({ intent: z.literal("take-back"), assignment_id: z.string().min(1) }),
   z.object({ intent: z.literal("refresh") }),
   // The reviewer showed or collapsed the guidelines: remembered per batch, answered without a queue.
   z.object({ intent: z.literal("guidelines"), collapsed: z.boolean() }),
@@ -28,6 +37,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (body.data.intent === "guidelines") {
       setGuidelinesCollapsed(params.batchId!, user.id, body.data.collapsed);
       return Response.json({ collapsed: body.data.collapsed });
+    }
+    if (body.data.intent === "take-back") {
+      return Response.json({ assignment: takeBackSkipped(body.data.assignment_id, user.id) });
     }
     let judgment = null;
     let created = false;

@@ -28,6 +28,7 @@ export default function Review() {
               <th scope="col">Status</th>
               <th scope="col" className="num">Judged by me</th>
               <th scope="col" className="num">Left for me</th>
+              <th scope="col" className="num">Skipped by me</th>
               <th scope="col">Batch progress</th>
             </tr>
           </thead>
@@ -37,16 +38,17 @@ export default function Review() {
               return (
                 <tr key={b.id} data-batch={b.name}>
                   <th scope="row">
-                    {b.status === "active" && b.progress.left > 0 ? <Link to={`/review/${b.id}`}>{b.name}</Link> : b.name}
+                    {b.status === "active" && (b.progress.left > 0 || b.progress.skipped > 0) ? <Link to={`/review/${b.id}`}>{b.name}</Link> : b.name}
                   </th>
                   <td>{TASK_LABEL[b.task]}</td>
                   <td>{b.status === "active" && b.progress.left === 0 ? "done" : b.status}</td>
-                  <td className="num" data-col="mine">{b.progress.mine}</td>
-                  <td className="num" data-col="left">{b.progress.left}</td>
+                  <td className="num" data-col="mine">{b.progress.mine.toLocaleString("en-US")}</td>
+                  <td className="num" data-col="left">{b.progress.left.toLocaleString("en-US")}</td>
+                  <td className="num" data-col="skipped">{b.progress.skipped.toLocaleString("en-US")}</td>
                   <td>
                     <progress value={b.progress.judgments} max={b.progress.needed || 1} aria-label={`${b.name}: ${Math.round(share * 100)}% judged`} />{" "}
                     <span className="muted small">
-                      {b.progress.judgments} / {b.progress.needed}
+                      {b.progress.judgments.toLocaleString("en-US")} / {b.progress.needed.toLocaleString("en-US")}
                     </span>
                   </td>
                 </tr>

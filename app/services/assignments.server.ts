@@ -71,6 +71,9 @@ function statements() {
     submittedBy: sqlite.prepare<[string, string], { n: number }>(
       "SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'",
     ),
+    skippedBy: sqlite.prepare<[string, string], { n: number }>(
+      "SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'skipped'",
+    ),
   };
 }
 
@@ -266,7 +269,8 @@ export function reviewProgress(batchId: string, reviewerId: string): ReviewProgr
                 AND status = 'leased' AND lease_expires_at > @now) AS n`,
     )
     .get({ batch: batchId, reviewer: reviewerId, now: Date.now() })!.n;
-  return { mine, left, items: totals.items, judgments: totals.judgments, needed: totals.items * batch.overlap };
+  const skipped = sql().skippedBy.get(reviewerId, batchId)!.n;
+  return { mine, left, skipped, items: totals.items, judgments: totals.judgments, needed: totals.items * batch.overlap };
 }
 
 export interface ReviewerBatch {
@@ -320,4 +324,60 @@ export function setGuidelinesCollapsed(batchId: string, reviewerId: string, coll
     .where(and(eq(batchReviewers.batchId, batchId), eq(batchReviewers.userId, reviewerId)))
     .run();
   if (result.changes === 0) throw new ServiceError("forbidden", "you are not a reviewer of this batch");
+}
+
+export interface SkippedItem {
+  assignment_id: string;
+  /** The last user turn (or the first message) of the prompt, shortened, so the reviewer recognizes the item. */
+  prompt_preview: string;
+  skipped_at: number;
+  /** False once other reviewers have judged the item as often as the batch needs. */
+  can_take_back: boolean;
+}
+
+/** The items a reviewer skipped in a batch, most recent first. */
+export function skippedItems(batchId: string, reviewerId: string): SkippedItem[] {
+  const batch = getBatch(batchId);
+  requireReviewer(batch, reviewerId);
+  const rows = connection()
+    .sqlite.prepare<[string, string], { id: string; done_at: number | null; claims: number; messages: string }>(
+      `SELECT a.id, a.done_at, i.claims, p.messages FROM assignments a JOIN items i ON i.id = a.item_id JOIN prompts p ON p.id = i.prompt_id
+       WHERE a.reviewer_id = ? AND a.batch_id = ? AND a.status = 'skipped' ORDER BY a.done_at DESC, a.id DESC`,
+    )
+    .all(reviewerId, batch.id);
+  return rows.map((r) => {
+    const messages = JSON.parse(r.messages) as ViewMessage[];
+    const shown = [...messages].reverse().find((m) => m.role === "user") ?? messages[0];
+    const text = (shown?.content ?? "").replace(/\s+/g, " ").trim();
+    return {
+      assignment_id: r.id,
+      prompt_preview: text.length > 140 ? `${text.slice(0, 139)}…` : text,
+      skipped_at: r.done_at ?? 0,
+      can_take_back: r.claims < batch.overlap,
+    };
+  });
+}
+
+/**
+ * Takes a skipped item back: the reviewer's assignment is leased to them again (same display
+ * order) if the item still needs a judgment. 409 when the batch is not active or others have
+ * judged the item as often as the batch needs since.
+ */
+export function takeBackSkipped(assignmentId: string, reviewerId: string, now = Date.now()): AssignmentView {
+  const s = sql();
+  s.sqlite
+    .transaction(() => {
+      const row = s.byId.get(assignmentId);
+      if (!row || row.reviewer_id !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
+      if (row.status !== "skipped") throw new ServiceError("conflict", "this item is not skipped");
+      const batch = getBatch(row.batch_id);
+      if (batch.status !== "active") throw new ServiceError("conflict", `this batch is ${batch.status}`);
+      const item = s.sqlite.prepare<[string], { claims: number }>("SELECT claims FROM items WHERE id = ?").get(row.item_id)!;
+      if (item.claims >= batch.overlap) throw new ServiceError("conflict", "other reviewers have judged this item as often as the batch needs since you skipped it");
+      s.renew.run(now, leaseExpiry(now, batch.config.leaseMinutes), row.id);
+      s.sqlite.prepare("UPDATE assignments SET done_at = NULL WHERE id = ?").run(row.id);
+      s.claim.run(batch.overlap, row.item_id);
+    })
+    .immediate();
+  return assignmentView(assignmentId, reviewerId);
 }

@@ -44,6 +44,10 @@ export interface BatchSummary {
   items: number;
   judgments: number;
   reviewers: string[];
+  /** Items short of their overlap that no reviewer of the batch is left to take (see itemsNeedingReviewer). */
+  needsReviewer: number;
+  /** Skipped assignments: items given back by a reviewer. */
+  skipped: number;
   createdAt: number;
 }
 
@@ -201,16 +205,96 @@ export function getBatch(batchId: string): BatchRecord {
   };
 }
 
+/**
+ * Items that cannot reach the batch's overlap with its current reviewers: fewer enabled
+ * reviewers may still take the item (no judgment, skip or live lease on it) than it still needs
+ * (overlap − claims). Such an item keeps the batch from finishing until an admin adds
+ * reviewers. With at least `overlap` enabled reviewers only skips can strand an item (each
+ * other reviewer can still take it), so only skipped items are looked at; with fewer, any open
+ * item can be stranded.
+ */
+export function itemsNeedingReviewer(batchId: string): number {
+  const { sqlite } = connection();
+  const batch = sqlite.prepare<[string], { overlap: number }>("SELECT overlap FROM batches WHERE id = ?").get(batchId);
+  if (!batch) throw new ServiceError("not_found", `no batch ${batchId}`);
+  const enabled = sqlite
+    .prepare<[string], { n: number }>("SELECT count(*) AS n FROM batch_reviewers br JOIN users u ON u.id = br.user_id WHERE br.batch_id = ? AND u.disabled = 0")
+    .get(batchId)!.n;
+  const candidates =
+    enabled >= batch.overlap
+      ? "SELECT DISTINCT item_id FROM assignments WHERE status = 'skipped' AND batch_id = @batch"
+      : "SELECT id FROM items WHERE batch_id = @batch AND open = 1";
+  return sqlite
+    .prepare<{ batch: string; overlap: number }, { n: number }>(
+      `SELECT count(*) AS n FROM items i
+       WHERE i.id IN (${candidates}) AND i.open = 1
+         AND @overlap - i.claims > (
+           SELECT count(*) FROM batch_reviewers br JOIN users u ON u.id = br.user_id AND u.disabled = 0
+           WHERE br.batch_id = @batch AND NOT EXISTS (
+             SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.reviewer_id = br.user_id AND a.status IN ('submitted', 'skipped', 'leased')))`,
+    )
+    .get({ batch: batchId, overlap: batch.overlap })!.n;
+}
+
+/**
+ * Adds reviewers to a batch, so that items others skipped (or that need more judgments than the
+ * batch had reviewers for) can be finished. Unknown or disabled usernames are refused, naming
+ * each; reviewers already in the batch are reported, not added twice.
+ */
+export function addBatchReviewers(batchId: string, usernames: readonly string[], actorId: string | null = null): { added: string[]; already: string[] } {
+  const wanted = [...new Set(usernames.map((u) => u.trim().toLowerCase()).filter(Boolean))];
+  if (wanted.length === 0) throw new ServiceError("invalid", "reviewers: name at least one reviewer", { fields: { reviewers: "name at least one reviewer" } });
+  const { sqlite, db } = connection();
+  return sqlite
+    .transaction(() => {
+      const batch = sqlite.prepare<[string], { id: string }>("SELECT id FROM batches WHERE id = ?").get(batchId);
+      if (!batch) throw new ServiceError("not_found", `no batch ${batchId}`);
+      const users = new Map(
+        sqlite
+          .prepare<[], { id: string; username: string; disabled: number }>("SELECT id, username, disabled FROM users")
+          .all()
+          .map((u) => [u.username, u]),
+      );
+      const unknown = wanted.filter((u) => !users.has(u) || users.get(u)!.disabled);
+      if (unknown.length) {
+        const message = `unknown or disabled: ${unknown.join(", ")}`;
+        throw new ServiceError("invalid", `reviewers: ${message}`, { fields: { reviewers: message } });
+      }
+      const present = new Set(
+        sqlite.prepare<[string], { user_id: string }>("SELECT user_id FROM batch_reviewers WHERE batch_id = ?").all(batchId).map((r) => r.user_id),
+      );
+      const added = wanted.filter((u) => !present.has(users.get(u)!.id));
+      const insert = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
+      for (const username of added) insert.run(batchId, users.get(username)!.id);
+      if (added.length) recordAudit(db, { userId: actorId, action: "batch.add_reviewers", subject: batchId, detail: { added } });
+      return { added, already: wanted.filter((u) => !added.includes(u)) };
+    })
+    .immediate();
+}
+
 export function listBatches(): BatchSummary[] {
   const rows = connection()
     .sqlite.prepare<
       [],
-      { id: string; name: string; dataset: string; task: Task; status: BatchStatus; overlap: number; created_at: number; items: number; judgments: number; reviewers: string | null }
+      {
+        id: string;
+        name: string;
+        dataset: string;
+        task: Task;
+        status: BatchStatus;
+        overlap: number;
+        created_at: number;
+        items: number;
+        judgments: number;
+        reviewers: string | null;
+        skipped: number;
+      }
     >(
       `SELECT b.id, b.name, d.name AS dataset, b.task, b.status, b.overlap, b.created_at,
         (SELECT count(*) FROM items i WHERE i.batch_id = b.id) AS items,
         (SELECT coalesce(sum(i.submitted), 0) FROM items i WHERE i.batch_id = b.id) AS judgments,
-        (SELECT group_concat(u.username, ',') FROM batch_reviewers br JOIN users u ON u.id = br.user_id WHERE br.batch_id = b.id) AS reviewers
+        (SELECT group_concat(u.username, ',') FROM batch_reviewers br JOIN users u ON u.id = br.user_id WHERE br.batch_id = b.id) AS reviewers,
+        (SELECT count(*) FROM assignments a WHERE a.status = 'skipped' AND a.batch_id = b.id) AS skipped
        FROM batches b JOIN datasets d ON d.id = b.dataset_id ORDER BY b.created_at DESC`,
     )
     .all();
@@ -224,6 +308,8 @@ export function listBatches(): BatchSummary[] {
     items: r.items,
     judgments: r.judgments,
     reviewers: r.reviewers ? r.reviewers.split(",").sort() : [],
+    needsReviewer: itemsNeedingReviewer(r.id),
+    skipped: r.skipped,
     createdAt: r.created_at,
   }));
 }

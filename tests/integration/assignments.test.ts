@@ -155,11 +155,11 @@ describe("the assignment engine", () => {
 
   it("returns null when nothing is left and reports progress", () => {
     const batch = createBatch({ dataset: "ds", name: "drain", task: "pairwise", overlap: 1, reviewers: ["rev3"] });
-    expect(reviewProgress(batch.id, "rev-3")).toEqual({ mine: 0, left: 60, items: 60, judgments: 0, needed: 60 });
+    expect(reviewProgress(batch.id, "rev-3")).toEqual({ mine: 0, left: 60, skipped: 0, items: 60, judgments: 0, needed: 60 });
     for (let i = 0; i < 60; i++) {
       const a = nextAssignment(batch.id, "rev-3")!;
       submitJudgment(a.id, "rev-3", { client_id: `drain-${i}`, preferred: a.responses[0]!.id, strength: 1 });
-      if (i === 9) expect(reviewProgress(batch.id, "rev-3")).toEqual({ mine: 10, left: 50, items: 60, judgments: 10, needed: 60 });
+      if (i === 9) expect(reviewProgress(batch.id, "rev-3")).toEqual({ mine: 10, left: 50, skipped: 0, items: 60, judgments: 10, needed: 60 });
     }
     expect(nextAssignment(batch.id, "rev-3")).toBeNull();
   });

@@ -70,4 +70,4 @@ export function rating(overrides: Partial<AssignmentView> = {}): AssignmentView 
   };
 }
 
-export const progress: ReviewProgress = { mine: 30, left: 170, items: 400, judgments: 100, needed: 800 };
+export const progress: ReviewProgress = { mine: 30, left: 170, skipped: 0, items: 400, judgments: 100, needed: 800 };

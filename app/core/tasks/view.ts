@@ -38,6 +38,8 @@ export interface ReviewProgress {
   mine: number;
   /** Items in the batch this reviewer may still get, including the current one. */
   left: number;
+  /** Items this reviewer skipped (they may take one back while it still needs a judgment). */
+  skipped: number;
   /** Items in the batch. */
   items: number;
   /** Judgments in the batch overall, and the number needed (items × overlap). */
