@@ -27,7 +27,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
                  [--pairing all-pairs|first-two|models:A,B] [--config JSON | --config-file FILE] [--json]
   batches list [--json]
-  batches pause|resume|close ID
+  batches pause|resume|close|reopen ID
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both] [--json]
@@ -194,11 +194,14 @@ async function batchesCommand(args: string[]) {
     }
     return;
   }
-  if (sub === "pause" || sub === "resume" || sub === "close") {
+  if (sub === "pause" || sub === "resume" || sub === "close" || sub === "reopen") {
     const { positionals } = parse(rest, {});
     if (positionals.length !== 1) throw new UsageError(`batches ${sub} takes one batch id`);
-    const status = changeBatchStatus(positionals[0]!, sub);
-    process.stdout.write(`batch ${positionals[0]} is ${status}\n`);
+    const id = positionals[0]!;
+    const status = changeBatchStatus(id, sub);
+    const meaning =
+      sub === "close" ? `; reviewers can no longer judge it, its judgments are kept and still export (undo: batches reopen ${id})` : "";
+    process.stdout.write(`batch ${id} is ${status}${meaning}\n`);
     return;
   }
   throw new UsageError(`unknown batches command ${sub ?? "(none)"}`);

@@ -1,19 +1,40 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Fragment } from "react";
 import { z } from "zod";
+import { CloseConfirmation } from "~/components/admin/close-confirmation";
 import { requireRole } from "~/services/auth.server";
 import { changeBatchStatus, listBatches } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
+import adminStyles from "~/styles/admin.css?url";
 
 export const meta: MetaFunction = () => [{ title: "Batches · Verdict" }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
+
+const INTENTS = ["pause", "resume", "close", "reopen"] as const;
+
+/** What the list's URL may say: a Close waiting for confirmation, a batch just created, a change just made. */
+const searchSchema = z.object({
+  confirm: z.literal("close").optional().catch(undefined),
+  id: z.string().min(1).optional().catch(undefined),
+  created: z.string().min(1).optional().catch(undefined),
+  skipped: z.coerce.number().int().min(0).optional().catch(undefined),
+  done: z.enum(INTENTS).optional().catch(undefined),
+});
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
-  return { batches: listBatches() };
+  const search = searchSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  return {
+    batches: listBatches(),
+    confirmClose: search.confirm === "close" ? (search.id ?? null) : null,
+    created: search.created ? { id: search.created, skipped: search.skipped ?? 0 } : null,
+    done: search.done && search.id ? { id: search.id, intent: search.done } : null,
+  };
 }
 
-const statusSchema = z.object({ id: z.string().min(1), intent: z.enum(["pause", "resume", "close"]) });
+const statusSchema = z.object({ id: z.string().min(1), intent: z.enum(INTENTS) });
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
@@ -21,7 +42,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) return data({ message: "Choose a batch and an action." }, { status: 400 });
   try {
     changeBatchStatus(parsed.data.id, parsed.data.intent, user.id);
-    return { message: null };
+    return redirect(`/admin/batches?${new URLSearchParams({ done: parsed.data.intent, id: parsed.data.id })}`);
   } catch (error) {
     const failure = asServiceError(error);
     if (failure) return data({ message: failure.message }, { status: failure.status });
@@ -29,9 +50,18 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
+const DONE: Record<(typeof INTENTS)[number], string> = {
+  pause: "is paused: reviewers cannot get its items until you resume it.",
+  resume: "is active again.",
+  close: "is closed: reviewers can no longer judge it. Its judgments are kept and still export.",
+  reopen: "is active again: reviewers can judge it.",
+};
+
 export default function Batches() {
-  const { batches } = useLoaderData<typeof loader>();
+  const { batches, confirmClose, created, done } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const createdBatch = created && batches.find((b) => b.id === created.id);
+  const doneBatch = done && batches.find((b) => b.id === done.id);
   return (
     <section className="panel">
       <div className="panel-title">
@@ -43,6 +73,26 @@ export default function Batches() {
       {result?.message && (
         <p className="notice failure" role="alert">
           {result.message}
+        </p>
+      )}
+      {createdBatch && (
+        <div className="notice success" role="status">
+          <p>
+            Created batch “{createdBatch.name}” (id <code>{createdBatch.id}</code>) with {createdBatch.items.toLocaleString("en-US")}{" "}
+            {createdBatch.items === 1 ? "item" : "items"}
+            {created.skipped > 0 &&
+              `; ${created.skipped.toLocaleString("en-US")} ${created.skipped === 1 ? "prompt" : "prompts"} of “${createdBatch.dataset}” did not fit and ${created.skipped === 1 ? "was" : "were"} left out`}
+            .
+          </p>
+          <p>
+            <Link to={`/admin/batches/${createdBatch.id}/stats`}>Open “{createdBatch.name}”: progress and statistics</Link> ·{" "}
+            <a href={`#batch-${createdBatch.id}`}>its row below</a>
+          </p>
+        </div>
+      )}
+      {doneBatch && (
+        <p className="notice success" role="status">
+          “{doneBatch.name}” {DONE[done.intent]}
         </p>
       )}
       {batches.length === 0 ? (
@@ -64,50 +114,68 @@ export default function Batches() {
           </thead>
           <tbody>
             {batches.map((b) => (
-              <tr key={b.id} data-batch={b.name}>
-                <th scope="row">
-                  {b.name}
-                  <div className="muted small">{b.id}</div>
-                </th>
-                <td>{b.dataset}</td>
-                <td>{b.task}</td>
-                <td className="num">{b.items.toLocaleString("en-US")}</td>
-                <td className="num">{b.overlap}</td>
-                <td>
-                  <progress value={b.judgments} max={b.items * b.overlap || 1} aria-label={`${b.name} progress`} />{" "}
-                  <span className="muted small">
-                    {b.judgments} / {b.items * b.overlap}
-                  </span>
-                </td>
-                <td className="small">{b.reviewers.join(", ")}</td>
-                <td data-col="status">{b.status}</td>
-                <td>
-                  <Form method="post" className="inline-actions">
-                    <Link to={`/admin/batches/${b.id}/stats`} className="button">
-                      Stats
-                    </Link>
-                    <Link to={`/admin/batches/${b.id}/export`} className="button">
-                      Export
-                    </Link>
-                    <input type="hidden" name="id" value={b.id} />
-                    {b.status === "active" && (
-                      <button type="submit" name="intent" value="pause">
-                        Pause
-                      </button>
-                    )}
-                    {b.status === "paused" && (
-                      <button type="submit" name="intent" value="resume">
-                        Resume
-                      </button>
-                    )}
-                    {b.status !== "closed" && (
-                      <button type="submit" name="intent" value="close">
-                        Close
-                      </button>
-                    )}
-                  </Form>
-                </td>
-              </tr>
+              <Fragment key={b.id}>
+                <tr data-batch={b.name} id={`batch-${b.id}`} className={b.id === created?.id ? "just-created" : undefined}>
+                  <th scope="row">
+                    {b.name}
+                    <div className="muted small">{b.id}</div>
+                  </th>
+                  <td>{b.dataset}</td>
+                  <td>{b.task}</td>
+                  <td className="num">{b.items.toLocaleString("en-US")}</td>
+                  <td className="num">{b.overlap}</td>
+                  <td>
+                    <progress value={b.judgments} max={b.items * b.overlap || 1} aria-label={`${b.name} progress`} />{" "}
+                    <span className="muted small">
+                      {b.judgments.toLocaleString("en-US")} / {(b.items * b.overlap).toLocaleString("en-US")}
+                    </span>
+                  </td>
+                  <td className="small">{b.reviewers.join(", ")}</td>
+                  <td data-col="status">{b.status}</td>
+                  <td>
+                    <Form method="post" className="inline-actions">
+                      <Link to={`/admin/batches/${b.id}/stats`} className="button">
+                        Stats
+                      </Link>
+                      <Link to={`/admin/batches/${b.id}/export`} className="button">
+                        Export
+                      </Link>
+                      <input type="hidden" name="id" value={b.id} />
+                      {b.status === "active" && (
+                        <button type="submit" name="intent" value="pause">
+                          Pause
+                        </button>
+                      )}
+                      {b.status === "paused" && (
+                        <button type="submit" name="intent" value="resume">
+                          Resume
+                        </button>
+                      )}
+                      {b.status !== "closed" && (
+                        <Link
+                          to={`/admin/batches?${new URLSearchParams({ confirm: "close", id: b.id })}#confirm-close`}
+                          className="button"
+                          preventScrollReset
+                        >
+                          Close…
+                        </Link>
+                      )}
+                      {b.status === "closed" && (
+                        <button type="submit" name="intent" value="reopen">
+                          Reopen
+                        </button>
+                      )}
+                    </Form>
+                  </td>
+                </tr>
+                {confirmClose === b.id && b.status !== "closed" && (
+                  <tr className="confirm-row">
+                    <td colSpan={9}>
+                      <CloseConfirmation batch={b} cancelTo="/admin/batches" />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { batchConfigSchema, MAX_RANKING_RESPONSES, TASKS, type BatchConfig, type Task } from "../core/tasks/config";
-import type { BatchStatus } from "../../db/schema";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { assignments, batches, items, type BatchStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
 import { recordAudit } from "./audit.server";
 import { connection, dedicatedConnection } from "./database.server";
@@ -152,24 +153,45 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
   return { id: batchId, items, skipped };
 }
 
-const TRANSITIONS: Record<"pause" | "resume" | "close", { from: BatchStatus[]; to: BatchStatus }> = {
+const TRANSITIONS: Record<"pause" | "resume" | "close" | "reopen", { from: BatchStatus[]; to: BatchStatus }> = {
   pause: { from: ["active"], to: "paused" },
   resume: { from: ["paused", "draft"], to: "active" },
   close: { from: ["active", "paused", "draft"], to: "closed" },
+  reopen: { from: ["closed"], to: "active" },
 };
+export type BatchTransition = keyof typeof TRANSITIONS;
 
-/** Pauses, resumes or closes a batch; 409 when the batch is not in a state that allows it. */
-export function changeBatchStatus(batchId: string, action: keyof typeof TRANSITIONS, actorId: string | null = null): BatchStatus {
+/**
+ * Pauses, resumes, closes or reopens a batch; 409 when the batch is not in a state that allows it.
+ * Closing also ends its live leases, as if they had expired: the items' claims are given back,
+ * so a reopened batch hands them out again (to the same reviewer first, in the order they saw,
+ * like any expired lease) instead of waiting for leases nobody can use. Judgments stay.
+ */
+export function changeBatchStatus(batchId: string, action: BatchTransition, actorId: string | null = null): BatchStatus {
   const { sqlite, db } = connection();
   return sqlite.transaction(() => {
     const row = sqlite.prepare<[string], { status: BatchStatus }>("SELECT status FROM batches WHERE id = ?").get(batchId);
     if (!row) throw new ServiceError("not_found", `no batch ${batchId}`);
     const rule = TRANSITIONS[action];
-    if (!rule.from.includes(row.status)) throw new ServiceError("conflict", `cannot ${action} a ${row.status} batch`);
+    if (!rule.from.includes(row.status)) throw new ServiceError("conflict", `cannot ${action} ${/^[aeiou]/.test(row.status) ? "an" : "a"} ${row.status} batch`);
     sqlite.prepare("UPDATE batches SET status = ? WHERE id = ?").run(rule.to, batchId);
+    if (action === "close") releaseLeases(batchId);
     recordAudit(db, { userId: actorId, action: `batch.${action}`, subject: batchId });
     return rule.to;
   }).immediate();
+}
+
+/** Ends every live lease of a batch and gives its claim back (inside the caller's transaction). */
+function releaseLeases(batchId: string): void {
+  const { db } = connection();
+  const leased = and(eq(assignments.batchId, batchId), eq(assignments.status, "leased"));
+  const leasesOfItem = sql`(SELECT count(*) FROM ${assignments} WHERE ${assignments.itemId} = ${items.id} AND ${assignments.status} = 'leased')`;
+  const overlap = sql`(SELECT ${batches.overlap} FROM ${batches} WHERE ${batches.id} = ${batchId})`;
+  db.update(items)
+    .set({ claims: sql`${items.claims} - ${leasesOfItem}`, open: sql`${items.claims} - ${leasesOfItem} < ${overlap}` })
+    .where(inArray(items.id, db.select({ id: assignments.itemId }).from(assignments).where(leased)))
+    .run();
+  db.update(assignments).set({ status: "expired" }).where(leased).run();
 }
 
 export interface BatchRecord {
