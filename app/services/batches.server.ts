@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { batchConfigSchema, MAX_RANKING_RESPONSES, TASKS, type BatchConfig, type Task } from "../core/tasks/config";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { assignments, batches, items, type BatchStatus } from "../../db/schema";
+import { assignments, batches, items, prompts, responses, type BatchStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
 import { recordAudit } from "./audit.server";
 import { connection, dedicatedConnection } from "./database.server";
@@ -15,14 +15,23 @@ import { invalidFrom } from "./validation.server";
  * - `models:A,B,…`: only the named models' responses (the first of each), in that order;
  *   prompts missing one of them are left out.
  */
-export const pairingSchema = z.union([
-  z.literal("all-pairs"),
-  z.literal("first-two"),
-  z
-    .string()
-    .regex(/^models:[^,]+(,[^,]+)+$/, 'expected "models:A,B" with at least two model names')
-    .transform((s) => s.slice("models:".length).split(",").map((m) => m.trim())),
-]);
+export const pairingSchema = z
+  .string({ error: "expected all-pairs, first-two or models:A,B" })
+  .transform((text, ctx): "all-pairs" | "first-two" | string[] => {
+    if (text === "all-pairs" || text === "first-two") return text;
+    const models = /^models:(.*)$/.exec(text)?.[1]?.split(",").map((m) => m.trim());
+    if (models && models.length >= 2 && models.every(Boolean)) return models;
+    const named = models?.filter(Boolean).length ?? 0;
+    ctx.addIssue({
+      code: "custom",
+      message: !models
+        ? `${JSON.stringify(text)} is not a pairing: use all-pairs, first-two or models:A,B`
+        : named < 2
+          ? `${JSON.stringify(text)} names ${named === 0 ? "no model" : "one model"}; "models:A,B" needs at least two, comma-separated`
+          : `${JSON.stringify(text)} has an empty model name`,
+    });
+    return z.NEVER;
+  });
 
 export const newBatchSchema = z.object({
   dataset: z.string().min(1, "required"),
@@ -87,12 +96,14 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
   const config = batchConfigSchema.safeParse(parsed.data.config ?? {});
   if (!config.success) throw invalidFrom(config.error, "config");
   if (pairing === "all-pairs" && task !== "pairwise") {
-    throw new ServiceError("invalid", "pairing: all-pairs is only for pairwise batches", { fields: { pairing: "all-pairs is only for pairwise batches" } });
+    const reason = `all-pairs is only for pairwise batches, not ${task}`;
+    throw new ServiceError("invalid", `pairing: ${reason}`, { fields: { pairing: reason } });
   }
 
   const { sqlite } = connection();
-  const datasetRow = sqlite.prepare<[string, string], { id: string }>("SELECT id FROM datasets WHERE name = ? OR id = ?").get(dataset, dataset);
+  const datasetRow = sqlite.prepare<[string, string], { id: string; name: string }>("SELECT id, name FROM datasets WHERE name = ? OR id = ?").get(dataset, dataset);
   if (!datasetRow) throw new ServiceError("not_found", `no dataset "${dataset}"`);
+  if (Array.isArray(pairing)) requireModels(datasetRow, pairing);
   const users = sqlite
     .prepare<[], { id: string; username: string; disabled: number }>("SELECT id, username, disabled FROM users")
     .all();
@@ -102,9 +113,8 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
     throw new ServiceError("invalid", `reviewers: unknown or disabled: ${unknown.join(", ")}`, { fields: { reviewers: `unknown or disabled: ${unknown.join(", ")}` } });
   }
   if (overlap > reviewers.length) {
-    throw new ServiceError("invalid", `overlap: ${overlap} is more than the ${reviewers.length} reviewers`, {
-      fields: { overlap: `at most the number of reviewers (${reviewers.length})` },
-    });
+    const reason = `${overlap} is more than the ${reviewers.length} ${reviewers.length === 1 ? "reviewer" : "reviewers"} chosen`;
+    throw new ServiceError("invalid", `overlap: ${reason}`, { fields: { overlap: reason } });
   }
 
   const batchId = newId();
@@ -151,6 +161,27 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
     reader.sqlite.close();
   }
   return { id: batchId, items, skipped };
+}
+
+/**
+ * A `models:A,B` pairing names models the dataset has: without this check a misspelt name only
+ * shows up as "no prompt fits". The message names each missing model and lists the dataset's.
+ */
+function requireModels(dataset: { id: string; name: string }, models: string[]): void {
+  const { db } = connection();
+  const known = db
+    .selectDistinct({ model: responses.model })
+    .from(responses)
+    .innerJoin(prompts, eq(prompts.id, responses.promptId))
+    .where(eq(prompts.datasetId, dataset.id))
+    .orderBy(responses.model)
+    .all()
+    .map((r) => r.model);
+  const missing = [...new Set(models)].filter((m) => !known.includes(m));
+  if (missing.length === 0) return;
+  const listed = known.length <= 12 ? known.join(", ") : `${known.slice(0, 12).join(", ")} and ${known.length - 12} more`;
+  const reason = `${missing.map((m) => `no response of model ${JSON.stringify(m)} in dataset ${dataset.name}`).join("; ")} (its models: ${listed || "none"})`;
+  throw new ServiceError("invalid", `pairing: ${reason}`, { fields: { pairing: reason } });
 }
 
 const TRANSITIONS: Record<"pause" | "resume" | "close" | "reopen", { from: BatchStatus[]; to: BatchStatus }> = {

@@ -38,6 +38,31 @@ function errorOf(fn: () => unknown): InstanceType<typeof ServiceError> {
 
 const itemClaims = (itemId: string) => sqlite().prepare("SELECT claims, open FROM items WHERE id = ?").get(itemId) as { claims: number; open: number };
 
+describe("creating a batch names every bad value", () => {
+  it("names each model of a models:A,B pairing that has no response in the dataset, and the dataset's models", () => {
+    const one = errorOf(() => createBatch({ dataset: "small", name: "m", task: "pairwise", reviewers: ["ann"], pairing: "models:alpha,nonexistent-model" }));
+    expect(one.status).toBe(400);
+    const reason = 'no response of model "nonexistent-model" in dataset small (its models: alpha, beta)';
+    expect(one.message).toBe(`pairing: ${reason}`);
+    expect(one.details).toEqual({ fields: { pairing: reason } });
+    const two = errorOf(() => createBatch({ dataset: "small", name: "m", task: "ranking", reviewers: ["ann"], pairing: "models:gpt-x, alpha,Beta" }));
+    expect(two.details).toEqual({
+      fields: { pairing: 'no response of model "gpt-x" in dataset small; no response of model "Beta" in dataset small (its models: alpha, beta)' },
+    });
+    expect(sqlite().prepare("SELECT count(*) AS n FROM batches WHERE name = 'm'").get()).toEqual({ n: 0 });
+  });
+
+  it("names the bad pairing, the overlap against the reviewers, each unknown reviewer and the task all-pairs does not fit", () => {
+    const fieldsOf = (input: Parameters<typeof createBatch>[0]) => errorOf(() => createBatch(input)).details?.fields;
+    const base = { dataset: "small", name: "x", task: "pairwise" as const, reviewers: ["ann"] };
+    expect(fieldsOf({ ...base, pairing: "models:alpha" })).toEqual({ pairing: '"models:alpha" names one model; "models:A,B" needs at least two, comma-separated' });
+    expect(fieldsOf({ ...base, pairing: "every-pair" })).toEqual({ pairing: '"every-pair" is not a pairing: use all-pairs, first-two or models:A,B' });
+    expect(fieldsOf({ ...base, overlap: 3, reviewers: ["ann", "bob"] })).toEqual({ overlap: "3 is more than the 2 reviewers chosen" });
+    expect(fieldsOf({ ...base, reviewers: ["ann", "ghost"] })).toEqual({ reviewers: "unknown or disabled: ghost" });
+    expect(fieldsOf({ ...base, task: "rating", pairing: "all-pairs" } as Parameters<typeof createBatch>[0])).toEqual({ pairing: "all-pairs is only for pairwise batches, not rating" });
+  });
+});
+
 describe("closing and reopening a batch", () => {
   it("closing stops judging, releases leases and keeps judgments; reopening makes the released item available again", () => {
     const batch = createBatch({ dataset: "small", name: "close-reopen", task: "pairwise", overlap: 1, reviewers: ["ann", "bob"] });
