@@ -14,7 +14,7 @@ import { createToken, listTokens, revokeToken } from "../services/tokens.server"
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { once } from "node:events";
-import { EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
+import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { importProgressLine } from "./progress";
 
@@ -36,6 +36,9 @@ const USAGE = `Usage: npm run -s cli -- <command>
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
+
+Export formats (--format):
+${EXPORT_FORMATS.map((f) => `  ${f.padEnd(21)} ${EXPORT_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
 `;
 
 class UsageError extends Error {}
