@@ -110,7 +110,8 @@ describe("batchFromForm: messages next to the fields, naming the bad value", () 
       flags: "\"Off Topic\" is not a valid key: use lower-case letters, digits and '_', starting with a letter (at most 32)",
     });
     expect(fieldsOf(form({ task: "survey" }))).toEqual({ task: '"survey" is not a task: use pairwise, ranking, rating' });
-    expect(fieldsOf(form({ pairing: "models", models: " atlas-7b " }))).toEqual({ models: 'enter at least two model names, comma-separated (got "atlas-7b")' });
+    expect(fieldsOf(form({ pairing: "models", models: " atlas-7b, " }))).toEqual({ models: 'enter at least two model names, comma-separated (got only "atlas-7b")' });
+    expect(fieldsOf(form({ pairing: "models", models: " " }))).toEqual({ models: "enter at least two model names, comma-separated" });
     expect(fieldsOf(form({ name: " ", reviewers: [] }))).toEqual({ name: "enter a name", reviewers: "choose at least one reviewer" });
   });
 

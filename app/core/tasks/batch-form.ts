@@ -80,7 +80,9 @@ export function batchFromForm(values: BatchFormValues): BatchFormResult {
   let pairing = values.pairing;
   if (values.pairing === "models") {
     const models = values.models.split(",").map((m) => m.trim()).filter(Boolean);
-    if (models.length < 2) fields.models = `enter at least two model names, comma-separated (got ${JSON.stringify(values.models.trim())})`;
+    if (models.length < 2) {
+      fields.models = `enter at least two model names, comma-separated${models.length ? ` (got only ${JSON.stringify(models[0])})` : ""}`;
+    }
     pairing = `models:${models.join(",")}`;
   }
 
