@@ -48,7 +48,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
   const form = await request.formData();
   const parsed = formSchema.safeParse(Object.fromEntries([...form].filter(([, v]) => typeof v === "string")));
-  if (!parsed.success) return data({ fields: {} as Fields, message: "The form arrived incomplete; reload the page and try again." }, { status: 400 });
+  if (!parsed.success) return data({ fields: {} as Fields, values: null, message: "The form arrived incomplete; reload the page and try again." }, { status: 400 });
   const [keys, labels, mins, maxes] = ["aspectKey", "aspectLabel", "aspectMin", "aspectMax"].map((name) => all(form, name));
   const values = {
     ...parsed.data,
@@ -58,7 +58,7 @@ export async function action({ request }: ActionFunctionArgs) {
     rubric: keys!.map((key, i) => ({ key, label: labels![i] ?? "", min: mins![i] ?? "", max: maxes![i] ?? "" })),
   };
   const result = batchFromForm(values);
-  if (!result.ok) return data({ fields: result.fields, message: "Some fields need a change; see the messages beside them." }, { status: 400 });
+  if (!result.ok) return data({ fields: result.fields, values, message: "Some fields need a change; see the messages beside them." }, { status: 400 });
   try {
     const batch = createBatch(result.batch, user.id);
     return redirect(`/admin/batches?${new URLSearchParams({ created: batch.id, skipped: String(batch.skipped) })}#batch-${batch.id}`);
@@ -68,7 +68,10 @@ export async function action({ request }: ActionFunctionArgs) {
     const serviceFields = (failure.details?.fields as Fields | undefined) ?? {};
     const fields = Object.fromEntries(Object.entries(serviceFields).map(([field, message]) => [result.fieldOf(field), message]));
     // A message the form shows beside a field is not repeated at the top.
-    return data({ fields, message: Object.keys(fields).length ? "Some fields need a change; see the messages beside them." : failure.message }, { status: failure.status });
+    return data(
+      { fields, values, message: Object.keys(fields).length ? "Some fields need a change; see the messages beside them." : failure.message },
+      { status: failure.status },
+    );
   }
 }
 
@@ -88,6 +91,8 @@ export default function NewBatch() {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const fields: Fields = result?.fields ?? {};
+  // What was sent, for a page rendered afresh after a refused form (no JavaScript); with scripts the fields simply keep their values.
+  const sent = result?.values ?? null;
   return (
     <section className="panel">
       <h1>New batch</h1>
@@ -100,13 +105,13 @@ export default function NewBatch() {
         )}
         <label>
           Name
-          <input name="name" required {...invalid("name", fields)} />
+          <input name="name" required defaultValue={sent?.name} {...invalid("name", fields)} />
         </label>
         <FieldError name="name" fields={fields} />
         <div className="form-row">
           <label>
             Dataset
-            <select name="dataset" required {...invalid("dataset", fields)}>
+            <select name="dataset" required defaultValue={sent?.dataset} {...invalid("dataset", fields)}>
               {datasets.map((d) => (
                 <option key={d.name} value={d.name}>
                   {d.name} ({d.prompts.toLocaleString("en-US")} prompts, {d.models.toLocaleString("en-US")} models)
@@ -116,7 +121,7 @@ export default function NewBatch() {
           </label>
           <label>
             Task
-            <select name="task" defaultValue="pairwise" {...invalid("task", fields)}>
+            <select name="task" defaultValue={sent?.task ?? "pairwise"} {...invalid("task", fields)}>
               <option value="pairwise">Pairwise (A vs B)</option>
               <option value="ranking">Ranking (up to 9)</option>
               <option value="rating">Rating (rubric)</option>
@@ -124,11 +129,11 @@ export default function NewBatch() {
           </label>
           <label>
             Overlap (reviewers per item)
-            <input name="overlap" type="number" min={1} defaultValue={1} {...invalid("overlap", fields)} />
+            <input name="overlap" type="number" min={1} defaultValue={sent?.overlap ?? 1} {...invalid("overlap", fields)} />
           </label>
           <label>
             Pairing
-            <select name="pairing" defaultValue="first-two" {...invalid("pairing", fields)}>
+            <select name="pairing" defaultValue={sent?.pairing ?? "first-two"} {...invalid("pairing", fields)}>
               <option value="first-two">First two responses (pairwise) / all (ranking, rating)</option>
               <option value="all-pairs">All pairs of responses (pairwise only)</option>
               <option value="models">Only these models…</option>
@@ -136,7 +141,7 @@ export default function NewBatch() {
           </label>
           <label data-pairing="models">
             Models (comma-separated, in display order)
-            <input name="models" placeholder="model-a,model-b" size={36} {...invalid("models", fields)} />
+            <input name="models" defaultValue={sent?.models} placeholder="model-a,model-b" size={36} {...invalid("models", fields)} />
           </label>
         </div>
         <FieldError name="dataset" fields={fields} />
@@ -149,7 +154,7 @@ export default function NewBatch() {
           <div className="checkbox-grid">
             {users.map((u) => (
               <label key={u.username} className="checkbox">
-                <input type="checkbox" name="reviewers" value={u.username} defaultChecked={u.role === "reviewer"} /> {u.displayName}{" "}
+                <input type="checkbox" name="reviewers" value={u.username} defaultChecked={sent ? sent.reviewers.includes(u.username) : u.role === "reviewer"} /> {u.displayName}{" "}
                 <span className="muted">({u.username})</span>
               </label>
             ))}
@@ -159,42 +164,42 @@ export default function NewBatch() {
         <div data-task="pairwise">
           <label>
             Scale (pairwise)
-            <select name="scale" defaultValue="7-point" {...invalid("scale", fields)}>
+            <select name="scale" defaultValue={sent?.scale ?? "7-point"} {...invalid("scale", fields)}>
               <option value="7-point">7-point (much / clearly / slightly better, tie)</option>
               <option value="3-point">3-point (A, tie, B)</option>
             </select>
           </label>
           <FieldError name="scale" fields={fields} />
         </div>
-        <RubricEditor initial={rubricRows(DEFAULT_ASPECTS)} fields={fields} />
+        <RubricEditor initial={sent?.rubric.length ? sent.rubric : rubricRows(DEFAULT_ASPECTS)} initialOverall={Number(sent?.overallRow) || 0} fields={fields} />
         <label>
           Flags (comma-separated)
-          <input name="flags" defaultValue={DEFAULT_FLAGS.join(",")} size={60} {...invalid("flags", fields)} />
+          <input name="flags" defaultValue={sent?.flags ?? DEFAULT_FLAGS.join(",")} size={60} {...invalid("flags", fields)} />
         </label>
         <FieldError name="flags" fields={fields} />
         <div className="form-row">
           <label className="checkbox">
-            <input type="checkbox" name="rationaleRequired" /> Rationale required
+            <input type="checkbox" name="rationaleRequired" defaultChecked={sent?.rationaleRequired} /> Rationale required
           </label>
           <label>
             Minimum rationale length
-            <input name="rationaleMinLength" type="number" min={0} defaultValue={0} {...invalid("rationaleMinLength", fields)} />
+            <input name="rationaleMinLength" type="number" min={0} defaultValue={sent?.rationaleMinLength ?? 0} {...invalid("rationaleMinLength", fields)} />
           </label>
           <label className="checkbox">
-            <input type="checkbox" name="showModelNames" /> Show model names to reviewers
+            <input type="checkbox" name="showModelNames" defaultChecked={sent?.showModelNames} /> Show model names to reviewers
           </label>
         </div>
         <FieldError name="rationaleMinLength" fields={fields} />
         <label>
           Guidelines (markdown, shown beside every item)
-          <textarea name="guidelines" rows={5} {...invalid("guidelines", fields)} />
+          <textarea name="guidelines" rows={5} defaultValue={sent?.guidelines} {...invalid("guidelines", fields)} />
         </label>
         <FieldError name="guidelines" fields={fields} />
         <details className="advanced" open={fields.advanced ? true : undefined}>
           <summary>Advanced: raw config JSON</summary>
           <label>
             Config JSON, laid over the fields above key by key (e.g. {'{"leaseMinutes": 60}'}; see README, “Batches”)
-            <textarea name="advanced" rows={4} {...invalid("advanced", fields)} />
+            <textarea name="advanced" rows={4} defaultValue={sent?.advanced} {...invalid("advanced", fields)} />
           </label>
           <FieldError name="advanced" fields={fields} />
         </details>

@@ -1,13 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { Fragment } from "react";
 import { z } from "zod";
 import { CloseConfirmation } from "~/components/admin/close-confirmation";
+import adminStyles from "~/styles/admin.css?url";
 import { requireRole } from "~/services/auth.server";
 import { changeBatchStatus, listBatches } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
-import adminStyles from "~/styles/admin.css?url";
 
 export const meta: MetaFunction = () => [{ title: "Batches · Verdict" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -62,6 +61,7 @@ export default function Batches() {
   const result = useActionData<typeof action>();
   const createdBatch = created && batches.find((b) => b.id === created.id);
   const doneBatch = done && batches.find((b) => b.id === done.id);
+  const closing = confirmClose ? batches.find((b) => b.id === confirmClose && b.status !== "closed") : undefined;
   return (
     <section className="panel">
       <div className="panel-title">
@@ -95,6 +95,7 @@ export default function Batches() {
           “{doneBatch.name}” {DONE[done.intent]}
         </p>
       )}
+      {closing && <CloseConfirmation batch={closing} cancelTo="/admin/batches" />}
       {batches.length === 0 ? (
         <p className="muted">No batches yet.</p>
       ) : (
@@ -114,68 +115,59 @@ export default function Batches() {
           </thead>
           <tbody>
             {batches.map((b) => (
-              <Fragment key={b.id}>
-                <tr data-batch={b.name} id={`batch-${b.id}`} className={b.id === created?.id ? "just-created" : undefined}>
-                  <th scope="row">
-                    {b.name}
-                    <div className="muted small">{b.id}</div>
-                  </th>
-                  <td>{b.dataset}</td>
-                  <td>{b.task}</td>
-                  <td className="num">{b.items.toLocaleString("en-US")}</td>
-                  <td className="num">{b.overlap}</td>
-                  <td>
-                    <progress value={b.judgments} max={b.items * b.overlap || 1} aria-label={`${b.name} progress`} />{" "}
-                    <span className="muted small">
-                      {b.judgments.toLocaleString("en-US")} / {(b.items * b.overlap).toLocaleString("en-US")}
-                    </span>
-                  </td>
-                  <td className="small">{b.reviewers.join(", ")}</td>
-                  <td data-col="status">{b.status}</td>
-                  <td>
-                    <Form method="post" className="inline-actions">
-                      <Link to={`/admin/batches/${b.id}/stats`} className="button">
-                        Stats
+              <tr key={b.id} data-batch={b.name} id={`batch-${b.id}`} className={b.id === created?.id ? "just-created" : undefined}>
+                <th scope="row">
+                  {b.name}
+                  <div className="muted small">{b.id}</div>
+                </th>
+                <td>{b.dataset}</td>
+                <td>{b.task}</td>
+                <td className="num">{b.items.toLocaleString("en-US")}</td>
+                <td className="num">{b.overlap}</td>
+                <td>
+                  <progress value={b.judgments} max={b.items * b.overlap || 1} aria-label={`${b.name} progress`} />{" "}
+                  <span className="muted small">
+                    {b.judgments.toLocaleString("en-US")} / {(b.items * b.overlap).toLocaleString("en-US")}
+                  </span>
+                </td>
+                <td className="small">{b.reviewers.join(", ")}</td>
+                <td data-col="status">{b.status}</td>
+                <td>
+                  <Form method="post" className="inline-actions">
+                    <Link to={`/admin/batches/${b.id}/stats`} className="button">
+                      Stats
+                    </Link>
+                    <Link to={`/admin/batches/${b.id}/export`} className="button">
+                      Export
+                    </Link>
+                    <input type="hidden" name="id" value={b.id} />
+                    {b.status === "active" && (
+                      <button type="submit" name="intent" value="pause">
+                        Pause
+                      </button>
+                    )}
+                    {b.status === "paused" && (
+                      <button type="submit" name="intent" value="resume">
+                        Resume
+                      </button>
+                    )}
+                    {b.status !== "closed" && (
+                      <Link
+                        to={`/admin/batches?${new URLSearchParams({ confirm: "close", id: b.id })}#confirm-close`}
+                        className="button"
+                        preventScrollReset
+                      >
+                        Close…
                       </Link>
-                      <Link to={`/admin/batches/${b.id}/export`} className="button">
-                        Export
-                      </Link>
-                      <input type="hidden" name="id" value={b.id} />
-                      {b.status === "active" && (
-                        <button type="submit" name="intent" value="pause">
-                          Pause
-                        </button>
-                      )}
-                      {b.status === "paused" && (
-                        <button type="submit" name="intent" value="resume">
-                          Resume
-                        </button>
-                      )}
-                      {b.status !== "closed" && (
-                        <Link
-                          to={`/admin/batches?${new URLSearchParams({ confirm: "close", id: b.id })}#confirm-close`}
-                          className="button"
-                          preventScrollReset
-                        >
-                          Close…
-                        </Link>
-                      )}
-                      {b.status === "closed" && (
-                        <button type="submit" name="intent" value="reopen">
-                          Reopen
-                        </button>
-                      )}
-                    </Form>
-                  </td>
-                </tr>
-                {confirmClose === b.id && b.status !== "closed" && (
-                  <tr className="confirm-row">
-                    <td colSpan={9}>
-                      <CloseConfirmation batch={b} cancelTo="/admin/batches" />
-                    </td>
-                  </tr>
-                )}
-              </Fragment>
+                    )}
+                    {b.status === "closed" && (
+                      <button type="submit" name="intent" value="reopen">
+                        Reopen
+                      </button>
+                    )}
+                  </Form>
+                </td>
+              </tr>
             ))}
           </tbody>
         </table>

@@ -226,4 +226,26 @@ describe("the new-batch form", () => {
     expect(config.scale).toBe("7-point");
     await closeClean(page);
   });
+  it("works without JavaScript: a refused form comes back with what was typed and the message beside the field", async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.route(/\.js(\?|$)/, (route) => route.abort());
+    await page.goto(`${server.url}/admin/batches/new`);
+    await page.getByLabel("Name", { exact: true }).fill("Plain form");
+    // CSS alone follows the task select.
+    await page.getByLabel("Task").selectOption("rating");
+    expect(await page.getByRole("group", { name: "Rubric (rating)" }).isVisible()).toBe(true);
+    await page.getByLabel("Aspect 2 key").fill("Helpful");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Create batch" }).click()]);
+    await page.locator("#rubric-1-key-error").waitFor();
+    expect(await page.locator("#rubric-1-key-error").textContent()).toBe(
+      "\"Helpful\" is not a valid key: use lower-case letters, digits and '_', starting with a letter (at most 32)",
+    );
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("Plain form");
+    expect(await page.getByLabel("Task").inputValue()).toBe("rating");
+    await page.getByLabel("Aspect 2 key").fill("helpful");
+    await Promise.all([page.waitForURL(/\/admin\/batches\?created=/), page.getByRole("button", { name: "Create batch" }).click()]);
+    await page.getByRole("status").filter({ hasText: "Created batch “Plain form”" }).waitFor();
+    await page.close();
+  });
 });

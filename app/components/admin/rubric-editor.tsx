@@ -14,10 +14,10 @@ interface Row extends RubricRowValues {
  * (`aspectKey`, `aspectLabel`, `aspectMin`, `aspectMax` in row order, `overallRow` the index), so
  * the form submits them as they are; without JavaScript a row is dropped by clearing it.
  */
-export function RubricEditor({ initial, fields }: { initial: RubricRowValues[]; fields: Record<string, string> }) {
+export function RubricEditor({ initial, initialOverall, fields }: { initial: RubricRowValues[]; initialOverall: number; fields: Record<string, string> }) {
   const nextId = useRef(initial.length);
   const [rows, setRows] = useState<Row[]>(() => initial.map((row, id) => ({ ...row, id })));
-  const [overall, setOverall] = useState(0);
+  const [overall, setOverall] = useState(initialOverall);
   const update = (id: number, part: keyof RubricRowValues, value: string) =>
     setRows((current) => current.map((row) => (row.id === id ? { ...row, [part]: value } : row)));
   const remove = (id: number) => {
