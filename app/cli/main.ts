@@ -14,7 +14,7 @@ import { createToken, listTokens, revokeToken } from "../services/tokens.server"
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { once } from "node:events";
-import { EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
+import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { importProgressLine } from "./progress";
 
@@ -27,7 +27,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
                  [--pairing all-pairs|first-two|models:A,B] [--config JSON | --config-file FILE] [--json]
   batches list [--json]
-  batches pause|resume|close ID
+  batches pause|resume|close|reopen ID
   batches add-reviewers ID --reviewers u1,u2,... [--json]
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
@@ -37,6 +37,9 @@ const USAGE = `Usage: npm run -s cli -- <command>
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
+
+Export formats (--format):
+${EXPORT_FORMATS.map((f) => `  ${f.padEnd(21)} ${EXPORT_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
 `;
 
 class UsageError extends Error {}
@@ -196,11 +199,14 @@ async function batchesCommand(args: string[]) {
     }
     return;
   }
-  if (sub === "pause" || sub === "resume" || sub === "close") {
+  if (sub === "pause" || sub === "resume" || sub === "close" || sub === "reopen") {
     const { positionals } = parse(rest, {});
     if (positionals.length !== 1) throw new UsageError(`batches ${sub} takes one batch id`);
-    const status = changeBatchStatus(positionals[0]!, sub);
-    process.stdout.write(`batch ${positionals[0]} is ${status}\n`);
+    const id = positionals[0]!;
+    const status = changeBatchStatus(id, sub);
+    const meaning =
+      sub === "close" ? `; reviewers can no longer judge it, its judgments are kept and still export (undo: batches reopen ${id})` : "";
+    process.stdout.write(`batch ${id} is ${status}${meaning}\n`);
     return;
   }
   if (sub === "add-reviewers") {

@@ -1,38 +1,45 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireRole } from "~/services/auth.server";
 import { errorResponse } from "~/services/http.server";
 import { getBatch } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
-import { EXPORT_FORMATS, listExports, previewExport } from "~/services/exports.server";
+import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, listExports, previewExport } from "~/services/exports.server";
+import adminStyles from "~/styles/admin.css?url";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
 const DEFAULTS = { format: "trl-preference-chat", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "" };
+const PREVIEW_ROWS = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
   const url = new URL(request.url);
-  const chosen = { ...DEFAULTS, ...Object.fromEntries([...url.searchParams].filter(([, v]) => v !== "")) };
+  // Flags come as one checkbox each (exclude_flags=a&exclude_flags=b) or comma-separated from a shared link.
+  const excluded = [...new Set(url.searchParams.getAll("exclude_flags").flatMap((v) => v.split(",")).map((f) => f.trim()).filter(Boolean))];
+  const single = Object.fromEntries([...url.searchParams].filter(([k, v]) => v !== "" && k !== "exclude_flags"));
+  const chosen = { ...DEFAULTS, ...single, exclude_flags: excluded.join(",") };
   const options = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== ""));
   try {
     const batch = getBatch(params.id!);
     let preview: { rows: unknown[]; total: number } | null = null;
     let error: string | null = null;
     try {
-      preview = previewExport(batch.id, options, 3);
+      preview = previewExport(batch.id, options, PREVIEW_ROWS);
     } catch (e) {
       const failure = asServiceError(e);
       if (!failure) throw e;
       error = failure.message;
     }
     return {
-      batch: { id: batch.id, name: batch.name, task: batch.task, flags: batch.config.flags },
+      batch: { id: batch.id, name: batch.name, task: batch.task, flags: [...new Set([...batch.config.flags, ...excluded])] },
       chosen,
+      excluded,
       query: new URLSearchParams(options as Record<string, string>).toString(),
       preview,
       error,
-      formats: EXPORT_FORMATS,
+      formats: EXPORT_FORMATS.map((id) => ({ id, description: EXPORT_FORMAT_DESCRIPTIONS[id] })),
       history: listExports(batch.id),
     };
   } catch (e) {
@@ -40,8 +47,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
 }
 
+/** "first 3 of 2,312 rows", or all of them when there are no more than the preview shows. */
+function previewCaption(shown: number, total: number): string {
+  const rows = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "row" : "rows"}`;
+  if (total === 0) return "no rows";
+  return total <= shown ? `all ${rows(total)}` : `first ${shown.toLocaleString("en-US")} of ${rows(total)}`;
+}
+
 export default function ExportPage() {
-  const { batch, chosen, query, preview, error, formats, history } = useLoaderData<typeof loader>();
+  const { batch, chosen, excluded, query, preview, error, formats, history } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   return (
     <>
@@ -51,17 +65,19 @@ export default function ExportPage() {
           <Link to="/admin/batches">All batches</Link>
         </div>
         <Form method="get" className="stacked-form" aria-label="Export options">
+          <fieldset className="format-choice">
+            <legend>Format</legend>
+            {formats.map((f) => (
+              <label key={f.id} className="format-option">
+                <input type="radio" name="format" value={f.id} defaultChecked={chosen.format === f.id} />
+                <span>
+                  <code>{f.id}</code>
+                  <span className="format-description">{f.description}</span>
+                </span>
+              </label>
+            ))}
+          </fieldset>
           <div className="form-row">
-            <label>
-              Format
-              <select name="format" defaultValue={chosen.format}>
-                {formats.map((f) => (
-                  <option key={f} value={f}>
-                    {f}
-                  </option>
-                ))}
-              </select>
-            </label>
             <label>
               Consensus
               <select name="consensus" defaultValue={chosen.consensus}>
@@ -90,11 +106,21 @@ export default function ExportPage() {
               </select>
             </label>
           </div>
+          <fieldset>
+            <legend>Leave out pairs whose chosen response a reviewer flagged as</legend>
+            {batch.flags.length === 0 ? (
+              <p className="muted small">This batch has no flags.</p>
+            ) : (
+              <div className="checkbox-grid">
+                {batch.flags.map((flag) => (
+                  <label key={flag} className="checkbox">
+                    <input type="checkbox" name="exclude_flags" value={flag} defaultChecked={excluded.includes(flag)} /> {flag}
+                  </label>
+                ))}
+              </div>
+            )}
+          </fieldset>
           <div className="form-row">
-            <label>
-              Exclude pairs whose chosen response is flagged (comma-separated)
-              <input name="exclude_flags" defaultValue={chosen.exclude_flags} placeholder={batch.flags.join(",")} size={50} />
-            </label>
             <label className="checkbox">
               <input type="checkbox" name="include_gold" value="1" defaultChecked={chosen.include_gold === "1"} /> Include gold items
             </label>
@@ -111,7 +137,7 @@ export default function ExportPage() {
           <>
             <div className="panel-title">
               <h2>
-                <span data-testid="export-total">{preview.total.toLocaleString("en-US")}</span> rows
+                Preview: <span data-testid="export-preview-caption">{previewCaption(preview.rows.length, preview.total)}</span>
               </h2>
               <a className="button primary" href={`/admin/batches/${batch.id}/export/download?${query}`} download>
                 Download JSONL

@@ -1,107 +1,103 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { data, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
-import { DEFAULT_FLAGS, TASKS } from "~/core/tasks/config";
+import { RubricEditor } from "~/components/admin/rubric-editor";
+import { batchFromForm, rubricRows } from "~/core/tasks/batch-form";
+import { DEFAULT_ASPECTS, DEFAULT_FLAGS } from "~/core/tasks/config";
 import { requireRole } from "~/services/auth.server";
 import { createBatch } from "~/services/batches.server";
 import { listDatasets } from "~/services/datasets.server";
 import { asServiceError } from "~/services/errors.server";
 import { listUsers } from "~/services/users.server";
+import adminStyles from "~/styles/admin.css?url";
 
 export const meta: MetaFunction = () => [{ title: "New batch · Verdict" }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
   return {
-    datasets: listDatasets().map((d) => ({ name: d.name, prompts: d.prompts })),
+    datasets: listDatasets().map((d) => ({ name: d.name, prompts: d.prompts, models: d.models })),
     users: listUsers().filter((u) => !u.disabled).map((u) => ({ username: u.username, displayName: u.displayName, role: u.role })),
   };
 }
 
+const text = z.string().default("");
+const all = (form: FormData, name: string) => form.getAll(name).map(String);
 const formSchema = z.object({
-  name: z.string().trim().min(1, "Enter a name"),
-  dataset: z.string().min(1, "Choose a dataset"),
-  task: z.enum(TASKS),
-  overlap: z.coerce.number().int("a whole number").min(1, "at least 1"),
-  pairing: z.enum(["first-two", "all-pairs", "models"]),
-  models: z.string().default(""),
-  scale: z.enum(["7-point", "3-point"]),
-  flags: z.string().default(""),
+  name: text,
+  dataset: text,
+  task: text,
+  overlap: text,
+  pairing: text,
+  models: text,
+  scale: text,
+  flags: text,
   rationaleRequired: z.literal("on").optional(),
-  rationaleMinLength: z.coerce.number().int().min(0).default(0),
+  rationaleMinLength: text,
   showModelNames: z.literal("on").optional(),
-  guidelines: z.string().default(""),
-  advanced: z.string().default(""),
+  guidelines: text,
+  overallRow: text,
+  advanced: text,
 });
+
+type Fields = Record<string, string>;
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
   const form = await request.formData();
-  const parsed = formSchema.safeParse(Object.fromEntries(form));
-  const reviewers = form.getAll("reviewers").map(String);
-  if (!parsed.success) {
-    return data({ fields: Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])) as Record<string, string>, message: null }, { status: 400 });
-  }
-  const f = parsed.data;
-  let advanced: Record<string, unknown> = {};
-  if (f.advanced.trim()) {
-    try {
-      advanced = z.record(z.string(), z.unknown()).parse(JSON.parse(f.advanced));
-    } catch {
-      return data({ fields: { advanced: "not a JSON object" } as Record<string, string>, message: null }, { status: 400 });
-    }
-  }
-  const config = {
-    scale: f.scale,
-    flags: f.flags.split(",").map((s) => s.trim()).filter(Boolean),
-    rationale: { required: f.rationaleRequired === "on", minLength: f.rationaleMinLength },
-    showModelNames: f.showModelNames === "on",
-    guidelines: f.guidelines,
-    ...advanced,
+  const parsed = formSchema.safeParse(Object.fromEntries([...form].filter(([, v]) => typeof v === "string")));
+  if (!parsed.success) return data({ fields: {} as Fields, values: null, message: "The form arrived incomplete; reload the page and try again." }, { status: 400 });
+  const [keys, labels, mins, maxes] = ["aspectKey", "aspectLabel", "aspectMin", "aspectMax"].map((name) => all(form, name));
+  const values = {
+    ...parsed.data,
+    reviewers: all(form, "reviewers"),
+    rationaleRequired: parsed.data.rationaleRequired === "on",
+    showModelNames: parsed.data.showModelNames === "on",
+    rubric: keys!.map((key, i) => ({ key, label: labels![i] ?? "", min: mins![i] ?? "", max: maxes![i] ?? "" })),
   };
+  const result = batchFromForm(values);
+  if (!result.ok) return data({ fields: result.fields, values, message: "Some fields need a change; see the messages beside them." }, { status: 400 });
   try {
-    const batch = createBatch(
-      {
-        name: f.name,
-        dataset: f.dataset,
-        task: f.task,
-        overlap: f.overlap,
-        reviewers,
-        pairing: f.pairing === "models" ? `models:${f.models}` : f.pairing,
-        config,
-      },
-      user.id,
-    );
-    throw redirect(`/admin/batches?created=${batch.id}`);
+    const batch = createBatch(result.batch, user.id);
+    return redirect(`/admin/batches?${new URLSearchParams({ created: batch.id, skipped: String(batch.skipped) })}#batch-${batch.id}`);
   } catch (error) {
     const failure = asServiceError(error);
-    if (failure) {
-      const fields = (failure.details?.fields as Record<string, string> | undefined) ?? {};
-      return data({ fields, message: failure.message }, { status: failure.status });
-    }
-    throw error;
+    if (!failure) throw error;
+    const serviceFields = (failure.details?.fields as Fields | undefined) ?? {};
+    const fields = Object.fromEntries(Object.entries(serviceFields).map(([field, message]) => [result.fieldOf(field), message]));
+    // A message the form shows beside a field is not repeated at the top.
+    return data(
+      { fields, values, message: Object.keys(fields).length ? "Some fields need a change; see the messages beside them." : failure.message },
+      { status: failure.status },
+    );
   }
 }
 
-function FieldError({ name, fields }: { name: string; fields: Record<string, string> }) {
-  const message = fields[name] ?? Object.entries(fields).find(([k]) => k.startsWith(`config.${name}`))?.[1];
-  return message ? (
+function FieldError({ name, fields }: { name: string; fields: Fields }) {
+  return fields[name] ? (
     <p className="field-error" id={`${name}-error`}>
-      {message}
+      {fields[name]}
     </p>
   ) : null;
 }
+
+/** Props that mark a field invalid and point at its message. */
+const invalid = (name: string, fields: Fields) => (fields[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
 
 export default function NewBatch() {
   const { datasets, users } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
-  const fields: Record<string, string> = result?.fields ?? {};
+  const fields: Fields = result?.fields ?? {};
+  // What was sent, for a page rendered afresh after a refused form (no JavaScript); with scripts the fields simply keep their values.
+  const sent = result?.values ?? null;
   return (
     <section className="panel">
       <h1>New batch</h1>
-      <Form method="post" className="stacked-form">
+      {/* Fields marked data-task show only for their task (CSS :has on the task select, so it works before scripts load). */}
+      <Form method="post" className="stacked-form new-batch" noValidate>
         {result?.message && (
           <p className="notice failure" role="alert">
             {result.message}
@@ -109,23 +105,23 @@ export default function NewBatch() {
         )}
         <label>
           Name
-          <input name="name" required aria-invalid={fields.name ? true : undefined} />
+          <input name="name" required defaultValue={sent?.name} {...invalid("name", fields)} />
         </label>
         <FieldError name="name" fields={fields} />
         <div className="form-row">
           <label>
             Dataset
-            <select name="dataset" required>
+            <select name="dataset" required defaultValue={sent?.dataset} {...invalid("dataset", fields)}>
               {datasets.map((d) => (
                 <option key={d.name} value={d.name}>
-                  {d.name} ({d.prompts} prompts)
+                  {d.name} ({d.prompts.toLocaleString("en-US")} prompts, {d.models.toLocaleString("en-US")} models)
                 </option>
               ))}
             </select>
           </label>
           <label>
             Task
-            <select name="task" defaultValue="pairwise">
+            <select name="task" defaultValue={sent?.task ?? "pairwise"} {...invalid("task", fields)}>
               <option value="pairwise">Pairwise (A vs B)</option>
               <option value="ranking">Ranking (up to 9)</option>
               <option value="rating">Rating (rubric)</option>
@@ -133,72 +129,80 @@ export default function NewBatch() {
           </label>
           <label>
             Overlap (reviewers per item)
-            <input name="overlap" type="number" min={1} defaultValue={1} />
+            <input name="overlap" type="number" min={1} defaultValue={sent?.overlap ?? 1} {...invalid("overlap", fields)} />
           </label>
           <label>
             Pairing
-            <select name="pairing" defaultValue="first-two">
+            <select name="pairing" defaultValue={sent?.pairing ?? "first-two"} {...invalid("pairing", fields)}>
               <option value="first-two">First two responses (pairwise) / all (ranking, rating)</option>
-              <option value="all-pairs">All pairs of responses (pairwise)</option>
+              <option value="all-pairs">All pairs of responses (pairwise only)</option>
               <option value="models">Only these models…</option>
             </select>
           </label>
-          <label>
-            Models (for “Only these models”, comma-separated)
-            <input name="models" placeholder="model-a,model-b" />
+          <label data-pairing="models">
+            Models (comma-separated, in display order)
+            <input name="models" defaultValue={sent?.models} placeholder="model-a,model-b" size={36} {...invalid("models", fields)} />
           </label>
         </div>
+        <FieldError name="dataset" fields={fields} />
+        <FieldError name="task" fields={fields} />
         <FieldError name="overlap" fields={fields} />
         <FieldError name="pairing" fields={fields} />
+        <FieldError name="models" fields={fields} />
         <fieldset>
           <legend>Reviewers</legend>
           <div className="checkbox-grid">
             {users.map((u) => (
               <label key={u.username} className="checkbox">
-                <input type="checkbox" name="reviewers" value={u.username} defaultChecked={u.role === "reviewer"} /> {u.displayName}{" "}
+                <input type="checkbox" name="reviewers" value={u.username} defaultChecked={sent ? sent.reviewers.includes(u.username) : u.role === "reviewer"} /> {u.displayName}{" "}
                 <span className="muted">({u.username})</span>
               </label>
             ))}
           </div>
         </fieldset>
         <FieldError name="reviewers" fields={fields} />
-        <div className="form-row">
+        <div data-task="pairwise">
           <label>
             Scale (pairwise)
-            <select name="scale" defaultValue="7-point">
+            <select name="scale" defaultValue={sent?.scale ?? "7-point"} {...invalid("scale", fields)}>
               <option value="7-point">7-point (much / clearly / slightly better, tie)</option>
               <option value="3-point">3-point (A, tie, B)</option>
             </select>
           </label>
-          <label>
-            Flags (comma-separated)
-            <input name="flags" defaultValue={DEFAULT_FLAGS.join(",")} size={60} />
-          </label>
+          <FieldError name="scale" fields={fields} />
         </div>
+        <RubricEditor initial={sent?.rubric.length ? sent.rubric : rubricRows(DEFAULT_ASPECTS)} initialOverall={Number(sent?.overallRow) || 0} fields={fields} />
+        <label>
+          Flags (comma-separated)
+          <input name="flags" defaultValue={sent?.flags ?? DEFAULT_FLAGS.join(",")} size={60} {...invalid("flags", fields)} />
+        </label>
         <FieldError name="flags" fields={fields} />
         <div className="form-row">
           <label className="checkbox">
-            <input type="checkbox" name="rationaleRequired" /> Rationale required
+            <input type="checkbox" name="rationaleRequired" defaultChecked={sent?.rationaleRequired} /> Rationale required
           </label>
           <label>
             Minimum rationale length
-            <input name="rationaleMinLength" type="number" min={0} defaultValue={0} />
+            <input name="rationaleMinLength" type="number" min={0} defaultValue={sent?.rationaleMinLength ?? 0} {...invalid("rationaleMinLength", fields)} />
           </label>
           <label className="checkbox">
-            <input type="checkbox" name="showModelNames" /> Show model names to reviewers
+            <input type="checkbox" name="showModelNames" defaultChecked={sent?.showModelNames} /> Show model names to reviewers
           </label>
         </div>
+        <FieldError name="rationaleMinLength" fields={fields} />
         <label>
           Guidelines (markdown, shown beside every item)
-          <textarea name="guidelines" rows={5} />
+          <textarea name="guidelines" rows={5} defaultValue={sent?.guidelines} {...invalid("guidelines", fields)} />
         </label>
-        <label>
-          Advanced config (JSON, e.g. {'{"aspects": [{"key": "overall", "label": "Overall", "min": 1, "max": 7}]}'})
-          <textarea name="advanced" rows={3} aria-invalid={fields.advanced ? true : undefined} />
-        </label>
-        <FieldError name="advanced" fields={fields} />
-        <FieldError name="aspects" fields={fields} />
-        <FieldError name="overallAspect" fields={fields} />
+        <FieldError name="guidelines" fields={fields} />
+        <details className="advanced" open={fields.advanced ? true : undefined}>
+          <summary>Advanced: raw config JSON</summary>
+          <label>
+            Config JSON, laid over the fields above key by key (e.g. {'{"leaseMinutes": 60}'}; see README, “Batches”)
+            <textarea name="advanced" rows={4} defaultValue={sent?.advanced} {...invalid("advanced", fields)} />
+          </label>
+          <FieldError name="advanced" fields={fields} />
+        </details>
         <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
           {navigation.state === "submitting" ? "Creating…" : "Create batch"}
         </button>

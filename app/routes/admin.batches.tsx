@@ -1,7 +1,9 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { data } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { data, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { CloseConfirmation } from "~/components/admin/close-confirmation";
+import adminStyles from "~/styles/admin.css?url";
 import { requireRole } from "~/services/auth.server";
 import { changeBatchStatus, listBatches } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
@@ -9,14 +11,34 @@ import { listUsers } from "~/services/users.server";
 import { AddReviewers } from "~/components/add-reviewers";
 
 export const meta: MetaFunction = () => [{ title: "Batches · Verdict" }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
+
+const INTENTS = ["pause", "resume", "close", "reopen"] as const;
+
+/** What the list's URL may say: a Close waiting for confirmation, a batch just created, a change just made. */
+const searchSchema = z.object({
+  confirm: z.literal("close").optional().catch(undefined),
+  id: z.string().min(1).optional().catch(undefined),
+  created: z.string().min(1).optional().catch(undefined),
+  skipped: z.coerce.number().int().min(0).optional().catch(undefined),
+  done: z.enum(INTENTS).optional().catch(undefined),
+});
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
-  const users = listUsers().filter((u) => !u.disabled);
-  return { batches: listBatches(), users: users.map((u) => ({ username: u.username, displayName: u.displayName })) };
+  const search = searchSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  return {
+    batches: listBatches(),
+    users: listUsers()
+      .filter((u) => !u.disabled)
+      .map((u) => ({ username: u.username, displayName: u.displayName })),
+    confirmClose: search.confirm === "close" ? (search.id ?? null) : null,
+    created: search.created ? { id: search.created, skipped: search.skipped ?? 0 } : null,
+    done: search.done && search.id ? { id: search.id, intent: search.done } : null,
+  };
 }
 
-const statusSchema = z.object({ id: z.string().min(1), intent: z.enum(["pause", "resume", "close"]) });
+const statusSchema = z.object({ id: z.string().min(1), intent: z.enum(INTENTS) });
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
@@ -24,7 +46,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) return data({ message: "Choose a batch and an action." }, { status: 400 });
   try {
     changeBatchStatus(parsed.data.id, parsed.data.intent, user.id);
-    return { message: null };
+    return redirect(`/admin/batches?${new URLSearchParams({ done: parsed.data.intent, id: parsed.data.id })}`);
   } catch (error) {
     const failure = asServiceError(error);
     if (failure) return data({ message: failure.message }, { status: failure.status });
@@ -32,9 +54,19 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
+const DONE: Record<(typeof INTENTS)[number], string> = {
+  pause: "is paused: reviewers cannot get its items until you resume it.",
+  resume: "is active again.",
+  close: "is closed: reviewers can no longer judge it. Its judgments are kept and still export.",
+  reopen: "is active again: reviewers can judge it.",
+};
+
 export default function Batches() {
-  const { batches, users } = useLoaderData<typeof loader>();
+  const { batches, users, confirmClose, created, done } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const createdBatch = created && batches.find((b) => b.id === created.id);
+  const doneBatch = done && batches.find((b) => b.id === done.id);
+  const closing = confirmClose ? batches.find((b) => b.id === confirmClose && b.status !== "closed") : undefined;
   return (
     <section className="panel">
       <div className="panel-title">
@@ -48,6 +80,27 @@ export default function Batches() {
           {result.message}
         </p>
       )}
+      {createdBatch && (
+        <div className="notice success" role="status">
+          <p>
+            Created batch “{createdBatch.name}” (id <code>{createdBatch.id}</code>) with {createdBatch.items.toLocaleString("en-US")}{" "}
+            {createdBatch.items === 1 ? "item" : "items"}
+            {created.skipped > 0 &&
+              `; ${created.skipped.toLocaleString("en-US")} ${created.skipped === 1 ? "prompt" : "prompts"} of “${createdBatch.dataset}” did not fit and ${created.skipped === 1 ? "was" : "were"} left out`}
+            .
+          </p>
+          <p>
+            <Link to={`/admin/batches/${createdBatch.id}/stats`}>Open “{createdBatch.name}”: progress and statistics</Link> ·{" "}
+            <a href={`#batch-${createdBatch.id}`}>its row below</a>
+          </p>
+        </div>
+      )}
+      {doneBatch && (
+        <p className="notice success" role="status">
+          “{doneBatch.name}” {DONE[done.intent]}
+        </p>
+      )}
+      {closing && <CloseConfirmation batch={closing} cancelTo="/admin/batches" />}
       {batches.length === 0 ? (
         <p className="muted">No batches yet.</p>
       ) : (
@@ -67,7 +120,7 @@ export default function Batches() {
           </thead>
           <tbody>
             {batches.map((b) => (
-              <tr key={b.id} data-batch={b.name}>
+              <tr key={b.id} data-batch={b.name} id={`batch-${b.id}`} className={b.id === created?.id ? "just-created" : undefined}>
                 <th scope="row">
                   {b.name}
                   <div className="muted small">{b.id}</div>
@@ -115,8 +168,17 @@ export default function Batches() {
                       </button>
                     )}
                     {b.status !== "closed" && (
-                      <button type="submit" name="intent" value="close">
-                        Close
+                      <Link
+                        to={`/admin/batches?${new URLSearchParams({ confirm: "close", id: b.id })}#confirm-close`}
+                        className="button"
+                        preventScrollReset
+                      >
+                        Close…
+                      </Link>
+                    )}
+                    {b.status === "closed" && (
+                      <button type="submit" name="intent" value="reopen">
+                        Reopen
                       </button>
                     )}
                   </Form>

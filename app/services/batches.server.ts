@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { batchConfigSchema, MAX_RANKING_RESPONSES, TASKS, type BatchConfig, type Task } from "../core/tasks/config";
-import type { BatchStatus } from "../../db/schema";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { assignments, batches, items, prompts, responses, type BatchStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
 import { recordAudit } from "./audit.server";
 import { connection, dedicatedConnection } from "./database.server";
@@ -14,14 +15,23 @@ import { invalidFrom } from "./validation.server";
  * - `models:A,B,…`: only the named models' responses (the first of each), in that order;
  *   prompts missing one of them are left out.
  */
-export const pairingSchema = z.union([
-  z.literal("all-pairs"),
-  z.literal("first-two"),
-  z
-    .string()
-    .regex(/^models:[^,]+(,[^,]+)+$/, 'expected "models:A,B" with at least two model names')
-    .transform((s) => s.slice("models:".length).split(",").map((m) => m.trim())),
-]);
+export const pairingSchema = z
+  .string({ error: "expected all-pairs, first-two or models:A,B" })
+  .transform((text, ctx): "all-pairs" | "first-two" | string[] => {
+    if (text === "all-pairs" || text === "first-two") return text;
+    const models = /^models:(.*)$/.exec(text)?.[1]?.split(",").map((m) => m.trim());
+    if (models && models.length >= 2 && models.every(Boolean)) return models;
+    const named = models?.filter(Boolean).length ?? 0;
+    ctx.addIssue({
+      code: "custom",
+      message: !models
+        ? `${JSON.stringify(text)} is not a pairing: use all-pairs, first-two or models:A,B`
+        : named < 2
+          ? `${JSON.stringify(text)} names ${named === 0 ? "no model" : "one model"}; "models:A,B" needs at least two, comma-separated`
+          : `${JSON.stringify(text)} has an empty model name`,
+    });
+    return z.NEVER;
+  });
 
 export const newBatchSchema = z.object({
   dataset: z.string().min(1, "required"),
@@ -90,12 +100,14 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
   const config = batchConfigSchema.safeParse(parsed.data.config ?? {});
   if (!config.success) throw invalidFrom(config.error, "config");
   if (pairing === "all-pairs" && task !== "pairwise") {
-    throw new ServiceError("invalid", "pairing: all-pairs is only for pairwise batches", { fields: { pairing: "all-pairs is only for pairwise batches" } });
+    const reason = `all-pairs is only for pairwise batches, not ${task}`;
+    throw new ServiceError("invalid", `pairing: ${reason}`, { fields: { pairing: reason } });
   }
 
   const { sqlite } = connection();
-  const datasetRow = sqlite.prepare<[string, string], { id: string }>("SELECT id FROM datasets WHERE name = ? OR id = ?").get(dataset, dataset);
+  const datasetRow = sqlite.prepare<[string, string], { id: string; name: string }>("SELECT id, name FROM datasets WHERE name = ? OR id = ?").get(dataset, dataset);
   if (!datasetRow) throw new ServiceError("not_found", `no dataset "${dataset}"`);
+  if (Array.isArray(pairing)) requireModels(datasetRow, pairing);
   const users = sqlite
     .prepare<[], { id: string; username: string; disabled: number }>("SELECT id, username, disabled FROM users")
     .all();
@@ -105,9 +117,8 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
     throw new ServiceError("invalid", `reviewers: unknown or disabled: ${unknown.join(", ")}`, { fields: { reviewers: `unknown or disabled: ${unknown.join(", ")}` } });
   }
   if (overlap > reviewers.length) {
-    throw new ServiceError("invalid", `overlap: ${overlap} is more than the ${reviewers.length} reviewers`, {
-      fields: { overlap: `at most the number of reviewers (${reviewers.length})` },
-    });
+    const reason = `${overlap} is more than the ${reviewers.length} ${reviewers.length === 1 ? "reviewer" : "reviewers"} chosen`;
+    throw new ServiceError("invalid", `overlap: ${reason}`, { fields: { overlap: reason } });
   }
 
   const batchId = newId();
@@ -156,24 +167,66 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
   return { id: batchId, items, skipped };
 }
 
-const TRANSITIONS: Record<"pause" | "resume" | "close", { from: BatchStatus[]; to: BatchStatus }> = {
+/**
+ * A `models:A,B` pairing names models the dataset has: without this check a misspelt name only
+ * shows up as "no prompt fits". The message names each missing model and lists the dataset's.
+ */
+function requireModels(dataset: { id: string; name: string }, models: string[]): void {
+  const { db } = connection();
+  const known = db
+    .selectDistinct({ model: responses.model })
+    .from(responses)
+    .innerJoin(prompts, eq(prompts.id, responses.promptId))
+    .where(eq(prompts.datasetId, dataset.id))
+    .orderBy(responses.model)
+    .all()
+    .map((r) => r.model);
+  const missing = [...new Set(models)].filter((m) => !known.includes(m));
+  if (missing.length === 0) return;
+  const listed = known.length <= 12 ? known.join(", ") : `${known.slice(0, 12).join(", ")} and ${known.length - 12} more`;
+  const reason = `${missing.map((m) => `no response of model ${JSON.stringify(m)} in dataset ${dataset.name}`).join("; ")} (its models: ${listed || "none"})`;
+  throw new ServiceError("invalid", `pairing: ${reason}`, { fields: { pairing: reason } });
+}
+
+const TRANSITIONS: Record<"pause" | "resume" | "close" | "reopen", { from: BatchStatus[]; to: BatchStatus }> = {
   pause: { from: ["active"], to: "paused" },
   resume: { from: ["paused", "draft"], to: "active" },
   close: { from: ["active", "paused", "draft"], to: "closed" },
+  reopen: { from: ["closed"], to: "active" },
 };
+export type BatchTransition = keyof typeof TRANSITIONS;
 
-/** Pauses, resumes or closes a batch; 409 when the batch is not in a state that allows it. */
-export function changeBatchStatus(batchId: string, action: keyof typeof TRANSITIONS, actorId: string | null = null): BatchStatus {
+/**
+ * Pauses, resumes, closes or reopens a batch; 409 when the batch is not in a state that allows it.
+ * Closing also ends its live leases, as if they had expired: the items' claims are given back,
+ * so a reopened batch hands them out again (to the same reviewer first, in the order they saw,
+ * like any expired lease) instead of waiting for leases nobody can use. Judgments stay.
+ */
+export function changeBatchStatus(batchId: string, action: BatchTransition, actorId: string | null = null): BatchStatus {
   const { sqlite, db } = connection();
   return sqlite.transaction(() => {
     const row = sqlite.prepare<[string], { status: BatchStatus }>("SELECT status FROM batches WHERE id = ?").get(batchId);
     if (!row) throw new ServiceError("not_found", `no batch ${batchId}`);
     const rule = TRANSITIONS[action];
-    if (!rule.from.includes(row.status)) throw new ServiceError("conflict", `cannot ${action} a ${row.status} batch`);
+    if (!rule.from.includes(row.status)) throw new ServiceError("conflict", `cannot ${action} ${/^[aeiou]/.test(row.status) ? "an" : "a"} ${row.status} batch`);
     sqlite.prepare("UPDATE batches SET status = ? WHERE id = ?").run(rule.to, batchId);
+    if (action === "close") releaseLeases(batchId);
     recordAudit(db, { userId: actorId, action: `batch.${action}`, subject: batchId });
     return rule.to;
   }).immediate();
+}
+
+/** Ends every live lease of a batch and gives its claim back (inside the caller's transaction). */
+function releaseLeases(batchId: string): void {
+  const { db } = connection();
+  const leased = and(eq(assignments.batchId, batchId), eq(assignments.status, "leased"));
+  const leasesOfItem = sql`(SELECT count(*) FROM ${assignments} WHERE ${assignments.itemId} = ${items.id} AND ${assignments.status} = 'leased')`;
+  const overlap = sql`(SELECT ${batches.overlap} FROM ${batches} WHERE ${batches.id} = ${batchId})`;
+  db.update(items)
+    .set({ claims: sql`${items.claims} - ${leasesOfItem}`, open: sql`${items.claims} - ${leasesOfItem} < ${overlap}` })
+    .where(inArray(items.id, db.select({ id: assignments.itemId }).from(assignments).where(leased)))
+    .run();
+  db.update(assignments).set({ status: "expired" }).where(leased).run();
 }
 
 export interface BatchRecord {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { consensusRows, type Vote } from "../core/ranking/consensus";
 import {
+  EXPORT_FORMAT_DESCRIPTIONS,
   EXPORT_FORMATS,
   JUDGMENT_FORMATS,
   pairLines,
@@ -441,4 +442,4 @@ export function exportCard(batchId: string, result: ExportResult, rawOptions: un
   });
 }
 
-export { EXPORT_FORMATS };
+export { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS };

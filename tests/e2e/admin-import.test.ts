@@ -95,7 +95,7 @@ describe("the admin imports datasets in the browser", () => {
     await page.getByLabel("Dataset").selectOption("demo");
     await page.getByLabel("Overlap (reviewers per item)").fill("5");
     await page.getByRole("button", { name: "Create batch" }).click();
-    await page.getByText("at most the number of reviewers (2)").waitFor();
+    await page.getByText("5 is more than the 2 reviewers chosen").waitFor();
     await page.getByLabel("Overlap (reviewers per item)").fill("2");
     await page.getByRole("button", { name: "Create batch" }).click();
     await page.waitForURL(/\/admin\/batches\?created=/);

@@ -1,15 +1,18 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { BrowserContext } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, batchIdFor, judgeAllViaApi, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
+import { apiClient, batchIdFor, cliFor, judgeAllViaApi, launchBrowser, signIn, startServer, type RunningServer } from "./harness";
 
 let server: RunningServer;
 let browser: { context: BrowserContext; close: () => Promise<void> };
 let batchId = "";
 
 let api: ReturnType<typeof apiClient>["api"];
+const FLAGGED_PROMPTS = ["demo-001", "demo-002"];
 
 beforeAll(async () => {
   server = await startServer();
@@ -17,17 +20,29 @@ beforeAll(async () => {
   ({ api } = apiClient(server, ["reviewer1", "reviewer2", "admin"]));
   batchId = batchIdFor(server, "Demo: pairwise");
   // Both reviewers judge every item through the API and agree: the response whose dataset id sorts first wins.
+  // reviewer1 also flags the winner of the first two prompts as a hallucination.
   for (const user of ["reviewer1", "reviewer2"]) {
-    await judgeAllViaApi(api, batchId, user, (assignment) => ({
-      preferred: [...assignment.responses].sort((a, b) => a.external_id.localeCompare(b.external_id))[0]!.id,
-      strength: 2,
-    }));
+    await judgeAllViaApi(api, batchId, user, (assignment) => {
+      const preferred = [...assignment.responses].sort((a, b) => a.external_id.localeCompare(b.external_id))[0]!.id;
+      const flagged = user === "reviewer1" && FLAGGED_PROMPTS.includes(assignment.prompt.external_id);
+      return { preferred, strength: 2, ...(flagged ? { flags: [{ response_id: preferred, flag: "hallucination" }] } : {}) };
+    });
   }
 });
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
+
+/**
+ * The preview caption once the page shows the preview of options matching `query`. The URL
+ * changes before React renders the new data, so this waits for the download link, which is
+ * rendered from the same loader data as the caption.
+ */
+async function captionFor(page: Page, query: RegExp): Promise<string | null> {
+  await page.waitForFunction((source) => new RegExp(source).test(document.querySelector("a[download]")?.getAttribute("href") ?? ""), query.source);
+  return page.getByTestId("export-preview-caption").textContent();
+}
 
 describe("exports", () => {
   it("streams over the API with a file name, for admins only", async () => {
@@ -50,11 +65,10 @@ describe("exports", () => {
     await page.goto(`${server.url}/admin/batches`);
     await page.locator('tr[data-batch="Demo: pairwise"]').getByRole("link", { name: "Export" }).click();
     await page.getByRole("heading", { name: "Export “Demo: pairwise”" }).waitFor();
-    await page.getByLabel("Format").selectOption("hh-rlhf");
+    await page.getByRole("radio", { name: /^hh-rlhf/ }).check();
     await page.getByLabel("Consensus").selectOption("majority");
     await page.getByRole("button", { name: "Preview" }).click();
-    await page.waitForURL(/format=hh-rlhf/);
-    await expect(page.getByTestId("export-total").textContent()).resolves.toBe("8");
+    await expect(captionFor(page, /format=hh-rlhf/)).resolves.toBe("first 3 of 8 rows");
     expect(await page.locator(".export-preview li").count()).toBe(3);
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download JSONL" }).click()]);
@@ -69,6 +83,92 @@ describe("exports", () => {
     expect(recorded).toEqual({ row_count: 8, sha256: createHash("sha256").update(file).digest("hex") });
     await page.reload();
     await page.getByRole("table", { name: "Earlier exports" }).waitFor();
+    await page.close();
+  });
+  it("describes every format by what reads it", async () => {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on("console", (message) => void (message.type() === "error" && errors.push(message.text())));
+    page.on("pageerror", (error) => errors.push(error.message));
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${batchId}/export`);
+    const formats = page.getByRole("group", { name: "Format" });
+    const expected: Array<[string, string]> = [
+      ["trl-preference", "TRL DPOTrainer (and other preference trainers)"],
+      ["trl-preference-chat", "TRL DPOTrainer (and other preference trainers), conversational"],
+      ["trl-reward", "TRL RewardTrainer"],
+      ["trl-kto", "TRL KTOTrainer"],
+      ["openai-dpo", "OpenAI preference fine-tuning (DPO)"],
+      ["hh-rlhf", "Anthropic HH-RLHF format"],
+      ["rankings", "Raw, for analysis"],
+      ["judgments", "Raw, for analysis"],
+    ];
+    expect(await formats.getByRole("radio").count()).toBe(expected.length);
+    for (const [format, consumer] of expected) {
+      const option = formats.locator("label", { has: page.locator(`input[value="${format}"]`) });
+      await expect(option.locator(".format-description").isVisible()).resolves.toBe(true);
+      await expect(option.locator(".format-description").textContent()).resolves.toMatch(new RegExp(`^${consumer.replace(/[()]/g, "\\$&")}`));
+    }
+    // The default format is checked.
+    await expect(page.getByRole("radio", { name: /^trl-preference-chat/ }).isChecked()).resolves.toBe(true);
+    // The page hydrates without complaint.
+    await page.waitForFunction(() => "__remixRouter" in window);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("excludes pairs whose chosen response has a ticked flag", async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${batchId}/export?consensus=all`);
+    const caption = page.getByTestId("export-preview-caption");
+    await expect(caption.textContent()).resolves.toBe("first 3 of 16 rows");
+    const flags = page.getByRole("group", { name: "Leave out pairs whose chosen response a reviewer flagged as" });
+    expect(await flags.getByRole("checkbox").evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).value))).toEqual([
+      "hallucination",
+      "unsafe",
+      "refusal",
+      "incomplete",
+      "off_topic",
+      "pii",
+    ]);
+    // A flag nobody used changes nothing.
+    await flags.getByRole("checkbox", { name: "unsafe" }).check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await expect(captionFor(page, /exclude_flags=unsafe(&|$)/)).resolves.toBe("first 3 of 16 rows");
+    // Two prompts' winners are flagged hallucination: both reviewers' pairs on them go.
+    await flags.getByRole("checkbox", { name: "hallucination" }).check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await expect(captionFor(page, /exclude_flags=hallucination%2Cunsafe(&|$)/)).resolves.toBe("first 3 of 12 rows");
+    expect(await flags.getByRole("checkbox", { checked: true }).count()).toBe(2);
+    // The download carries the same exclusion.
+    const href = await page.getByRole("link", { name: "Download JSONL" }).getAttribute("href");
+    expect(new URLSearchParams(href!.split("?")[1]).get("exclude_flags")).toBe("hallucination,unsafe");
+    const body = await (await api(`/batches/${batchId}/export?${href!.split("?")[1]}`, "admin")).text();
+    expect(body.trim().split("\n")).toHaveLength(12);
+    await page.close();
+  });
+
+  it("says the preview shows the first 3 of N rows, N grouped by thousands", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "verdict-export-e2e-"));
+    const file = join(dir, "big.jsonl");
+    writeFileSync(
+      file,
+      Array.from({ length: 1200 }, (_, i) => JSON.stringify({ prompt: `Question ${i}?`, chosen: `Good answer ${i}.`, rejected: `Bad answer ${i}.` })).join("\n"),
+    );
+    cliFor(server, ["import", file, "--dataset", "big-trl"]);
+    rmSync(dir, { recursive: true, force: true });
+    const big = (JSON.parse(cliFor(server, ["batches", "create", "--dataset", "big-trl", "--name", "Big", "--task", "pairwise", "--reviewers", "reviewer1", "--json"])) as { id: string }).id;
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${big}/export?source=imported&format=trl-preference`);
+    const caption = page.getByTestId("export-preview-caption");
+    await expect(caption.textContent()).resolves.toBe("first 3 of 1,200 rows");
+    await expect(page.getByRole("heading", { level: 2, name: /^Preview:/ }).textContent()).resolves.toBe("Preview: first 3 of 1,200 rows");
+    expect(await page.locator(".export-preview li").count()).toBe(3);
+    await page.getByRole("radio", { name: /^trl-kto/ }).check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await expect(captionFor(page, /format=trl-kto/)).resolves.toBe("first 3 of 2,400 rows");
     await page.close();
   });
 });

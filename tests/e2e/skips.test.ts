@@ -67,6 +67,7 @@ describe("skipped items", () => {
     await done.getByRole("button", { name: "take one back" }).click();
 
     const list = page.getByRole("region", { name: "Items you skipped" });
+    await list.getByRole("listitem").first().waitFor(); // the list is fetched after the region opens
     await expect(list.getByRole("listitem").allTextContents()).resolves.toEqual([
       expect.stringContaining(skippedPrompts[1]!.replace(/^User/, "").trim()),
       expect.stringContaining(skippedPrompts[0]!.replace(/^User/, "").trim()),

@@ -71,7 +71,7 @@ describe("batches", () => {
     const unknown = errorOf(() => createBatch({ dataset: "ds", name: "x", task: "pairwise", reviewers: ["ghost"] }));
     expect(unknown.details).toEqual({ fields: { reviewers: "unknown or disabled: ghost" } });
     const config = errorOf(() => createBatch({ dataset: "ds", name: "x", task: "rating", reviewers: ["rev0"], config: { overallAspect: "style" } }));
-    expect(config.details).toEqual({ fields: { "config.overallAspect": "overallAspect must be one of the aspects" } });
+    expect(config.details).toEqual({ fields: { "config.overallAspect": 'overallAspect "style" is not one of the aspects (overall, helpfulness, honesty, harmlessness)' } });
     expect(errorOf(() => createBatch({ dataset: "ds", name: "x", task: "ranking", reviewers: ["rev0"], pairing: "all-pairs" })).status).toBe(400);
   });
 });

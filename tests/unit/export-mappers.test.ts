@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  EXPORT_FORMAT_DESCRIPTIONS,
   EXPORT_FORMATS,
   JUDGMENT_FORMATS,
   PAIR_FORMATS,
@@ -495,6 +497,27 @@ describe("EXPORT_FORMATS and TIE_FORMATS", () => {
     ]);
     expect(Object.keys(PAIR_FORMATS)).toEqual(["trl-preference", "trl-preference-chat", "trl-reward", "trl-kto", "openai-dpo", "hh-rlhf"]);
     expect(Object.keys(JUDGMENT_FORMATS)).toEqual(["rankings", "judgments"]);
+  });
+
+  it("describes each format in one line naming its consumer, and the README's table says the same", () => {
+    expect(Object.keys(EXPORT_FORMAT_DESCRIPTIONS)).toEqual(EXPORT_FORMATS);
+    const consumer: Record<string, RegExp> = {
+      "trl-preference": /^TRL DPOTrainer \(and other preference trainers\)/,
+      "trl-preference-chat": /^TRL DPOTrainer \(and other preference trainers\)/,
+      "trl-reward": /^TRL RewardTrainer/,
+      "trl-kto": /^TRL KTOTrainer/,
+      "openai-dpo": /^OpenAI preference fine-tuning \(DPO\)/,
+      "hh-rlhf": /^Anthropic HH-RLHF format/,
+      rankings: /^Raw, for analysis/,
+      judgments: /^Raw, for analysis/,
+    };
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const format of EXPORT_FORMATS) {
+      const description = EXPORT_FORMAT_DESCRIPTIONS[format];
+      expect(description).toMatch(consumer[format]!);
+      expect(description).not.toContain("\n");
+      expect(readme).toContain(`| \`${format}\` | ${description} |`);
+    }
   });
 
   it("only the judgment formats can carry ties", () => {

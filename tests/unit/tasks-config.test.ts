@@ -8,7 +8,8 @@ import {
   batchConfigSchema,
 } from "../../app/core/tasks/config";
 
-const SLUG_MESSAGE = "lower-case letters, digits and '_', starting with a letter";
+/** The slug message names the refused value. */
+const slugMessage = (value: string) => `${JSON.stringify(value)} is not a valid key: use lower-case letters, digits and '_', starting with a letter (at most 32)`;
 
 /** The issues of a failed parse as plain {path, message} pairs. */
 function issuesOf(input: unknown): { path: PropertyKey[]; message: string }[] {
@@ -112,19 +113,19 @@ describe("batchConfigSchema defaults", () => {
 });
 
 describe("batchConfigSchema refinements", () => {
-  it("refuses an overallAspect that is not one of the aspects, at path overallAspect", () => {
+  it("refuses an overallAspect that is not one of the aspects, at path overallAspect, naming it and the aspects", () => {
     expect(issuesOf({ overallAspect: "clarity" })).toEqual([
-      { path: ["overallAspect"], message: "overallAspect must be one of the aspects" },
+      { path: ["overallAspect"], message: 'overallAspect "clarity" is not one of the aspects (overall, helpfulness, honesty, harmlessness)' },
     ]);
   });
 
   it("refuses custom aspects without 'overall' when overallAspect is left at its default", () => {
     expect(issuesOf({ aspects: [{ key: "quality", label: "Quality" }] })).toEqual([
-      { path: ["overallAspect"], message: "overallAspect must be one of the aspects" },
+      { path: ["overallAspect"], message: 'overallAspect "overall" is not one of the aspects (quality)' },
     ]);
   });
 
-  it("refuses an aspect whose min equals its max, at path aspects", () => {
+  it("refuses an aspect whose min equals its max, at that aspect's max", () => {
     expect(
       issuesOf({
         aspects: [
@@ -132,15 +133,15 @@ describe("batchConfigSchema refinements", () => {
           { key: "tone", label: "Tone", min: 3, max: 3 },
         ],
       }),
-    ).toEqual([{ path: ["aspects"], message: "each aspect needs min < max" }]);
+    ).toEqual([{ path: ["aspects", 1, "max"], message: 'aspect "tone": max 3 must be greater than min 3' }]);
   });
 
   it("refuses an aspect whose min exceeds its max (including against the default max of 5)", () => {
     expect(issuesOf({ aspects: [{ key: "overall", label: "Overall", min: 5, max: 1 }] })).toEqual([
-      { path: ["aspects"], message: "each aspect needs min < max" },
+      { path: ["aspects", 0, "max"], message: 'aspect "overall": max 1 must be greater than min 5' },
     ]);
     expect(issuesOf({ aspects: [{ key: "overall", label: "Overall", min: 6 }] })).toEqual([
-      { path: ["aspects"], message: "each aspect needs min < max" },
+      { path: ["aspects", 0, "max"], message: 'aspect "overall": max 5 must be greater than min 6' },
     ]);
   });
 
@@ -150,7 +151,7 @@ describe("batchConfigSchema refinements", () => {
     ]);
   });
 
-  it("refuses duplicate aspect keys, at path aspects", () => {
+  it("refuses duplicate aspect keys, at the second one's key", () => {
     expect(
       issuesOf({
         aspects: [
@@ -158,7 +159,7 @@ describe("batchConfigSchema refinements", () => {
           { key: "overall", label: "Overall again" },
         ],
       }),
-    ).toEqual([{ path: ["aspects"], message: "aspect keys must be unique" }]);
+    ).toEqual([{ path: ["aspects", 1, "key"], message: 'aspect key "overall" is used twice' }]);
   });
 
   it("reports every failing refinement at once", () => {
@@ -170,9 +171,9 @@ describe("batchConfigSchema refinements", () => {
         ],
       }),
     ).toEqual([
-      { path: ["overallAspect"], message: "overallAspect must be one of the aspects" },
-      { path: ["aspects"], message: "each aspect needs min < max" },
-      { path: ["aspects"], message: "aspect keys must be unique" },
+      { path: ["overallAspect"], message: 'overallAspect "overall" is not one of the aspects (tone, tone)' },
+      { path: ["aspects", 0, "max"], message: 'aspect "tone": max 2 must be greater than min 4' },
+      { path: ["aspects", 1, "key"], message: 'aspect key "tone" is used twice' },
     ]);
   });
 });
@@ -183,9 +184,9 @@ describe("batchConfigSchema slugs", () => {
   });
 
   it.each(["", "Unsafe", "9lives", "_hidden", "off-topic", "off topic", "é", "a".repeat(33), "unsafe!"])(
-    "refuses the flag %j with the slug message at its index",
+    "refuses the flag %j with the slug message naming it, at its index",
     (flag) => {
-      expect(issuesOf({ flags: ["unsafe", flag] })).toEqual([{ path: ["flags", 1], message: SLUG_MESSAGE }]);
+      expect(issuesOf({ flags: ["unsafe", flag] })).toEqual([{ path: ["flags", 1], message: slugMessage(flag) }]);
     },
   );
 
@@ -204,14 +205,31 @@ describe("batchConfigSchema slugs", () => {
           { key, label: "Bad" },
         ],
       });
-      expect(issues).toContainEqual({ path: ["aspects", 1, "key"], message: SLUG_MESSAGE });
-      expect(issues.filter((i) => i.message === SLUG_MESSAGE)).toHaveLength(1);
+      expect(issues).toContainEqual({ path: ["aspects", 1, "key"], message: slugMessage(key) });
+      expect(issues.filter((i) => i.message.includes("is not a valid key"))).toHaveLength(1);
     },
   );
 
   it("refuses an overallAspect that is not a slug", () => {
     const issues = issuesOf({ aspects: [{ key: "overall", label: "Overall" }], overallAspect: "Overall" });
-    expect(issues).toContainEqual({ path: ["overallAspect"], message: SLUG_MESSAGE });
+    expect(issues).toContainEqual({ path: ["overallAspect"], message: slugMessage("Overall") });
+  });
+});
+
+describe("batchConfigSchema messages name the refused value", () => {
+  it("for bounds, labels, numbers and the scale", () => {
+    const flags = Array.from({ length: 21 }, (_, i) => `f${i}`);
+    expect(issuesOf({ flags })).toEqual([{ path: ["flags"], message: "21 flags are more than 20" }]);
+    expect(issuesOf({ aspects: [] })[0]).toEqual({ path: ["aspects"], message: "at least one aspect" });
+    expect(issuesOf({ aspects: [{ key: "overall", label: "" }] })).toEqual([{ path: ["aspects", 0, "label"], message: "a label is required" }]);
+    expect(issuesOf({ aspects: [{ key: "overall", label: "L".repeat(61) }] })[0]!.message).toBe(`label "${"L".repeat(61)}" is longer than 60 characters`);
+    expect(issuesOf({ aspects: [{ key: "overall", label: "Overall", min: 1.5 }] })).toEqual([{ path: ["aspects", 0, "min"], message: "1.5 is not a whole number" }]);
+    expect(issuesOf({ aspects: [{ key: "overall", label: "Overall", max: "7" }] })).toEqual([{ path: ["aspects", 0, "max"], message: '"7" is not a number' }]);
+    expect(issuesOf({ scale: "5-point" })).toEqual([{ path: ["scale"], message: '"5-point" is not a scale: use 7-point or 3-point' }]);
+    expect(issuesOf({ rationale: { minLength: -1 } })).toEqual([{ path: ["rationale", "minLength"], message: "-1 is below 0" }]);
+    expect(issuesOf({ rationale: { minLength: 5001 } })).toEqual([{ path: ["rationale", "minLength"], message: "5001 is more than 5000 characters" }]);
+    expect(issuesOf({ leaseMinutes: 0 })).toEqual([{ path: ["leaseMinutes"], message: "0 minutes is below 1" }]);
+    expect(issuesOf({ guidelines: "g".repeat(50_001) })).toEqual([{ path: ["guidelines"], message: "the guidelines are 50,001 characters, more than 50,000" }]);
   });
 });
 

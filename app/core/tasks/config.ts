@@ -10,13 +10,23 @@ export type Task = (typeof TASKS)[number];
 
 export const DEFAULT_FLAGS = ["hallucination", "unsafe", "refusal", "incomplete", "off_topic", "pii"] as const;
 
-const slug = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, "lower-case letters, digits and '_', starting with a letter");
+// Every message names the value it refuses: the same text reaches the form, the API and the CLI.
+const quoted = (value: unknown) => JSON.stringify(value) ?? String(value);
+const slug = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, {
+  error: (issue) => `${quoted(issue.input)} is not a valid key: use lower-case letters, digits and '_', starting with a letter (at most 32)`,
+});
+const wholeNumber = z
+  .number({ error: (issue) => `${quoted(issue.input)} is not a number` })
+  .int({ error: (issue) => `${quoted(issue.input)} is not a whole number` });
 
 export const aspectSchema = z.object({
   key: slug,
-  label: z.string().min(1).max(60),
-  min: z.number().int().default(1),
-  max: z.number().int().default(5),
+  label: z
+    .string({ error: "a label is required" })
+    .min(1, "a label is required")
+    .max(60, { error: (issue) => `label ${quoted(issue.input)} is longer than 60 characters` }),
+  min: wholeNumber.default(1),
+  max: wholeNumber.default(5),
 });
 export type Aspect = z.infer<typeof aspectSchema>;
 
@@ -27,27 +37,54 @@ export const DEFAULT_ASPECTS: Aspect[] = [
   { key: "harmlessness", label: "Harmlessness", min: 1, max: 5 },
 ];
 
+const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
+
 export const batchConfigSchema = z
   .object({
     /** 7-point: A much/clearly/slightly better, tie, B slightly/clearly/much (strength 3/2/1/0); 3-point: A, tie, B (strength 1/0). */
-    scale: z.enum(["7-point", "3-point"]).default("7-point"),
-    flags: z.array(slug).max(20).default([...DEFAULT_FLAGS]),
-    aspects: z.array(aspectSchema).min(1).max(8).default(() => DEFAULT_ASPECTS.map((a) => ({ ...a }))),
+    scale: z.enum(["7-point", "3-point"], { error: (issue) => `${quoted(issue.input)} is not a scale: use 7-point or 3-point` }).default("7-point"),
+    flags: z
+      .array(slug)
+      .max(20, { error: (issue) => `${count(issue.input)} flags are more than 20` })
+      .default([...DEFAULT_FLAGS]),
+    aspects: z
+      .array(aspectSchema)
+      .min(1, "at least one aspect")
+      .max(8, { error: (issue) => `${count(issue.input)} aspects are more than 8` })
+      .default(() => DEFAULT_ASPECTS.map((a) => ({ ...a }))),
     /** The aspect whose score differences become preference pairs in rating batches. */
     overallAspect: slug.default("overall"),
     rationale: z
-      .object({ required: z.boolean().default(false), minLength: z.number().int().min(0).max(5000).default(0) })
+      .object({
+        required: z.boolean().default(false),
+        minLength: wholeNumber
+          .min(0, { error: (issue) => `${quoted(issue.input)} is below 0` })
+          .max(5000, { error: (issue) => `${quoted(issue.input)} is more than 5000 characters` })
+          .default(0),
+      })
       .default({ required: false, minLength: 0 }),
     showModelNames: z.boolean().default(false),
-    guidelines: z.string().max(50_000).default(""),
-    leaseMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+    guidelines: z
+      .string()
+      .max(50_000, { error: (issue) => `the guidelines are ${String(issue.input).length.toLocaleString("en-US")} characters, more than 50,000` })
+      .default(""),
+    leaseMinutes: wholeNumber
+      .min(1, { error: (issue) => `${quoted(issue.input)} minutes is below 1` })
+      .max(7 * 24 * 60, { error: (issue) => `${quoted(issue.input)} minutes is more than 7 days (10080)` })
+      .default(30),
   })
-  .refine((c) => c.aspects.some((a) => a.key === c.overallAspect), {
-    message: "overallAspect must be one of the aspects",
-    path: ["overallAspect"],
-  })
-  .refine((c) => c.aspects.every((a) => a.min < a.max), { message: "each aspect needs min < max", path: ["aspects"] })
-  .refine((c) => new Set(c.aspects.map((a) => a.key)).size === c.aspects.length, { message: "aspect keys must be unique", path: ["aspects"] });
+  .superRefine((c, ctx) => {
+    const keys = c.aspects.map((a) => a.key);
+    if (!keys.includes(c.overallAspect)) {
+      ctx.addIssue({ code: "custom", path: ["overallAspect"], message: `overallAspect "${c.overallAspect}" is not one of the aspects (${keys.join(", ")})` });
+    }
+    c.aspects.forEach((a, i) => {
+      if (a.min >= a.max) ctx.addIssue({ code: "custom", path: ["aspects", i, "max"], message: `aspect "${a.key}": max ${a.max} must be greater than min ${a.min}` });
+    });
+    keys.forEach((key, i) => {
+      if (keys.indexOf(key) < i) ctx.addIssue({ code: "custom", path: ["aspects", i, "key"], message: `aspect key "${key}" is used twice` });
+    });
+  });
 
 export type BatchConfig = z.infer<typeof batchConfigSchema>;
 

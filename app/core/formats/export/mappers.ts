@@ -108,6 +108,21 @@ export type JudgmentFormat = keyof typeof JUDGMENT_FORMATS;
 export type ExportFormat = PairFormat | JudgmentFormat;
 export const EXPORT_FORMATS = [...Object.keys(PAIR_FORMATS), ...Object.keys(JUDGMENT_FORMATS)] as ExportFormat[];
 
+/**
+ * One line per format naming what reads it. The export page, the CLI's help and the README's
+ * format table say the same (a unit test holds the README to it).
+ */
+export const EXPORT_FORMAT_DESCRIPTIONS: Record<ExportFormat, string> = {
+  "trl-preference": "TRL DPOTrainer (and other preference trainers): prompt, chosen and rejected as plain text",
+  "trl-preference-chat": "TRL DPOTrainer (and other preference trainers), conversational: prompt, chosen and rejected as messages",
+  "trl-reward": "TRL RewardTrainer: whole chosen and rejected conversations, with the judgment's strength as margin",
+  "trl-kto": "TRL KTOTrainer: unpaired, one completion a line labelled desirable (true) or not (false)",
+  "openai-dpo": "OpenAI preference fine-tuning (DPO): input messages with a preferred and a non-preferred output",
+  "hh-rlhf": "Anthropic HH-RLHF format: chosen and rejected Human/Assistant transcripts",
+  rankings: "Raw, for analysis: each judgment as tiers of responses, best first",
+  judgments: "Raw, for analysis: every judgment with its payload, flags, rationale and timing",
+};
+
 /** Formats that can say "these two are equally good"; the others must drop ties. */
 export const TIE_FORMATS: readonly ExportFormat[] = ["rankings", "judgments"];
 
