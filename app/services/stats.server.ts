@@ -277,6 +277,21 @@ function pairwiseItemLengths(batch: BatchRecord): Map<number, number> {
   return new Map(items.map((item, k) => [item, signs[k]!]));
 }
 
+/**
+ * The label set of a rating batch's scores: every whole score from the lowest aspect minimum to
+ * the highest aspect maximum, so a score nobody gave still counts in the distances of weighted
+ * kappa (as scikit-learn's cohen_kappa_score with labels=range(min, max + 1)); any score given
+ * outside that range is added rather than making kappa undefined.
+ */
+function ratingCategories(aspects: ReadonlyArray<{ min: number; max: number }>, given: readonly number[]): number[] {
+  const low = Math.min(...aspects.map((a) => a.min));
+  const high = Math.max(...aspects.map((a) => a.max));
+  const labels = new Set<number>();
+  for (let score = low; score <= high; score++) labels.add(score);
+  for (const score of given) labels.add(score);
+  return [...labels].sort((a, b) => a - b);
+}
+
 /** A key equal for rows holding the same values (with repeats, in any order and columns); nulls are left out. */
 function multisetKey(values: ReadonlyArray<number | null>): string {
   const present: number[] = [];
@@ -521,7 +536,7 @@ export function batchStats(batchId: string): BatchStats {
   const agreementWithout = percentAgreementResampler(signReps, { ties: "without" });
 
   // Fleiss' kappa over the signed values (or the scores), when every unit has the same number of ratings.
-  const categories = ratingTask ? [...new Set(votes.value)].sort((a, b) => a - b) : SIGNED_CATEGORIES;
+  const categories = ratingTask ? ratingCategories(batch.config.aspects, votes.value) : SIGNED_CATEGORIES;
   const categoryIndex = new Map(categories.map((c, i) => [c, i]));
   const groupFleiss = signedReps.map((row) => {
     // counts[i] = the ratings === categories[i] (categories are distinct; NaN equals none).
