@@ -322,6 +322,7 @@ async function leaderboardCommand(args: string[]) {
   for (const [i, m] of board.models.entries()) {
     process.stdout.write(`${String(i + 1).padStart(2)}. ${m.model.padEnd(24)} ${m.rating.toFixed(1).padStart(7)}  [${m.ci ? m.ci.map((x) => x.toFixed(1)).join(", ") : "—"}]  ${m.battles} battles (${m.wins}-${m.ties}-${m.losses})\n`);
   }
+  if (board.method) process.stdout.write(`fit: ${board.method === "mle" ? "maximum likelihood" : `regularized (${board.method_reason})`}\n`);
 }
 
 export async function main(argv: string[]): Promise<number> {

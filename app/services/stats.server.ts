@@ -8,7 +8,7 @@ import {
 } from "../core/agreement";
 import { agreementWithMajority, agreementWithMajorityByColumn, goldAccuracy, median, rate } from "../core/agreement/reviewers";
 import { lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
-import { bootstrapRatings, bradleyTerry, winRates, type Battle } from "../core/ranking/bradley-terry";
+import { bootstrapRatings, bradleyTerry, winRates, type Battle, type FitMethod } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection } from "./database.server";
@@ -712,6 +712,10 @@ export function batchStats(batchId: string): BatchStats {
 export interface Leaderboard {
   models: Array<{ model: string; rating: number; ci: [number, number] | null; battles: number; wins: number; ties: number; losses: number }>;
   win_rates: Record<string, Record<string, number | null>>;
+  /** "mle": the plain maximum-likelihood fit (as Chatbot Arena's); "regularized": where that does not exist; null without battles. */
+  method: FitMethod | null;
+  /** Why the fit is regularized (which models never lost or never won), else null. */
+  method_reason: string | null;
 }
 
 /** Bradley–Terry ratings of the models from a batch's pairs, or from every batch of a dataset. */
@@ -757,5 +761,5 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
       ...(table.battles[model] ?? { battles: 0, wins: 0, ties: 0, losses: 0 }),
     }))
     .sort((a, b) => b.rating - a.rating);
-  return { models, win_rates: table.matrix };
+  return { models, win_rates: table.matrix, method: fit?.method ?? null, method_reason: fit?.reason ?? null };
 }

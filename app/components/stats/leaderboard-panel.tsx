@@ -6,6 +6,8 @@ import { DataTable, formatStat } from "./data-table";
 export interface LeaderboardView {
   models: Array<{ model: string; rating: number; ci: [number, number] | null; battles: number; wins: number; ties: number; losses: number }>;
   win_rates: Record<string, Record<string, number | null>>;
+  method: "mle" | "regularized" | null;
+  method_reason: string | null;
 }
 type Model = LeaderboardView["models"][number];
 
@@ -25,6 +27,17 @@ export function LeaderboardPanel({ board }: { board: LeaderboardView }) {
   const models = Object.keys(board.win_rates);
   return (
     <>
+      <p className="small" data-fit-method={board.method ?? undefined}>
+        {board.method === "regularized" ? (
+          <>
+            <strong>Fit: regularized.</strong> {board.method_reason}; each model also gets one virtual tie against an average opponent, which keeps every rating finite.
+          </>
+        ) : (
+          <>
+            <strong>Fit: maximum likelihood</strong> (the same estimate as Chatbot Arena&apos;s), ties counted as half a win to each side.
+          </>
+        )}
+      </p>
       <LeaderboardChart models={board.models} />
       <DataTable label="Leaderboard" rows={board.models} columns={columns} initialSort={[{ id: "rating", desc: true }]} />
       <h3>Win rates (row beats column; ties count half)</h3>
