@@ -726,14 +726,17 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
   let where: string;
   let responses: string;
   let param: string;
+  // The ranking batches in the scope, whose same-tier responses are ties that no pair records.
+  let rankingBatches: string | null;
   if (scope.batchId) {
-    getBatch(scope.batchId);
     where = "pp.batch_id = @scope";
     responses = "r.prompt_id IN (SELECT prompt_id FROM items WHERE batch_id = @scope)";
     param = scope.batchId;
+    rankingBatches = getBatch(scope.batchId).task === "ranking" ? "SELECT @scope" : null;
   } else if (scope.dataset) {
     const dataset = sqlite.prepare<[string, string], { id: string }>("SELECT id FROM datasets WHERE name = ? OR id = ?").get(scope.dataset, scope.dataset);
     if (!dataset) throw new ServiceError("not_found", `no dataset "${scope.dataset}"`);
+    rankingBatches = "SELECT id FROM batches WHERE dataset_id = @scope AND task = 'ranking'";
     where = "pp.batch_id IN (SELECT id FROM batches WHERE dataset_id = @scope)";
     responses = "r.prompt_id IN (SELECT id FROM prompts WHERE dataset_id = @scope)";
     param = dataset.id;
@@ -750,6 +753,21 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
     `WITH models AS MATERIALIZED (SELECT r.id, r.model FROM responses r WHERE ${responses})`,
   );
   const battles: Battle[] = rows.map(([chosen, rejected, strength]) => ({ a: chosen, b: rejected, winner: strength === 0 ? "tie" : "a" }));
+  if (rankingBatches) {
+    // A ranking gives no pair for two responses in one tier: each such two is a tie, as the
+    // agreement figures and the consensus policies count it (pairsOf, decision 9), in the order
+    // of the judgments and of the responses in their tier.
+    const ties = sqlite
+      .prepare<{ scope: string }, { a: string; b: string }>(
+        `SELECT ra.model AS a, rb.model AS b
+         FROM judgments j JOIN items i ON i.id = j.item_id, json_each(j.payload, '$.tiers') t, json_each(t.value) x, json_each(t.value) y
+         JOIN responses ra ON ra.id = x.value JOIN responses rb ON rb.id = y.value
+         WHERE i.batch_id IN (${rankingBatches}) AND x.key < y.key AND ra.model != rb.model
+         ORDER BY j.rowid, t.key, x.key, y.key`,
+      )
+      .all({ scope: param });
+    for (const tie of ties) battles.push({ a: tie.a, b: tie.b, winner: "tie" });
+  }
   const fit = bradleyTerry(battles);
   const intervals = battles.length ? bootstrapRatings(battles, { replicates: 200, seed: BOOTSTRAP.seed, level: BOOTSTRAP.level }) : {};
   const table = winRates(battles);

@@ -9,7 +9,7 @@ const { importFile } = await import("~/services/imports.server");
 const { createBatch } = await import("~/services/batches.server");
 const { nextAssignment } = await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
-const { batchStats } = await import("~/services/stats.server");
+const { batchStats, leaderboard } = await import("~/services/stats.server");
 
 afterAll(() => closeConnection());
 const sqlite = () => connection().sqlite;
@@ -68,5 +68,34 @@ describe("rating batches", () => {
     expect(kappa!.unweighted).toBeCloseTo(1 / 3, 12);
     expect(kappa!.linear).toBeCloseTo(27 / 41, 12);
     expect(kappa!.quadratic).toBeCloseTo(16 / 19, 12);
+  });
+});
+
+describe("ranking batches", () => {
+  it("count two responses in one tier as a tie in the leaderboard, as the agreement figures do", async () => {
+    // Every item: ann ranks m1 = m2 > m3, ben ranks m1 > m2 = m3. Per item that is 6 battles,
+    // 2 of them ties (m1–m2 by ann, m2–m3 by ben); 4 items give 24 battles and 8 ties.
+    await dataset("ranked", 4, ["m1", "m2", "m3"]);
+    const batch = createBatch({ dataset: "ranked", name: "Ranked", task: "ranking", overlap: 2, reviewers: ["ann", "ben"] }).id;
+    judgeAll(batch, "id-ann", (_, [m1, m2, m3]) => ({ tiers: [[m1, m2], [m3]] }));
+    judgeAll(batch, "id-ben", (_, [m1, m2, m3]) => ({ tiers: [[m1], [m2, m3]] }));
+    const board = leaderboard({ batchId: batch });
+    const byModel = Object.fromEntries(board.models.map(({ model, battles, wins, ties, losses }) => [model, { battles, wins, ties, losses }]));
+    expect(byModel).toEqual({
+      m1: { battles: 16, wins: 12, ties: 4, losses: 0 },
+      m2: { battles: 16, wins: 4, ties: 8, losses: 4 },
+      m3: { battles: 16, wins: 0, ties: 4, losses: 12 },
+    });
+    expect(board.win_rates.m1!.m2).toBe(0.75); // 4 wins and 4 ties of 8
+    expect(board.models.map((m) => m.model)).toEqual(["m1", "m2", "m3"]);
+    // m1 never lost, but tied m2: the ties make the MLE exist.
+    expect(board.method).toBe("mle");
+    // The agreement figures read the same ties: per item, m1–m2 (tie vs m1) and m2–m3 (m2 vs
+    // tie) disagree, m1–m3 agrees; without ties only m1–m3 has two votes, which agree.
+    const stats = batchStats(batch);
+    expect(stats.percent_agreement.with_ties).toBeCloseTo(1 / 3, 12);
+    expect(stats.percent_agreement.without_ties).toBe(1);
+    // The dataset's leaderboard pools the same battles.
+    expect(leaderboard({ dataset: "ranked" }).models).toEqual(board.models);
   });
 });
