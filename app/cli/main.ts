@@ -302,9 +302,15 @@ async function statsCommand(args: string[]) {
     `${stats.batch.name} (${stats.batch.task}): ${stats.items} items, ${stats.judgments} judgments, ${stats.reviewers} reviewers`,
     `percent agreement: ${fixed(stats.percent_agreement.with_ties)} with ties, ${fixed(stats.percent_agreement.without_ties)} without`,
     `Krippendorff's alpha: nominal ${fixed(stats.krippendorff_alpha.nominal)}, ordinal ${fixed(stats.krippendorff_alpha.ordinal)}, interval ${fixed(stats.krippendorff_alpha.interval)}, direction ${fixed(stats.krippendorff_alpha.direction)}`,
-    `Fleiss' kappa: ${stats.fleiss_kappa_reason ?? fixed(stats.fleiss_kappa)}`,
+    `Fleiss' kappa: ${stats.fleiss_kappa_reason ?? fixed(stats.fleiss_kappa)}, direction ${stats.fleiss_kappa_direction === null ? `— (${stats.reasons.fleiss_kappa_direction})` : fixed(stats.fleiss_kappa_direction)}`,
     `Kendall's W: ${fixed(stats.kendall_w)}`,
     `position bias: left ${fixed(stats.position_bias.left_rate)} (p = ${fixed(stats.position_bias.p_value, 4)}), longer chosen ${fixed(stats.length_bias.longer_rate)}`,
+    ...(stats.batch.task === "ranking"
+      ? [`first shown in the top tier: ${fixed(stats.first_shown_top.rate)} against chance ${fixed(stats.first_shown_top.chance_rate)} (p = ${fixed(stats.first_shown_top.p_value, 4)})`]
+      : []),
+    ...stats.per_aspect.map(
+      (a) => `aspect ${a.aspect} (${a.min}..${a.max}, ${a.units} units): alpha nominal ${fixed(a.krippendorff_alpha.nominal)}, ordinal ${fixed(a.krippendorff_alpha.ordinal)}, interval ${fixed(a.krippendorff_alpha.interval)}, Fleiss' kappa ${fixed(a.fleiss_kappa)}`,
+    ),
     "",
     "reviewer            judgments  majority  median s  ties   flags  left",
     ...stats.per_reviewer.map(
