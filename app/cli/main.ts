@@ -40,6 +40,13 @@ const USAGE = `Usage: npm run -s cli -- <command>
 
 class UsageError extends Error {}
 
+/**
+ * Commands whose `--json` output is one JSON document on stdout: with `--json` their errors are
+ * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
+ * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
+ */
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export"]);
+
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
   let text = "";
@@ -331,8 +338,20 @@ async function leaderboardCommand(args: string[]) {
   if (board.method) process.stdout.write(`fit: ${board.method === "mle" ? "maximum likelihood" : `regularized (${board.method_reason})`}\n`);
 }
 
+/** The lines of USAGE for one command: its own and their continuation lines (those starting with "["), joined. */
+function usageOf(command: string): string {
+  const lines: string[] = [];
+  let within = false;
+  for (const line of USAGE.split("\n").map((l) => l.trim())) {
+    within = line.startsWith(`${command} `) || (within && line.startsWith("["));
+    if (within) lines.push(line);
+  }
+  return lines.join(" ");
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const jsonErrors = JSON_ERROR_COMMANDS.has(command ?? "") && rest.includes("--json");
   try {
     if (command === "users") await usersCommand(rest);
     else if (command === "import") await importCommand(rest);
@@ -347,6 +366,20 @@ export async function main(argv: string[]): Promise<number> {
     } else throw new UsageError(`unknown command ${command}`);
     return 0;
   } catch (error) {
+    if (jsonErrors) {
+      if (error instanceof UsageError) {
+        print({ error: { code: "usage", message: error.message, details: { usage: usageOf(command!) } } });
+        return 2;
+      }
+      const failure = asServiceError(error);
+      if (failure) {
+        print(failure.toJSON());
+        return 1;
+      }
+      print({ error: { code: "internal", message: error instanceof Error ? error.message : String(error) } });
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      return 1;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
       return 2;
