@@ -188,6 +188,35 @@ describe("statistics", () => {
     await page.close();
   });
 
+  it("shows rating batches per aspect and ranking batches' first-shown position bias", async () => {
+    const rating = batchIdFor(server, "Demo: rating");
+    await judgeAllViaApi(api, rating, "reviewer1", (assignment) => ({
+      scores: Object.fromEntries(assignment.responses.map((r, i) => [r.id, { overall: 4 - i, helpfulness: 3, honesty: 5, harmlessness: 5 - i }])),
+    }));
+    const ranking = batchIdFor(server, "Demo: ranking");
+    await judgeAllViaApi(api, ranking, "reviewer1", (assignment) => ({ tiers: assignment.responses.map((r) => [r.id]) }));
+    const page = await browser.context.newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error") consoleErrors.push(message.text());
+    });
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${rating}/stats`);
+    await page.getByRole("heading", { name: "Statistics: “Demo: rating”" }).waitFor();
+    const aspects = page.getByRole("table", { name: "Agreement per aspect" });
+    await expect(aspects.locator("tbody th").allTextContents()).resolves.toEqual(["Overall", "Helpfulness", "Honesty", "Harmlessness"]);
+    await expect(aspects.locator("tbody tr").first().locator("td").first().textContent()).resolves.toBe("1–5");
+    // One reviewer per item: nothing to agree on, and the page says why.
+    await expect(page.locator('[data-figure-card="Krippendorff\'s α (nominal)"] .figure-reason').textContent()).resolves.toBe("no unit has two or more values, so no value is pairable");
+    await page.goto(`${server.url}/admin/batches/${ranking}/stats`);
+    await page.getByRole("heading", { name: "Statistics: “Demo: ranking”" }).waitFor();
+    // reviewer1 ranked the responses in the order shown: the first shown is always on top.
+    await expect(page.locator('[data-figure="First shown on top"]').textContent()).resolves.toBe("100.0%");
+    await expect(page.getByRole("table", { name: "Reviewers" }).locator("thead th", { hasText: "First on top" }).getAttribute("title")).resolves.toContain("shown first");
+    expect(consoleErrors).toEqual([]);
+    await page.close();
+  });
+
   it("draws the leaderboard chart in the table's order, best on top, and writes numbers one way", async () => {
     const page = await browser.context.newPage();
     await signIn(page, server.url, "admin", server.credentials.admin!);
