@@ -17,6 +17,7 @@ import { once } from "node:events";
 import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { importProgressLine } from "./progress";
+import { formatFigure, formatInterval } from "../core/figures";
 
 const USAGE = `Usage: npm run -s cli -- <command>
 
@@ -43,6 +44,13 @@ ${EXPORT_FORMATS.map((f) => `  ${f.padEnd(21)} ${EXPORT_FORMAT_DESCRIPTIONS[f]}`
 `;
 
 class UsageError extends Error {}
+
+/**
+ * Commands whose `--json` output is one JSON document on stdout: with `--json` their errors are
+ * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
+ * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
+ */
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -308,26 +316,34 @@ async function exportCommand(args: string[]) {
   else process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}exported ${done.rows} rows (${done.bytes} bytes, sha256 ${done.sha256})\n`);
 }
 
-function fixed(value: number | null | undefined, digits = 3): string {
-  return value === null || value === undefined ? "—" : value.toFixed(digits);
-}
-
 async function statsCommand(args: string[]) {
   const { values } = parse(args, { batch: { type: "string" }, json: { type: "boolean", default: false } });
   if (!values.batch) throw new UsageError("--batch ID is required");
   const stats = batchStats(values.batch as string);
   if (values.json) return print(stats);
+  const f = formatFigure;
+  const coefficient = (value: number | null) => f(value, "coefficient");
+  const p = (value: number | null) => (value !== null && value < 0.001 ? `p ${f(value, "p_value")}` : `p = ${f(value, "p_value")}`);
+  const alpha = stats.krippendorff_alpha;
   const lines = [
-    `${stats.batch.name} (${stats.batch.task}): ${stats.items} items, ${stats.judgments} judgments, ${stats.reviewers} reviewers`,
-    `percent agreement: ${fixed(stats.percent_agreement.with_ties)} with ties, ${fixed(stats.percent_agreement.without_ties)} without`,
-    `Krippendorff's alpha: nominal ${fixed(stats.krippendorff_alpha.nominal)}, ordinal ${fixed(stats.krippendorff_alpha.ordinal)}, interval ${fixed(stats.krippendorff_alpha.interval)}, direction ${fixed(stats.krippendorff_alpha.direction)}`,
-    `Fleiss' kappa: ${stats.fleiss_kappa_reason ?? fixed(stats.fleiss_kappa)}`,
-    `Kendall's W: ${fixed(stats.kendall_w)}`,
-    `position bias: left ${fixed(stats.position_bias.left_rate)} (p = ${fixed(stats.position_bias.p_value, 4)}), longer chosen ${fixed(stats.length_bias.longer_rate)}`,
+    `${stats.batch.name} (${stats.batch.task}): ${f(stats.items, "count")} items, ${f(stats.judgments, "count")} judgments, ${f(stats.reviewers, "count")} reviewers`,
+    `percent agreement: ${coefficient(stats.percent_agreement.with_ties)} with ties, ${coefficient(stats.percent_agreement.without_ties)} without`,
+    `Krippendorff's alpha: nominal ${coefficient(alpha.nominal)}, ordinal ${coefficient(alpha.ordinal)}, interval ${coefficient(alpha.interval)}, direction ${coefficient(alpha.direction)}`,
+    `Fleiss' kappa: ${stats.fleiss_kappa_reason ?? coefficient(stats.fleiss_kappa)}, direction ${stats.fleiss_kappa_direction === null ? `— (${stats.reasons.fleiss_kappa_direction})` : coefficient(stats.fleiss_kappa_direction)}`,
+    `Kendall's W: ${coefficient(stats.kendall_w)}`,
+    `position bias: left ${f(stats.position_bias.left_rate, "rate")} (${p(stats.position_bias.p_value)}), longer chosen ${f(stats.length_bias.longer_rate, "rate")}`,
+    ...(stats.batch.task === "ranking"
+      ? [`first shown in the top tier: ${f(stats.first_shown_top.rate, "rate")} against chance ${f(stats.first_shown_top.chance_rate, "rate")} (${p(stats.first_shown_top.p_value)})`]
+      : []),
+    ...stats.per_aspect.map(
+      (a) =>
+        `aspect ${a.aspect} (${a.min}..${a.max}, ${f(a.units, "count")} units): alpha nominal ${coefficient(a.krippendorff_alpha.nominal)}, ordinal ${coefficient(a.krippendorff_alpha.ordinal)}, interval ${coefficient(a.krippendorff_alpha.interval)}, Fleiss' kappa ${coefficient(a.fleiss_kappa)}`,
+    ),
     "",
-    "reviewer            judgments  majority  median s  ties   flags  left",
+    "reviewer            judgments  majority  median s    ties   flags    left",
     ...stats.per_reviewer.map(
-      (r) => `${r.username.padEnd(18)}  ${String(r.judgments).padStart(9)}  ${fixed(r.agreement_with_majority).padStart(8)}  ${fixed(r.median_seconds, 1).padStart(8)}  ${fixed(r.tie_rate, 2).padStart(5)}  ${fixed(r.flag_rate, 2).padStart(5)}  ${fixed(r.left_rate, 2)}`,
+      (r) =>
+        `${r.username.padEnd(18)}  ${f(r.judgments, "count").padStart(9)}  ${coefficient(r.agreement_with_majority).padStart(8)}  ${f(r.median_seconds, "seconds").padStart(8)}  ${f(r.tie_rate, "rate").padStart(6)}  ${f(r.flag_rate, "rate").padStart(6)}  ${f(r.left_rate, "rate").padStart(6)}`,
     ),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
@@ -339,12 +355,27 @@ async function leaderboardCommand(args: string[]) {
   const board = leaderboard({ batchId: values.batch as string | undefined, dataset: values.dataset as string | undefined });
   if (values.json) return print(board);
   for (const [i, m] of board.models.entries()) {
-    process.stdout.write(`${String(i + 1).padStart(2)}. ${m.model.padEnd(24)} ${m.rating.toFixed(1).padStart(7)}  [${m.ci ? m.ci.map((x) => x.toFixed(1)).join(", ") : "—"}]  ${m.battles} battles (${m.wins}-${m.ties}-${m.losses})\n`);
+    process.stdout.write(
+      `${String(i + 1).padStart(2)}. ${m.model.padEnd(24)} ${formatFigure(m.rating, "rating").padStart(7)}  [${formatInterval(m.ci, "rating")}]  ${formatFigure(m.battles, "count")} battles (${m.wins}-${m.ties}-${m.losses})\n`,
+    );
   }
+  if (board.method) process.stdout.write(`fit: ${board.method === "mle" ? "maximum likelihood" : `regularized (${board.method_reason})`}\n`);
+}
+
+/** The lines of USAGE for one command: its own and their continuation lines (those starting with "["), joined. */
+function usageOf(command: string): string {
+  const lines: string[] = [];
+  let within = false;
+  for (const line of USAGE.split("\n").map((l) => l.trim())) {
+    within = line.startsWith(`${command} `) || (within && line.startsWith("["));
+    if (within) lines.push(line);
+  }
+  return lines.join(" ");
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const jsonErrors = JSON_ERROR_COMMANDS.has(command ?? "") && rest.includes("--json");
   try {
     if (command === "users") await usersCommand(rest);
     else if (command === "import") await importCommand(rest);
@@ -359,6 +390,20 @@ export async function main(argv: string[]): Promise<number> {
     } else throw new UsageError(`unknown command ${command}`);
     return 0;
   } catch (error) {
+    if (jsonErrors) {
+      if (error instanceof UsageError) {
+        print({ error: { code: "usage", message: error.message, details: { usage: usageOf(command!) } } });
+        return 2;
+      }
+      const failure = asServiceError(error);
+      if (failure) {
+        print(failure.toJSON());
+        return 1;
+      }
+      print({ error: { code: "internal", message: error instanceof Error ? error.message : String(error) } });
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      return 1;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`error: ${error.message}\n\n${USAGE}`);
       return 2;

@@ -4,6 +4,7 @@ import { LeaderboardPanel } from "~/components/stats/leaderboard-panel";
 import { requireRole } from "~/services/auth.server";
 import { errorResponse } from "~/services/http.server";
 import { leaderboard } from "~/services/stats.server";
+import { formatFigure } from "~/core/figures";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Leaderboard ${data?.dataset ?? ""} · Verdict` }];
 
@@ -27,7 +28,7 @@ export default function DatasetLeaderboardPage() {
         <Link to="/admin/datasets">All datasets</Link>
       </div>
       <p className="muted">
-        Bradley–Terry ratings from the judged pairs of every batch of this dataset ({battles.toLocaleString("en-US")} battles); the dataset&apos;s own imported
+        Bradley–Terry ratings from the judged pairs of every batch of this dataset ({formatFigure(battles, "count")} battles); the dataset&apos;s own imported
         pairs are left out.
       </p>
       <LeaderboardPanel board={board} />

@@ -1,14 +1,17 @@
 import {
-  bootstrapIntervals,
-  cohenKappa,
+  bootstrapIntervalsResult,
+  cohenKappaResult,
   fleissKappaResult,
-  kendallW,
+  kendallWResult,
   krippendorffAlphaResampler,
+  krippendorffAlphaResult,
   percentAgreementResampler,
+  percentAgreementResult,
+  type Ratings,
 } from "../core/agreement";
 import { agreementWithMajority, agreementWithMajorityByColumn, goldAccuracy, median, rate } from "../core/agreement/reviewers";
-import { lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
-import { bootstrapRatings, bradleyTerry, winRates, type Battle } from "../core/ranking/bradley-terry";
+import { binomialTwoSidedP, firstShownTopBias, lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
+import { bootstrapRatings, bradleyTerry, winRates, type Battle, type FitMethod } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection } from "./database.server";
@@ -24,6 +27,31 @@ import { ServiceError } from "./errors.server";
  * pair the ranking implies (a pair in one tier is a tie); rating, each score, one unit per
  * (item, response, aspect).
  */
+/** Cohen's kappa of two reviewers over the units both rated; `reasons` says why a null kappa is null. */
+export interface CohenRow {
+  reviewers: [string, string];
+  n: number;
+  unweighted: number | null;
+  linear: number | null;
+  quadratic: number | null;
+  reasons: Record<string, string>;
+}
+
+/** The agreement on one aspect of a rating batch's rubric, over its units (item, response). */
+export interface AspectAgreement {
+  aspect: string;
+  label: string;
+  min: number;
+  max: number;
+  /** Units (item × response) with at least one score on this aspect. */
+  units: number;
+  krippendorff_alpha: { nominal: number | null; ordinal: number | null; interval: number | null };
+  fleiss_kappa: number | null;
+  /** Every reviewer pair sharing at least 10 units, over the aspect's whole min..max scale. */
+  cohen_kappa: CohenRow[];
+  reasons: Record<string, string>;
+}
+
 export interface BatchStats {
   batch: { id: string; name: string; task: string; overlap: number };
   items: number;
@@ -33,8 +61,12 @@ export interface BatchStats {
   krippendorff_alpha: { nominal: number | null; ordinal: number | null; interval: number | null; direction: number | null };
   fleiss_kappa: number | null;
   fleiss_kappa_reason: string | null;
-  cohen_kappa: Array<{ reviewers: [string, string]; n: number; unweighted: number | null; linear: number | null; quadratic: number | null }>;
+  /** Fleiss' kappa over the direction only (the sign: first better, tie, second better); pairwise and ranking. */
+  fleiss_kappa_direction: number | null;
+  cohen_kappa: CohenRow[];
   kendall_w: number | null;
+  /** Rating batches: α, Fleiss' and Cohen's κ of each rubric aspect on its own; empty otherwise. */
+  per_aspect: AspectAgreement[];
   intervals: {
     level: number;
     krippendorff_alpha_interval: [number, number] | null;
@@ -51,12 +83,27 @@ export interface BatchStats {
     tie_rate: number | null;
     flag_rate: number | null;
     left_rate: number | null;
+    /** Two-sided binomial test of left_rate = 0.5 over this reviewer's decided judgments. */
+    left_p_value: number | null;
+    /** Ranking: how often this reviewer put the first-shown response in the top tier, chance, and the test. */
+    first_top_rate: number | null;
+    first_top_chance: number | null;
+    first_top_p_value: number | null;
+    reasons: Record<string, string>;
   }>;
   position_bias: { left_rate: number | null; p_value: number | null; n: number };
+  /** Ranking batches: the first-shown response's top-tier rate against chance (see firstShownTopBias). */
+  first_shown_top: { rate: number | null; chance_rate: number | null; p_value: number | null; n: number };
   length_bias: { longer_rate: number | null; n: number };
   flags: { by_flag: Record<string, number>; by_model: Record<string, Record<string, number>> };
   progress: { done: number; leased: number; left: number; needed: number; per_reviewer: Array<{ username: string; done: number; leased: number; skipped: number }> };
-  timeline: Array<{ day: string; judgments: number; agreement: number | null }>;
+  timeline: Array<{ day: string; judgments: number; agreement: number | null; reasons: Record<string, string> }>;
+  /**
+   * Why each null figure is null, by its path (`"krippendorff_alpha.direction"`,
+   * `"intervals.percent_agreement_with_ties"`…); rows of per_reviewer, cohen_kappa, per_aspect
+   * and timeline carry their own `reasons`.
+   */
+  reasons: Record<string, string>;
   timing: { sql_ms: number; math_ms: number };
 }
 
@@ -70,6 +117,8 @@ interface Votes {
   reviewer: string[];
   value: number[];
   item: number[];
+  /** Rating batches: the rubric aspect of each vote. */
+  aspect: string[];
 }
 
 /**
@@ -132,13 +181,13 @@ function pairUnit(item: number, earlier: number, later: number): string | number
  */
 function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: Map<string, Sides> } {
   const { sqlite } = connection();
-  const votes: Votes = { unit: [], reviewer: [], value: [], item: [] };
+  const votes: Votes = { unit: [], reviewer: [], value: [], item: [], aspect: [] };
   const facts: PairFacts = { n: 0, left: 0, differing: 0, longer: 0 };
   const sides = new Map<string, Sides>();
   if (batch.task === "rating") {
     const rows = sqlite
-      .prepare<[string], { unit: string; reviewer: string; value: number; item: number }>(
-        `SELECT i.rowid || ':' || s.key || ':' || a.key AS unit, j.reviewer_id AS reviewer, a.value AS value, i.rowid AS item
+      .prepare<[string], { unit: string; reviewer: string; value: number; item: number; aspect: string }>(
+        `SELECT i.rowid || ':' || s.key || ':' || a.key AS unit, j.reviewer_id AS reviewer, a.value AS value, i.rowid AS item, a.key AS aspect
          FROM judgments j JOIN items i ON i.id = j.item_id, json_each(j.payload, '$.scores') s, json_each(s.value) a
          WHERE i.batch_id = ? AND i.is_gold = 0`,
       )
@@ -148,6 +197,7 @@ function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: 
       votes.reviewer.push(row.reviewer);
       votes.value.push(row.value);
       votes.item.push(row.item);
+      votes.aspect.push(row.aspect);
     }
     return { votes, facts, sides };
   }
@@ -277,6 +327,21 @@ function pairwiseItemLengths(batch: BatchRecord): Map<number, number> {
   return new Map(items.map((item, k) => [item, signs[k]!]));
 }
 
+/**
+ * The label set of a rating batch's scores: every whole score from the lowest aspect minimum to
+ * the highest aspect maximum, so a score nobody gave still counts in the distances of weighted
+ * kappa (as scikit-learn's cohen_kappa_score with labels=range(min, max + 1)); any score given
+ * outside that range is added rather than making kappa undefined.
+ */
+function ratingCategories(aspects: ReadonlyArray<{ min: number; max: number }>, given: readonly number[]): number[] {
+  const low = Math.min(...aspects.map((a) => a.min));
+  const high = Math.max(...aspects.map((a) => a.max));
+  const labels = new Set<number>();
+  for (let score = low; score <= high; score++) labels.add(score);
+  for (const score of given) labels.add(score);
+  return [...labels].sort((a, b) => a - b);
+}
+
 /** A key equal for rows holding the same values (with repeats, in any order and columns); nulls are left out. */
 function multisetKey(values: ReadonlyArray<number | null>): string {
   const present: number[] = [];
@@ -306,9 +371,9 @@ function ranksFromTiers(tiers: readonly string[][], order: readonly string[]): n
   return order.map((id) => rankOf.get(id) ?? next);
 }
 
-/** Mean Kendall's W over the items that at least two reviewers ranked. */
-function meanKendallW(batch: BatchRecord): number | null {
-  if (batch.task !== "ranking") return null;
+/** Mean Kendall's W over the items that at least two reviewers ranked, or why there is none. */
+function meanKendallW(batch: BatchRecord): { value: number | null; reason?: string } {
+  if (batch.task !== "ranking") return { value: null, reason: "Kendall's W is for ranking batches" };
   const rows = connection()
     .sqlite.prepare<[string], { item_id: string; payload: string; response_ids: string }>(
       "SELECT j.item_id, j.payload, i.response_ids FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND i.is_gold = 0 ORDER BY i.position",
@@ -322,8 +387,134 @@ function meanKendallW(batch: BatchRecord): number | null {
     list.push(ranksFromTiers(payload.tiers, JSON.parse(row.response_ids) as string[]));
     byItem.set(row.item_id, list);
   }
-  const values = [...byItem.values()].filter((r) => r.length >= 2).map((r) => kendallW(r)).filter((w): w is number => w !== null);
-  return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
+  const results = [...byItem.values()].filter((r) => r.length >= 2).map((r) => kendallWResult(r));
+  if (results.length === 0) return { value: null, reason: "no item has been ranked by two or more reviewers yet" };
+  const values = results.flatMap((r) => (r.value === null ? [] : [r.value]));
+  if (values.length === 0) return { value: null, reason: `Kendall's W is undefined for every item ranked by two or more reviewers: ${results[0]!.reason}` };
+  return { value: values.reduce((a, b) => a + b, 0) / values.length };
+}
+
+/** Records why a figure is null under its path; a defined figure needs no reason. */
+function explain(reasons: Record<string, string>, path: string, value: unknown, reason: string | null | undefined): void {
+  if (value === null) reasons[path] = reason ?? "undefined for these data";
+}
+
+/**
+ * Cohen's kappa, unweighted, linear and quadratic, of every reviewer pair sharing at least
+ * MIN_SHARED_FOR_COHEN units of `rows` (units × reviewers), over the label set `categories`. The
+ * shared units of all pairs are gathered in one pass over the rows.
+ */
+function cohenRows(rows: Ratings, names: readonly string[], categories: readonly number[]): CohenRow[] {
+  const shared = names.map(() => names.map(() => ({ x: [] as number[], y: [] as number[] })));
+  const present: number[] = [];
+  for (const row of rows) {
+    present.length = 0;
+    for (let c = 0; c < names.length; c++) if (row[c] !== null && row[c] !== undefined) present.push(c);
+    for (let i = 0; i < present.length; i++) {
+      for (let j = i + 1; j < present.length; j++) {
+        const pair = shared[present[i]!]![present[j]!]!;
+        pair.x.push(row[present[i]!]!);
+        pair.y.push(row[present[j]!]!);
+      }
+    }
+  }
+  const out: CohenRow[] = [];
+  for (let a = 0; a < names.length; a++) {
+    for (let b = a + 1; b < names.length; b++) {
+      const { x, y } = shared[a]![b]!;
+      if (x.length < MIN_SHARED_FOR_COHEN) continue;
+      const reasons: Record<string, string> = {};
+      const [unweighted, linear, quadratic] = (["unweighted", "linear", "quadratic"] as const).map((weights) => {
+        const result = cohenKappaResult(x, y, weights, categories);
+        explain(reasons, weights, result.value, result.reason);
+        return result.value;
+      });
+      out.push({ reviewers: [names[a]!, names[b]!], n: x.length, unweighted: unweighted!, linear: linear!, quadratic: quadratic!, reasons });
+    }
+  }
+  return out;
+}
+
+/** counts[u][i] = how many of unit u's ratings are categories[i]; other values are not counted. */
+function categoryCounts(rows: Ratings, categories: readonly number[]): number[][] {
+  const index = new Map(categories.map((c, i) => [c, i]));
+  return rows.map((row) => {
+    const counts = new Array<number>(categories.length).fill(0);
+    for (const v of row) {
+      if (v === null || v === undefined) continue;
+      const i = index.get(v);
+      if (i !== undefined) counts[i]! += 1;
+    }
+    return counts;
+  });
+}
+
+/**
+ * A rating batch's agreement per rubric aspect: its units (item × response) by reviewer (the
+ * last vote of each), α nominal, ordinal and interval, Fleiss' κ and every pair's Cohen's κ over
+ * the aspect's own min..max scale.
+ */
+function aspectAgreements(aspects: BatchRecord["config"]["aspects"], votes: Votes, column: ReadonlyMap<string, number>, names: readonly string[]): AspectAgreement[] {
+  return aspects.map((aspect) => {
+    const unitIndex = new Map<string | number, number>();
+    const rows: Array<Array<number | null>> = [];
+    const given: number[] = [];
+    for (let k = 0; k < votes.unit.length; k++) {
+      if (votes.aspect[k] !== aspect.key) continue;
+      const c = column.get(votes.reviewer[k]!);
+      if (c === undefined) continue;
+      let u = unitIndex.get(votes.unit[k]!);
+      if (u === undefined) {
+        u = rows.length;
+        unitIndex.set(votes.unit[k]!, u);
+        rows.push(new Array<number | null>(names.length).fill(null));
+      }
+      rows[u]![c] = votes.value[k]!;
+      given.push(votes.value[k]!);
+    }
+    const reasons: Record<string, string> = {};
+    const alpha = (metric: "nominal" | "ordinal" | "interval") => {
+      const result = krippendorffAlphaResult(rows, metric);
+      explain(reasons, `krippendorff_alpha.${metric}`, result.value, result.reason);
+      return result.value;
+    };
+    const categories = ratingCategories([aspect], given);
+    const fleiss = rows.length ? fleissKappaResult(categoryCounts(rows, categories)) : { value: null, reason: "no unit has been scored on this aspect" };
+    explain(reasons, "fleiss_kappa", fleiss.value, fleiss.reason);
+    return {
+      aspect: aspect.key,
+      label: aspect.label,
+      min: aspect.min,
+      max: aspect.max,
+      units: rows.length,
+      krippendorff_alpha: { nominal: alpha("nominal"), ordinal: alpha("ordinal"), interval: alpha("interval") },
+      fleiss_kappa: fleiss.value,
+      cohen_kappa: cohenRows(rows, names, categories),
+      reasons,
+    };
+  });
+}
+
+/**
+ * Ranking batches: per judgment, its reviewer, how many responses were shown, the size of its
+ * top tier and whether the response shown first (the assignment's display order) is in it.
+ */
+function firstShownOfRankings(batch: BatchRecord): Array<{ reviewer: string; responses: number; topSize: number; firstInTop: boolean }> {
+  const rows = connection()
+    .sqlite.prepare<[string], { reviewer: string; display_order: string; response_ids: string; top: string | null }>(
+      `SELECT j.reviewer_id AS reviewer, a.display_order, i.response_ids, j.payload -> '$.tiers[0]' AS top
+       FROM judgments j JOIN assignments a ON a.id = j.assignment_id JOIN items i ON i.id = j.item_id
+       WHERE i.batch_id = ? ORDER BY j.rowid`,
+    )
+    .all(batch.id);
+  return rows.flatMap((row) => {
+    const responses = JSON.parse(row.response_ids) as string[];
+    const order = JSON.parse(row.display_order) as number[];
+    const top = row.top === null ? [] : (JSON.parse(row.top) as string[]);
+    const first = responses[order[0]!];
+    if (top.length === 0 || first === undefined || responses.length < 2) return [];
+    return [{ reviewer: row.reviewer, responses: responses.length, topSize: Math.min(top.length, responses.length), firstInTop: top.includes(first) }];
+  });
 }
 
 export function batchStats(batchId: string): BatchStats {
@@ -520,51 +711,20 @@ export function batchStats(batchId: string): BatchStats {
   const agreementWith = percentAgreementResampler(signReps, { ties: "with" });
   const agreementWithout = percentAgreementResampler(signReps, { ties: "without" });
 
-  // Fleiss' kappa over the signed values (or the scores), when every unit has the same number of ratings.
-  const categories = ratingTask ? [...new Set(votes.value)].sort((a, b) => a - b) : SIGNED_CATEGORIES;
-  const categoryIndex = new Map(categories.map((c, i) => [c, i]));
-  const groupFleiss = signedReps.map((row) => {
-    // counts[i] = the ratings === categories[i] (categories are distinct; NaN equals none).
-    const counts = new Array<number>(categories.length).fill(0);
-    for (const v of row) {
-      if (v === null || Number.isNaN(v)) continue;
-      const i = categoryIndex.get(v);
-      if (i !== undefined) counts[i]! += 1;
-    }
-    return counts;
-  });
-  const fleissCounts = Array.from(groupOf, (g) => groupFleiss[g]!);
-  const fleiss = votes.unit.length === 0 ? null : fleissKappaResult(fleissCounts);
+  // Fleiss' kappa over the signed values (or the scores), and over the direction, when every
+  // unit has the same number of ratings; units with the same values share their counts.
+  const categories = ratingTask ? ratingCategories(batch.config.aspects, votes.value) : SIGNED_CATEGORIES;
+  const groupFleiss = categoryCounts(signedReps, categories);
+  const fleiss = votes.unit.length === 0 ? null : fleissKappaResult(Array.from(groupOf, (g) => groupFleiss[g]!));
   const fleissReason = fleiss === null ? "no judgments" : (fleiss.reason ?? null);
+  const groupDirection = ratingTask ? [] : categoryCounts(directionReps, [-1, 0, 1]);
+  const fleissDirection = ratingTask
+    ? { value: null, reason: "Fleiss' kappa on the direction is for pairwise and ranking batches; see per_aspect" }
+    : votes.unit.length === 0
+      ? { value: null, reason: "no judgments" }
+      : fleissKappaResult(Array.from(groupOf, (g) => groupDirection[g]!));
 
-  // Every reviewer pair's shared units in one pass over the rows: shared[a][b] holds a's and b's values, in row order.
-  const shared = reviewerIds.map(() => reviewerIds.map(() => ({ x: [] as number[], y: [] as number[] })));
-  const present: number[] = [];
-  for (const row of signed) {
-    present.length = 0;
-    for (let c = 0; c < reviewerIds.length; c++) if (row[c] !== null && row[c] !== undefined) present.push(c);
-    for (let i = 0; i < present.length; i++) {
-      for (let j = i + 1; j < present.length; j++) {
-        const pair = shared[present[i]!]![present[j]!]!;
-        pair.x.push(row[present[i]!]!);
-        pair.y.push(row[present[j]!]!);
-      }
-    }
-  }
-  const cohen: BatchStats["cohen_kappa"] = [];
-  for (let a = 0; a < reviewerIds.length; a++) {
-    for (let b = a + 1; b < reviewerIds.length; b++) {
-      const { x, y } = shared[a]![b]!;
-      if (x.length < MIN_SHARED_FOR_COHEN) continue;
-      cohen.push({
-        reviewers: [nameOf.get(reviewerIds[a]!)!, nameOf.get(reviewerIds[b]!)!],
-        n: x.length,
-        unweighted: cohenKappa(x, y, "unweighted", categories),
-        linear: cohenKappa(x, y, "linear", categories),
-        quadratic: cohenKappa(x, y, "quadratic", categories),
-      });
-    }
-  }
+  const cohen = cohenRows(signed, reviewerIds.map((id) => nameOf.get(id)!), categories);
 
   // Per reviewer: judgments, durations, flags, ties and sides; per day: judgments; per item: its last day.
   const mine = new Map(reviewerIds.map((id) => [id, { judgments: 0, durations: [] as number[], flagged: 0 }]));
@@ -617,10 +777,12 @@ export function batchStats(batchId: string): BatchStats {
         ),
       )
     : agreementWithMajorityByColumn(signed, reviewerIds.length, ratingTask ? undefined : sign);
+  const rankings = batch.task === "ranking" ? firstShownOfRankings(batch) : [];
   const perReviewer = users.map((u, c) => {
     const own = mine.get(u.id)!;
     const side = sides.get(u.id) ?? { pairs: 0, ties: 0, decided: 0, left: 0 };
-    return {
+    const firstTop = firstShownTopBias(rankings.filter((r) => r.reviewer === u.id));
+    const row = {
       username: u.username,
       judgments: own.judgments,
       agreement_with_majority: majority[c] ?? null,
@@ -629,7 +791,29 @@ export function batchStats(batchId: string): BatchStats {
       tie_rate: pairwise ? rate(side.ties, own.judgments) : null,
       flag_rate: rate(own.flagged, own.judgments),
       left_rate: pairwise ? rate(side.left, side.decided) : null,
+      left_p_value: pairwise ? binomialTwoSidedP(side.left, side.decided) : null,
+      first_top_rate: firstTop.rate,
+      first_top_chance: firstTop.chance_rate,
+      first_top_p_value: firstTop.p_value,
+      reasons: {} as Record<string, string>,
     };
+    const { reasons } = row;
+    explain(reasons, "agreement_with_majority", row.agreement_with_majority, "needs items that at least two other reviewers judged too, with one answer most frequent among them");
+    explain(
+      reasons,
+      "gold_accuracy",
+      row.gold_accuracy,
+      pairwise ? "this reviewer has judged no gold item that carries an answer" : "gold answers are checked in pairwise batches only",
+    );
+    explain(reasons, "median_seconds", row.median_seconds, "none of this reviewer's judgments recorded how long it took");
+    explain(reasons, "tie_rate", row.tie_rate, "the tie rate is for pairwise batches");
+    explain(reasons, "flag_rate", row.flag_rate, "no judgments");
+    const sideless = pairwise ? "no judgment of this reviewer prefers a side (a tie has none)" : "left and right are for pairwise batches";
+    explain(reasons, "left_rate", row.left_rate, sideless);
+    explain(reasons, "left_p_value", row.left_p_value, sideless);
+    const untiered = batch.task === "ranking" ? "no ranking of this reviewer splits its responses into tiers" : "the first-shown response's top-tier rate is for ranking batches";
+    for (const field of ["first_top_rate", "first_top_chance", "first_top_p_value"] as const) explain(reasons, field, row[field], untiered);
+    return row;
   });
 
   const byFlag: Record<string, number> = {};
@@ -642,11 +826,13 @@ export function batchStats(batchId: string): BatchStats {
   // The four intervals resample the same units with the same seed, so they share one set of
   // replicates; each statistic sums its groups' precomputed contributions, as recomputing it on
   // the resampled rows would.
-  const [alphaIntervalCi, alphaNominalCi, agreementWithCi, agreementWithoutCi] = bootstrapIntervals(
+  const [alphaIntervalCi, alphaNominalCi, agreementWithCi, agreementWithoutCi] = bootstrapIntervalsResult(
     units,
     [alphaInterval, alphaNominal, ...(ratingTask ? [] : [agreementWith, agreementWithout])],
     { ...BOOTSTRAP, groupOf, groups },
   );
+  const kendall = meanKendallW(batch);
+  const firstShownTop = firstShownTopBias(rankings);
 
   const stats: BatchStats = {
     batch: { id: batch.id, name: batch.name, task: batch.task, overlap: batch.overlap },
@@ -665,17 +851,20 @@ export function batchStats(batchId: string): BatchStats {
     },
     fleiss_kappa: fleiss?.value ?? null,
     fleiss_kappa_reason: fleissReason,
+    fleiss_kappa_direction: fleissDirection.value,
     cohen_kappa: cohen,
-    kendall_w: meanKendallW(batch),
+    kendall_w: kendall.value,
+    per_aspect: ratingTask ? aspectAgreements(batch.config.aspects, votes, column, reviewerIds.map((id) => nameOf.get(id)!)) : [],
     intervals: {
       level: BOOTSTRAP.level,
-      krippendorff_alpha_interval: alphaIntervalCi ?? null,
-      krippendorff_alpha_nominal: alphaNominalCi ?? null,
-      percent_agreement_with_ties: ratingTask ? null : (agreementWithCi ?? null),
-      percent_agreement_without_ties: ratingTask ? null : (agreementWithoutCi ?? null),
+      krippendorff_alpha_interval: alphaIntervalCi?.interval ?? null,
+      krippendorff_alpha_nominal: alphaNominalCi?.interval ?? null,
+      percent_agreement_with_ties: ratingTask ? null : (agreementWithCi?.interval ?? null),
+      percent_agreement_without_ties: ratingTask ? null : (agreementWithoutCi?.interval ?? null),
     },
     per_reviewer: perReviewer,
     position_bias: positionBiasFromCounts(facts.left, facts.n),
+    first_shown_top: firstShownTop,
     length_bias: lengthBiasFromCounts(facts.longer, facts.differing),
     flags: { by_flag: byFlag, by_model: byModel },
     progress: {
@@ -687,9 +876,44 @@ export function batchStats(batchId: string): BatchStats {
     },
     timeline: [...timeline.entries()]
       .sort((a, b) => a[0].localeCompare(b[0]))
-      .map(([day, entry]) => ({ day, judgments: entry.judgments, agreement: ratingTask ? null : agreementWith({ counts: entry.counts }) })),
+      .map(([day, entry]) => {
+        const agreement = ratingTask ? null : agreementWith({ counts: entry.counts });
+        const reasons: Record<string, string> = {};
+        explain(reasons, "agreement", agreement, ratingTask ? "percent agreement is for pairwise and ranking batches" : "no item completed on this day has two judgments to compare");
+        return { day, judgments: entry.judgments, agreement, reasons };
+      }),
+    reasons: {},
     timing: { sql_ms: 0, math_ms: 0 },
   };
+  // Why each null figure is null. The statistics are recomputed with their reasons only where
+  // they are null, on the grouped units (one per distinct set of values), which give the same
+  // verdict as all units: whether values are pairable or vary does not depend on repeats.
+  const { reasons } = stats;
+  const forPairs = "is for pairwise and ranking batches";
+  explain(reasons, "percent_agreement.with_ties", stats.percent_agreement.with_ties, ratingTask ? `percent agreement on direction ${forPairs}` : percentAgreementResult(signReps, { ties: "with" }).reason);
+  explain(reasons, "percent_agreement.without_ties", stats.percent_agreement.without_ties, ratingTask ? `percent agreement on direction ${forPairs}` : percentAgreementResult(signReps, { ties: "without" }).reason);
+  for (const metric of ["nominal", "ordinal", "interval"] as const) {
+    explain(reasons, `krippendorff_alpha.${metric}`, stats.krippendorff_alpha[metric], stats.krippendorff_alpha[metric] === null ? krippendorffAlphaResult(signedReps, metric).reason : null);
+  }
+  explain(
+    reasons,
+    "krippendorff_alpha.direction",
+    stats.krippendorff_alpha.direction,
+    ratingTask ? `alpha on the direction ${forPairs}` : stats.krippendorff_alpha.direction === null ? krippendorffAlphaResult(directionReps, "nominal").reason : null,
+  );
+  explain(reasons, "fleiss_kappa", stats.fleiss_kappa, fleissReason);
+  explain(reasons, "fleiss_kappa_direction", stats.fleiss_kappa_direction, fleissDirection.reason);
+  explain(reasons, "kendall_w", stats.kendall_w, kendall.reason);
+  explain(reasons, "intervals.krippendorff_alpha_interval", stats.intervals.krippendorff_alpha_interval, alphaIntervalCi?.reason);
+  explain(reasons, "intervals.krippendorff_alpha_nominal", stats.intervals.krippendorff_alpha_nominal, alphaNominalCi?.reason);
+  explain(reasons, "intervals.percent_agreement_with_ties", stats.intervals.percent_agreement_with_ties, ratingTask ? `percent agreement on direction ${forPairs}` : agreementWithCi?.reason);
+  explain(reasons, "intervals.percent_agreement_without_ties", stats.intervals.percent_agreement_without_ties, ratingTask ? `percent agreement on direction ${forPairs}` : agreementWithoutCi?.reason);
+  const noSide = pairwise ? "no pairwise judgment prefers a side yet (a tie has none)" : `left and right are for pairwise batches${batch.task === "ranking" ? "; see first_shown_top" : ""}`;
+  explain(reasons, "position_bias.left_rate", stats.position_bias.left_rate, noSide);
+  explain(reasons, "position_bias.p_value", stats.position_bias.p_value, noSide);
+  explain(reasons, "length_bias.longer_rate", stats.length_bias.longer_rate, pairwise ? "no decided judgment compares two responses of different lengths" : "length bias is for pairwise batches");
+  const noTiers = batch.task === "ranking" ? "no ranking splits its responses into tiers yet" : "the first-shown response's top-tier rate is for ranking batches";
+  for (const field of ["rate", "chance_rate", "p_value"] as const) explain(reasons, `first_shown_top.${field}`, stats.first_shown_top[field], noTiers);
   stats.timing = { sql_ms: Math.round(t1 - t0), math_ms: Math.round(performance.now() - t1) };
   return stats;
 }
@@ -697,6 +921,10 @@ export function batchStats(batchId: string): BatchStats {
 export interface Leaderboard {
   models: Array<{ model: string; rating: number; ci: [number, number] | null; battles: number; wins: number; ties: number; losses: number }>;
   win_rates: Record<string, Record<string, number | null>>;
+  /** "mle": the plain maximum-likelihood fit (as Chatbot Arena's); "regularized": where that does not exist; null without battles. */
+  method: FitMethod | null;
+  /** Why the fit is regularized (which models never lost or never won), else null. */
+  method_reason: string | null;
 }
 
 /** Bradley–Terry ratings of the models from a batch's pairs, or from every batch of a dataset. */
@@ -707,14 +935,17 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
   let where: string;
   let responses: string;
   let param: string;
+  // The ranking batches in the scope, whose same-tier responses are ties that no pair records.
+  let rankingBatches: string | null;
   if (scope.batchId) {
-    getBatch(scope.batchId);
     where = "pp.batch_id = @scope";
     responses = "r.prompt_id IN (SELECT prompt_id FROM items WHERE batch_id = @scope)";
     param = scope.batchId;
+    rankingBatches = getBatch(scope.batchId).task === "ranking" ? "SELECT @scope" : null;
   } else if (scope.dataset) {
     const dataset = sqlite.prepare<[string, string], { id: string }>("SELECT id FROM datasets WHERE name = ? OR id = ?").get(scope.dataset, scope.dataset);
     if (!dataset) throw new ServiceError("not_found", `no dataset "${scope.dataset}"`);
+    rankingBatches = "SELECT id FROM batches WHERE dataset_id = @scope AND task = 'ranking'";
     where = "pp.batch_id IN (SELECT id FROM batches WHERE dataset_id = @scope)";
     responses = "r.prompt_id IN (SELECT id FROM prompts WHERE dataset_id = @scope)";
     param = dataset.id;
@@ -731,6 +962,21 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
     `WITH models AS MATERIALIZED (SELECT r.id, r.model FROM responses r WHERE ${responses})`,
   );
   const battles: Battle[] = rows.map(([chosen, rejected, strength]) => ({ a: chosen, b: rejected, winner: strength === 0 ? "tie" : "a" }));
+  if (rankingBatches) {
+    // A ranking gives no pair for two responses in one tier: each such two is a tie, as the
+    // agreement figures and the consensus policies count it (pairsOf, decision 9), in the order
+    // of the judgments and of the responses in their tier.
+    const ties = sqlite
+      .prepare<{ scope: string }, { a: string; b: string }>(
+        `SELECT ra.model AS a, rb.model AS b
+         FROM judgments j JOIN items i ON i.id = j.item_id, json_each(j.payload, '$.tiers') t, json_each(t.value) x, json_each(t.value) y
+         JOIN responses ra ON ra.id = x.value JOIN responses rb ON rb.id = y.value
+         WHERE i.batch_id IN (${rankingBatches}) AND x.key < y.key AND ra.model != rb.model
+         ORDER BY j.rowid, t.key, x.key, y.key`,
+      )
+      .all({ scope: param });
+    for (const tie of ties) battles.push({ a: tie.a, b: tie.b, winner: "tie" });
+  }
   const fit = bradleyTerry(battles);
   const intervals = battles.length ? bootstrapRatings(battles, { replicates: 200, seed: BOOTSTRAP.seed, level: BOOTSTRAP.level }) : {};
   const table = winRates(battles);
@@ -742,5 +988,5 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
       ...(table.battles[model] ?? { battles: 0, wins: 0, ties: 0, losses: 0 }),
     }))
     .sort((a, b) => b.rating - a.rating);
-  return { models, win_rates: table.matrix };
+  return { models, win_rates: table.matrix, method: fit?.method ?? null, method_reason: fit?.reason ?? null };
 }

@@ -125,3 +125,43 @@ describe("import", () => {
     expect(badName.stderr).toMatch(/^error: dataset: /);
   });
 });
+
+describe("errors with --json", () => {
+  const json = (stdout: string) => JSON.parse(stdout) as { error: { code: string; message: string; details?: Record<string, unknown> } };
+
+  it("stats, leaderboard and export print the API's error object on stdout and exit 1", () => {
+    const stats = runCli(["stats", "--batch", "nope", "--json"]);
+    expect(stats.status).toBe(1);
+    expect(stats.stdout).toBe('{"error":{"code":"not_found","message":"no batch nope"}}\n');
+    expect(stats.stderr).toBe("");
+    const board = runCli(["leaderboard", "--dataset", "nope", "--json"]);
+    expect(board.status).toBe(1);
+    expect(json(board.stdout)).toEqual({ error: { code: "not_found", message: 'no dataset "nope"' } });
+    const format = runCli(["export", "--batch", "nope", "--format", "bogus", "--json"]);
+    expect(format.status).toBe(1);
+    const error = json(format.stdout).error;
+    expect(error.code).toBe("invalid");
+    expect(error.message).toMatch(/^format: /);
+    expect((error.details as { fields: Record<string, string> }).fields.format).toContain("trl-preference");
+  });
+
+  it("answers usage errors in JSON too, with exit code 2 and the command's usage", () => {
+    const missing = runCli(["leaderboard", "--json"]);
+    expect(missing.status).toBe(2);
+    expect(json(missing.stdout)).toEqual({ error: { code: "usage", message: "give --batch ID or --dataset NAME", details: { usage: "leaderboard --batch ID | --dataset NAME [--json]" } } });
+    expect(missing.stderr).toBe("");
+    const unknown = runCli(["stats", "--bogus", "--json"]);
+    expect(unknown.status).toBe(2);
+    expect(json(unknown.stdout).error).toMatchObject({ code: "usage", message: expect.stringContaining("--bogus"), details: { usage: "stats --batch ID [--json]" } });
+    const exportUsage = runCli(["export", "--json"]);
+    expect(exportUsage.status).toBe(2);
+    expect(json(exportUsage.stdout).error).toMatchObject({ code: "usage", message: "--batch ID is required", details: { usage: expect.stringContaining("[--source judgments|imported|both] [--json]") } });
+  });
+
+  it("keeps plain-text errors on stderr without --json", () => {
+    const plain = runCli(["stats", "--batch", "nope"]);
+    expect(plain.status).toBe(1);
+    expect(plain.stdout).toBe("");
+    expect(plain.stderr).toBe("error: no batch nope\n");
+  });
+});

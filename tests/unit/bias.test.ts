@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binomialTwoSidedP, lengthBias, positionBias } from "../../app/core/ranking/bias";
+import { binomialTwoSidedP, firstShownTopBias, lengthBias, positionBias } from "../../app/core/ranking/bias";
 
 /** |actual − expected| ≤ rel·|expected|. */
 function expectRelative(actual: number | null, expected: number, rel: number) {
@@ -167,5 +167,36 @@ describe("lengthBias", () => {
     expect(lengthBias([])).toEqual({ longer_rate: null, n: 0 });
     expect(lengthBias([{ chosenLength: 5, rejectedLength: 5 }])).toEqual({ longer_rate: null, n: 0 });
     expect(lengthBias([{ chosenLength: Number.NaN, rejectedLength: 5 }])).toEqual({ longer_rate: null, n: 0 });
+  });
+});
+
+describe("firstShownTopBias", () => {
+  const judged = (count: number, responses: number, topSize: number, firstInTop: boolean) => Array.from({ length: count }, () => ({ responses, topSize, firstInTop }));
+
+  it("tests the first-shown response's top-tier rate against t/K (scipy binomtest values)", () => {
+    // 30 rankings of 4 responses with one best: chance 1/4. 15 first-shown best is far above it.
+    const above = firstShownTopBias([...judged(15, 4, 1, true), ...judged(15, 4, 1, false)]);
+    expect(above).toEqual({ rate: 0.5, chance_rate: 0.25, p_value: expect.closeTo(0.004713937156010549, 12), n: 30 });
+    // binomtest(3, 30, 0.25).pvalue = 0.0590429666…: below chance, not significant at 5%.
+    expect(firstShownTopBias([...judged(3, 4, 1, true), ...judged(27, 4, 1, false)]).p_value).toBeCloseTo(0.05904296660365635, 12);
+    // Exactly at chance: p = 1.
+    expect(firstShownTopBias([...judged(1, 4, 1, true), ...judged(3, 4, 1, false)]).p_value).toBe(1);
+  });
+
+  it("takes the mean chance rate when top tiers differ in size, and leaves out all-tied rankings", () => {
+    // 10 with one best of 4 (1/4) and 10 with two best of 4 (1/2): p̄ = 0.375; binomtest(12, 20, 0.375) = 0.0614049…
+    const mixed = firstShownTopBias([...judged(6, 4, 1, true), ...judged(4, 4, 1, false), ...judged(6, 4, 2, true), ...judged(4, 4, 2, false), ...judged(5, 4, 4, true)]);
+    expect(mixed.n).toBe(20);
+    expect(mixed.rate).toBe(0.6);
+    expect(mixed.chance_rate).toBeCloseTo(0.375, 15);
+    expect(mixed.p_value).toBeCloseTo(0.06140491005971967, 12);
+  });
+
+  it("is undefined without a ranking that separates its responses, and rejects impossible sizes", () => {
+    expect(firstShownTopBias([])).toEqual({ rate: null, chance_rate: null, p_value: null, n: 0 });
+    expect(firstShownTopBias(judged(3, 3, 3, true))).toEqual({ rate: null, chance_rate: null, p_value: null, n: 0 });
+    expect(() => firstShownTopBias(judged(1, 3, 0, false))).toThrow(RangeError);
+    expect(() => firstShownTopBias(judged(1, 3, 4, false))).toThrow(RangeError);
+    expect(() => firstShownTopBias(judged(1, 1, 1, true))).toThrow(RangeError);
   });
 });

@@ -43,21 +43,129 @@ function simulate(truth: Record<string, number>, count: number, seed: number, ti
   return out;
 }
 
+/**
+ * An independent reference: Chatbot Arena's fit as FastChat writes it, an unpenalised logistic
+ * regression with one row per battle (x = ln 10 · (e_a − e_b), target 1, ½ or 0 for a win, tie
+ * or loss, which is how FastChat's compute_elo_mle_with_tie counts a tie), solved here by
+ * Newton–Raphson with θ of the first model held at 0, then shifted to mean 0 (FastChat's
+ * optimiser starts at 0 and keeps Σθ = 0), shown as 400·θ + 1000.
+ */
+function logisticRegressionRatings(battles: Battle[]): Record<string, number> {
+  const models = [...new Set(battles.flatMap((b) => [b.a, b.b]))];
+  const index = new Map(models.map((m, i) => [m, i]));
+  const k = models.length - 1; // free parameters: θ_1 … θ_k
+  const theta = new Array<number>(models.length).fill(0);
+  for (let iteration = 0; iteration < 100; iteration++) {
+    const gradient = new Array<number>(k).fill(0);
+    const hessian = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    for (const battle of battles) {
+      const i = index.get(battle.a)!;
+      const j = index.get(battle.b)!;
+      const y = battle.winner === "a" ? 1 : battle.winner === "tie" ? 0.5 : 0;
+      const p = 1 / (1 + Math.exp(-Math.LN10 * (theta[i]! - theta[j]!)));
+      const x = new Array<number>(k).fill(0);
+      if (i > 0) x[i - 1] = Math.LN10;
+      if (j > 0) x[j - 1] = -Math.LN10;
+      for (let r = 0; r < k; r++) {
+        gradient[r]! += (y - p) * x[r]!;
+        for (let c = 0; c < k; c++) hessian[r]![c]! += p * (1 - p) * x[r]! * x[c]!;
+      }
+    }
+    // Solve hessian · step = gradient by Gaussian elimination with partial pivoting.
+    const a = hessian.map((row, r) => [...row, gradient[r]!]);
+    for (let col = 0; col < k; col++) {
+      let pivot = col;
+      for (let r = col + 1; r < k; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+      [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+      for (let r = col + 1; r < k; r++) {
+        const factor = a[r]![col]! / a[col]![col]!;
+        for (let c = col; c <= k; c++) a[r]![c]! -= factor * a[col]![c]!;
+      }
+    }
+    const step = new Array<number>(k).fill(0);
+    for (let r = k - 1; r >= 0; r--) {
+      let sum = a[r]![k]!;
+      for (let c = r + 1; c < k; c++) sum -= a[r]![c]! * step[c]!;
+      step[r] = sum / a[r]![r]!;
+    }
+    for (let r = 0; r < k; r++) theta[r + 1]! += step[r]!;
+    if (Math.max(...step.map(Math.abs)) < 1e-12) break;
+  }
+  const center = mean(theta);
+  return Object.fromEntries(models.map((m, i) => [m, 400 * (theta[i]! - center) + 1000]));
+}
+
 describe("bradleyTerry", () => {
-  it("puts a 75% winner 400·log10 3 ≈ 190.85 points ahead (within the prior's effect)", () => {
-    const r = ratingsOf(league([["A", "B", 300, 100]]));
-    expect(Math.abs(r.A! - r.B! - 400 * Math.log10(3))).toBeLessThan(1);
-    expect(r.A! + r.B!).toBeCloseTo(2000, 9);
-    // The documented prior effect: 190.54 instead of 190.85.
-    expect(r.A! - r.B!).toBeCloseTo(190.5388, 3);
+  it("puts a 75% winner exactly 400·log10 3 ≈ 190.85 points ahead (the plain MLE)", () => {
+    const fit = bradleyTerry(league([["A", "B", 300, 100]]))!;
+    expect(fit.method).toBe("mle");
+    expect(fit.reason).toBeNull();
+    expect(fit.ratings.A! - fit.ratings.B!).toBeCloseTo(400 * Math.log10(3), 5);
+    expect(fit.ratings.A! + fit.ratings.B!).toBeCloseTo(2000, 9);
   });
 
-  it("solves the likelihood equation of the data plus one virtual tie per model", () => {
-    // With two models the virtual opponent sits at the mean (γ = 1) and γ_B = 1/γ_A = 1/x, so
-    // A's equation "observed wins = expected wins" is 300 + ½ = 400·x²/(x² + 1) + x/(x + 1).
-    const r = ratingsOf(league([["A", "B", 300, 100]]));
+  it("solves the likelihood equations: each model's expected score equals its observed score", () => {
+    const battles = simulate({ a: 1150, b: 1050, c: 1000, d: 900 }, 400, 12, 0.2);
+    const fit = bradleyTerry(battles)!;
+    expect(fit.method).toBe("mle");
+    const observed: Record<string, number> = {};
+    const expected: Record<string, number> = {};
+    for (const { a, b, winner } of battles) {
+      const score = winner === "a" ? 1 : winner === "tie" ? 0.5 : 0;
+      const p = winProbability(fit.ratings[a]!, fit.ratings[b]!);
+      observed[a] = (observed[a] ?? 0) + score;
+      observed[b] = (observed[b] ?? 0) + 1 - score;
+      expected[a] = (expected[a] ?? 0) + p;
+      expected[b] = (expected[b] ?? 0) + 1 - p;
+    }
+    for (const model of Object.keys(observed)) expect(expected[model]).toBeCloseTo(observed[model]!, 5);
+  });
+
+  it("equals an unpenalised logistic regression (as FastChat fits Chatbot Arena) within 0.1 rating points", () => {
+    // A few hundred seeded battles of five models, a fifth of them ties: the fit must be the
+    // maximum-likelihood one, which the regularised fit misses by several tenths of a point.
+    for (const seed of [21, 22, 23]) {
+      const battles = simulate({ a: 1200, b: 1080, c: 1000, d: 950, e: 800 }, 300, seed, 0.2);
+      const fit = bradleyTerry(battles)!;
+      expect(fit.method).toBe("mle");
+      const reference = logisticRegressionRatings(battles);
+      for (const model of Object.keys(reference)) expect(Math.abs(fit.ratings[model]! - reference[model]!)).toBeLessThan(0.1);
+      // Far tighter than the 0.1 the issue asks: both are the same optimum.
+      for (const model of Object.keys(reference)) expect(fit.ratings[model]).toBeCloseTo(reference[model]!, 4);
+    }
+  });
+
+  it("falls back to the regularised fit, and says why, only where the MLE does not exist", () => {
+    const sweep = bradleyTerry(rep("A", "B", "a", 5))!;
+    expect(sweep.method).toBe("regularized");
+    expect(sweep.reason).toBe('"A" never lost a battle, so its maximum-likelihood rating is infinite');
+    // A group that never lost to the others: A and B beat each other, and both always beat C and D.
+    const group = bradleyTerry(
+      league([
+        ["A", "B", 3, 2],
+        ["C", "D", 2, 2],
+        ["A", "C", 4, 0],
+        ["B", "D", 4, 0],
+      ]),
+    )!;
+    expect(group.method).toBe("regularized");
+    expect(group.reason).toBe('"A", "B" never lost to the other models, so the maximum-likelihood ratings are not finite');
+    // Two groups that never met.
+    expect(bradleyTerry([...league([["A", "B", 2, 1]]), ...league([["C", "D", 2, 1]])])!.method).toBe("regularized");
+    // Ties count both ways: a model that only ever tied still has an MLE.
+    const ties = bradleyTerry([...league([["A", "B", 3, 1]]), ...rep("C", "A", "tie", 2)])!;
+    expect(ties.method).toBe("mle");
+    // A cycle of single wins is strongly connected.
+    expect(bradleyTerry([{ a: "A", b: "B", winner: "a" }, { a: "B", b: "C", winner: "a" }, { a: "C", b: "A", winner: "a" }])!.method).toBe("mle");
+  });
+
+  it("solves the likelihood equation of the data plus one virtual tie per model when regularised", () => {
+    // A swept B 5–0: no MLE. With two models the virtual opponent sits at the mean (γ = 1) and
+    // γ_B = 1/γ_A = 1/x, so A's equation "observed wins = expected wins" is
+    // 5 + ½ = 5·x²/(x² + 1) + x/(x + 1).
+    const r = ratingsOf(rep("A", "B", "a", 5));
     const x = 10 ** ((r.A! - 1000) / 400);
-    expect((400 * x * x) / (x * x + 1) + x / (x + 1)).toBeCloseTo(300.5, 6);
+    expect((5 * x * x) / (x * x + 1) + x / (x + 1)).toBeCloseTo(5.5, 6);
   });
 
   it("gives equal ratings of 1000 for symmetric results", () => {

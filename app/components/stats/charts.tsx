@@ -14,8 +14,12 @@ import {
   YAxis,
   ZAxis,
 } from "recharts";
+import { formatFigure, formatInterval } from "~/core/figures";
 
 const AXIS = { stroke: "var(--muted)", fontSize: 12 };
+/** Axis ticks of shares in [0, 1] and of ratings, in the figures' own formats. */
+const coefficientTick = (value: number) => formatFigure(value, "coefficient");
+const ratingTick = (value: number) => formatFigure(value, "count");
 
 /** Percent agreement of the items completed each day, and judgments per day. */
 export function AgreementOverTime({ points }: { points: Array<{ day: string; judgments: number; agreement: number | null }> }) {
@@ -31,8 +35,8 @@ export function AgreementOverTime({ points }: { points: Array<{ day: string; jud
       <LineChart width={520} height={220} data={points} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
         <XAxis dataKey="day" tick={AXIS} />
-        <YAxis domain={[0, 1]} tick={AXIS} />
-        <Tooltip />
+        <YAxis domain={[0, 1]} tick={AXIS} tickFormatter={coefficientTick} />
+        <Tooltip formatter={(value) => (typeof value === "number" ? formatFigure(value, "coefficient") : value)} />
         <Line type="monotone" dataKey="agreement" stroke="var(--accent)" strokeWidth={2} dot isAnimationActive={false} connectNulls />
       </LineChart>
       <figcaption className="muted small">Percent agreement (with ties) of items completed each day</figcaption>
@@ -60,9 +64,12 @@ export function ReviewerScatter({ reviewers }: { reviewers: Array<{ username: st
       <ScatterChart width={520} height={220} margin={{ top: 10, right: 20, bottom: 10, left: 0 }}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
         <XAxis type="number" dataKey="x" name="median seconds" tick={AXIS} />
-        <YAxis type="number" dataKey="y" name="agreement" domain={[0, 1]} tick={AXIS} />
+        <YAxis type="number" dataKey="y" name="agreement" domain={[0, 1]} tick={AXIS} tickFormatter={coefficientTick} />
         <ZAxis type="number" dataKey="z" range={[40, 240]} name="judgments" />
-        <Tooltip cursor={{ strokeDasharray: "3 3" }} />
+        <Tooltip
+          cursor={{ strokeDasharray: "3 3" }}
+          formatter={(value, name) => (typeof value === "number" ? formatFigure(value, name === "agreement" ? "coefficient" : name === "judgments" ? "count" : "seconds") : value)}
+        />
         <Scatter data={points} fill="var(--accent)" isAnimationActive={false} />
       </ScatterChart>
       <figcaption className="muted small">Median seconds per item (x) against agreement with the leave-one-out majority (y)</figcaption>
@@ -73,10 +80,13 @@ export function ReviewerScatter({ reviewers }: { reviewers: Array<{ username: st
 /**
  * Bradley–Terry ratings with their 95% bootstrap intervals, as points with whiskers: a rating
  * is a position on an interval scale (only differences mean anything), so bars from an
- * arbitrary axis start would suggest ratios that are not there.
+ * arbitrary axis start would suggest ratios that are not there. Models run from the highest
+ * rating at the top down, as the leaderboard table lists them.
  */
 export function LeaderboardChart({ models }: { models: Array<{ model: string; rating: number; ci: [number, number] | null }> }) {
-  const data = models.map((m) => ({ model: m.model, rating: m.rating, error: m.ci ? [m.rating - m.ci[0], m.ci[1] - m.rating] : [0, 0] }));
+  const data = [...models]
+    .sort((a, b) => b.rating - a.rating)
+    .map((m) => ({ model: m.model, rating: m.rating, interval: formatInterval(m.ci, "rating"), error: m.ci ? [m.rating - m.ci[0], m.ci[1] - m.rating] : [0, 0] }));
   const step = 50;
   const low = Math.floor((Math.min(...models.map((m) => m.ci?.[0] ?? m.rating), 1000) - 10) / step) * step;
   const high = Math.ceil((Math.max(...models.map((m) => m.ci?.[1] ?? m.rating), 1000) + 10) / step) * step;
@@ -84,10 +94,11 @@ export function LeaderboardChart({ models }: { models: Array<{ model: string; ra
     <figure className="chart" aria-label="Leaderboard">
       <ScatterChart width={520} height={Math.max(120, 40 * models.length + 40)} margin={{ top: 10, right: 30, bottom: 10, left: 40 }}>
         <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
-        <XAxis type="number" dataKey="rating" name="rating" domain={[low, high]} tick={AXIS} />
-        <YAxis type="category" dataKey="model" name="model" tick={AXIS} width={110} allowDuplicatedCategory={false} />
+        <XAxis type="number" dataKey="rating" name="rating" domain={[low, high]} tick={AXIS} tickFormatter={ratingTick} />
+        {/* A category axis runs bottom-up in a scatter chart; reversed, the first (best) model is on top. */}
+        <YAxis type="category" dataKey="model" name="model" tick={AXIS} width={110} allowDuplicatedCategory={false} reversed />
         <ReferenceLine x={1000} stroke="var(--muted)" strokeDasharray="4 4" />
-        <Tooltip cursor={{ strokeDasharray: "3 3" }} />
+        <Tooltip cursor={{ strokeDasharray: "3 3" }} formatter={(value, name) => (name === "rating" && typeof value === "number" ? formatFigure(value, "rating") : value)} />
         <Scatter data={data} fill="var(--accent)" isAnimationActive={false}>
           <ErrorBar dataKey="error" width={6} strokeWidth={2} stroke="var(--text)" direction="x" />
         </Scatter>
@@ -113,8 +124,8 @@ export function PositionGauge({ leftRate, pValue }: { leftRate: number | null; p
         </Pie>
       </PieChart>
       <figcaption>
-        <strong>{leftRate === null ? "—" : `${(leftRate * 100).toFixed(1)}% left`}</strong>{" "}
-        <span className="muted small">{pValue === null ? "" : `p = ${pValue < 0.0001 ? pValue.toExponential(1) : pValue.toFixed(4)}`}</span>
+        <strong data-figure="Chose the left response">{leftRate === null ? formatFigure(null, "rate") : `${formatFigure(leftRate, "rate")} left`}</strong>{" "}
+        <span className="muted small">{pValue === null ? "" : `p ${pValue < 0.001 ? formatFigure(pValue, "p_value") : `= ${formatFigure(pValue, "p_value")}`}`}</span>
       </figcaption>
     </figure>
   );

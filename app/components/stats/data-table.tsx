@@ -9,9 +9,20 @@ import {
 } from "@tanstack/react-table";
 import { useState } from "react";
 
+/** What a column may say about itself: right-aligned numbers, and what the column means. */
+export interface ColumnMeta {
+  numeric?: boolean;
+  /** Shown as the header's tooltip and, visibly, in the list of columns under the table. */
+  description?: string;
+}
+
+const metaOf = (column: { columnDef: { meta?: unknown } }) => (column.columnDef.meta ?? {}) as ColumnMeta;
+
 /**
  * A sortable, filterable table over TanStack's headless table: the app owns the markup.
  * Click a header (or press Enter on it) to sort; type in the box to filter every column.
+ * Columns with a description explain themselves in the header's tooltip and in a list of
+ * column meanings under the table (visible, so it reads on touch screens and prints).
  */
 export function DataTable<Row>({ label, rows, columns, initialSort = [] }: { label: string; rows: Row[]; columns: ColumnDef<Row, unknown>[]; initialSort?: SortingState }) {
   const [sorting, setSorting] = useState<SortingState>(initialSort);
@@ -28,6 +39,7 @@ export function DataTable<Row>({ label, rows, columns, initialSort = [] }: { lab
     getSortedRowModel: getSortedRowModel(),
     getFilteredRowModel: getFilteredRowModel(),
   });
+  const described = table.getAllLeafColumns().filter((column) => metaOf(column).description && typeof column.columnDef.header === "string");
   return (
     <div className="data-table-wrap">
       <input
@@ -48,7 +60,8 @@ export function DataTable<Row>({ label, rows, columns, initialSort = [] }: { lab
                   <th
                     key={header.id}
                     scope="col"
-                    className={(header.column.columnDef.meta as { numeric?: boolean } | undefined)?.numeric ? "num sortable" : "sortable"}
+                    className={metaOf(header.column).numeric ? "num sortable" : "sortable"}
+                    title={metaOf(header.column).description}
                     aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
                   >
                     <button type="button" className="sort-button" onClick={header.column.getToggleSortingHandler()}>
@@ -65,7 +78,7 @@ export function DataTable<Row>({ label, rows, columns, initialSort = [] }: { lab
           {table.getRowModel().rows.map((row) => (
             <tr key={row.id}>
               {row.getVisibleCells().map((cell) => (
-                <td key={cell.id} className={(cell.column.columnDef.meta as { numeric?: boolean } | undefined)?.numeric ? "num" : undefined}>
+                <td key={cell.id} className={metaOf(cell.column).numeric ? "num" : undefined}>
                   {flexRender(cell.column.columnDef.cell, cell.getContext())}
                 </td>
               ))}
@@ -80,11 +93,16 @@ export function DataTable<Row>({ label, rows, columns, initialSort = [] }: { lab
           )}
         </tbody>
       </table>
+      {described.length > 0 && (
+        <dl className="column-notes small" aria-label={`Columns of ${label}`}>
+          {described.map((column) => (
+            <div key={column.id}>
+              <dt>{String(column.columnDef.header)}</dt>
+              <dd>{metaOf(column).description}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
     </div>
   );
-}
-
-/** A fraction as a number with three decimals, or a dash when undefined. */
-export function formatStat(value: number | null | undefined, digits = 3): string {
-  return value === null || value === undefined ? "—" : value.toFixed(digits);
 }

@@ -1,22 +1,41 @@
 import type { ColumnDef } from "@tanstack/react-table";
+import { formatFigure, formatInterval } from "~/core/figures";
 import { LeaderboardChart } from "./charts";
-import { DataTable, formatStat } from "./data-table";
+import { DataTable, type ColumnMeta } from "./data-table";
 
 /** What the panel shows of a leaderboard (the stats service's `Leaderboard`, as the loader sends it). */
 export interface LeaderboardView {
   models: Array<{ model: string; rating: number; ci: [number, number] | null; battles: number; wins: number; ties: number; losses: number }>;
   win_rates: Record<string, Record<string, number | null>>;
+  method: "mle" | "regularized" | null;
+  method_reason: string | null;
 }
 type Model = LeaderboardView["models"][number];
 
+const count = (description: string): ColumnMeta => ({ numeric: true, description });
 const columns: ColumnDef<Model, unknown>[] = [
   { accessorKey: "model", header: "Model" },
-  { accessorKey: "rating", header: "Rating", cell: (info) => formatStat(info.getValue() as number | null, 1), meta: { numeric: true } },
-  { id: "ci", accessorFn: (m) => (m.ci ? `${m.ci[0].toFixed(1)} – ${m.ci[1].toFixed(1)}` : "—"), header: "95% interval" },
-  { accessorKey: "battles", header: "Battles", meta: { numeric: true } },
-  { accessorKey: "wins", header: "Wins", meta: { numeric: true } },
-  { accessorKey: "ties", header: "Ties", meta: { numeric: true } },
-  { accessorKey: "losses", header: "Losses", meta: { numeric: true } },
+  {
+    accessorKey: "rating",
+    header: "Rating",
+    cell: (info) => formatFigure(info.getValue() as number, "rating"),
+    meta: { numeric: true, description: "Bradley–Terry rating: the mean is 1000, and 400 points more means 10:1 odds of winning" } satisfies ColumnMeta,
+  },
+  {
+    id: "ci",
+    accessorFn: (m) => formatInterval(m.ci, "rating"),
+    header: "95% interval",
+    meta: { description: "where the rating lies in 95% of 200 bootstrap resamples of the battles; overlapping intervals mean the order is not settled" } satisfies ColumnMeta,
+  },
+  { accessorKey: "battles", header: "Battles", cell: (info) => formatFigure(info.getValue() as number, "count"), meta: count("comparisons with another model") },
+  { accessorKey: "wins", header: "Wins", cell: (info) => formatFigure(info.getValue() as number, "count"), meta: count("battles this model was preferred in") },
+  {
+    accessorKey: "ties",
+    header: "Ties",
+    cell: (info) => formatFigure(info.getValue() as number, "count"),
+    meta: count("battles judged equal (in rankings: the two in one tier); each counts as half a win"),
+  },
+  { accessorKey: "losses", header: "Losses", cell: (info) => formatFigure(info.getValue() as number, "count"), meta: count("battles the other model was preferred in") },
 ];
 
 /** A leaderboard (of a batch or of a dataset): ratings chart, sortable table and win-rate matrix. */
@@ -25,6 +44,17 @@ export function LeaderboardPanel({ board }: { board: LeaderboardView }) {
   const models = Object.keys(board.win_rates);
   return (
     <>
+      <p className="small" data-fit-method={board.method ?? undefined}>
+        {board.method === "regularized" ? (
+          <>
+            <strong>Fit: regularized.</strong> {board.method_reason}; each model also gets one virtual tie against an average opponent, which keeps every rating finite.
+          </>
+        ) : (
+          <>
+            <strong>Fit: maximum likelihood</strong> (the same estimate as Chatbot Arena&apos;s), ties counted as half a win to each side.
+          </>
+        )}
+      </p>
       <LeaderboardChart models={board.models} />
       <DataTable label="Leaderboard" rows={board.models} columns={columns} initialSort={[{ id: "rating", desc: true }]} />
       <h3>Win rates (row beats column; ties count half)</h3>
@@ -45,7 +75,7 @@ export function LeaderboardPanel({ board }: { board: LeaderboardView }) {
               <th scope="row">{row}</th>
               {models.map((col) => (
                 <td key={col} className="num">
-                  {formatStat(board.win_rates[row]?.[col] ?? null, 2)}
+                  {formatFigure(board.win_rates[row]?.[col] ?? null, "rate")}
                 </td>
               ))}
             </tr>

@@ -270,3 +270,59 @@ export function lengthBiasFromCounts(longer: number, n: number): { longer_rate: 
   if (longer > n) throw new RangeError(`longer (${longer}) must not exceed n (${n})`);
   return { longer_rate: n === 0 ? null : longer / n, n };
 }
+
+/**
+ * Position bias of ranking judgments: how often the response shown first lands in the top
+ * tier, against the rate chance alone would give.
+ *
+ * Definition: judgment j shows K_j responses and puts t_j of them in its top tier. With no
+ * position effect, which responses fill the top tier does not depend on where they were shown
+ * (the display order is a random permutation, independent of the responses), so the first-shown
+ * response is in the top tier with probability p_j = t_j / K_j. Over the n judgments with
+ * 1 ≤ t_j < K_j (a judgment that puts every response in one tier says nothing about position
+ * and is left out, as ties are for pairwise position bias), the statistic is
+ *
+ *     rate = #(first shown in the top tier) / n,   chance_rate = p̄ = Σ p_j / n,
+ *
+ * with the exact two-sided binomial test of the count against Binomial(n, p̄)
+ * ({@link binomialTwoSidedP}). When every judgment has the same t/K (the usual case: the same
+ * number of responses per item and one best response) the count is exactly Binomial(n, p̄)
+ * under the null and the test is exact. Otherwise the count is Poisson-binomial with mean n·p̄
+ * and a smaller variance than Binomial(n, p̄) (Hoeffding 1956), so the test is conservative:
+ * its p-value is, if anything, too large. `rate > chance_rate` means the first-shown response
+ * wins more often than chance.
+ *
+ * Source: W. Hoeffding (1956), "On the distribution of the number of successes in independent
+ * trials", Ann. Math. Statist. 27(3), 713–721; position bias as in Zheng et al. (2023) §3.3,
+ * carried over from pairs to tiers.
+ *
+ * Undefined: `rate`, `chance_rate` and `p_value` are null when no judgment qualifies (n = 0).
+ *
+ * @param judgments per judgment: responses shown (K), the size of its top tier (t) and whether
+ *   the response shown first is in it
+ * @throws {RangeError} when a judgment's sizes are not whole numbers with 1 ≤ t ≤ K, or K < 2
+ * @example firstShownTopBias([{ responses: 3, topSize: 1, firstInTop: true }, { responses: 3, topSize: 1, firstInTop: false }])
+ * // { rate: 0.5, chance_rate: 0.333…, p_value: 1, n: 2 } (one success is as likely as none)
+ */
+export function firstShownTopBias(judgments: ReadonlyArray<{ responses: number; topSize: number; firstInTop: boolean }>): {
+  rate: number | null;
+  chance_rate: number | null;
+  p_value: number | null;
+  n: number;
+} {
+  let n = 0;
+  let inTop = 0;
+  let chance = 0;
+  for (const { responses, topSize, firstInTop } of judgments) {
+    if (!Number.isInteger(responses) || !Number.isInteger(topSize) || responses < 2 || topSize < 1 || topSize > responses) {
+      throw new RangeError(`a judgment needs whole numbers with 1 ≤ top tier size ≤ responses and 2 ≤ responses, got ${topSize} of ${responses}`);
+    }
+    if (topSize === responses) continue;
+    n++;
+    if (firstInTop) inTop++;
+    chance += topSize / responses;
+  }
+  if (n === 0) return { rate: null, chance_rate: null, p_value: null, n };
+  const chanceRate = chance / n;
+  return { rate: inTop / n, chance_rate: chanceRate, p_value: binomialTwoSidedP(inTop, n, chanceRate), n };
+}
