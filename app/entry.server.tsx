@@ -4,10 +4,11 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { CspNonce } from "./csp-nonce";
 
 // server.js runs start-up (migrations, demo seed) through the built bundle, so that the
 // server and the app share one copy of the database module.
-export { setUp, describeCredentials } from "./services/setup.server";
+export { setUp, describeDemo } from "./services/setup.server";
 
 const ABORT_DELAY = 5_000;
 export const streamTimeout = ABORT_DELAY;
@@ -17,22 +18,27 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  _loadContext: AppLoadContext,
+  loadContext: AppLoadContext,
 ) {
+  // server.js sends a Content-Security-Policy allowing inline scripts with this nonce only:
+  // React's and Remix's inline scripts (hydration data, streamed chunks) must carry it.
+  const nonce = loadContext.cspNonce;
   // Bots get the whole document at once; browsers get it streamed as it renders.
   const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />,
+      <CspNonce.Provider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </CspNonce.Provider>,
       {
+        nonce,
         [readyEvent]() {
           shellRendered = true;
           const body = new PassThrough();
+          // The security headers (CSP, nosniff, Referrer-Policy, X-Frame-Options) are server.js's,
+          // on every response; set here too, Express would send them twice.
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-          responseHeaders.set("X-Content-Type-Options", "nosniff");
-          responseHeaders.set("Referrer-Policy", "same-origin");
-          responseHeaders.set("X-Frame-Options", "DENY");
           resolve(
             new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }),
           );
