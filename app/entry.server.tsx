@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
-import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { CspNonce } from "./csp-nonce";
@@ -9,6 +9,20 @@ import { CspNonce } from "./csp-nonce";
 // server.js runs start-up (migrations, demo seed) through the built bundle, so that the
 // server and the app share one copy of the database module.
 export { setUp, describeDemo } from "./services/setup.server";
+
+/**
+ * What Remix reports to the log. An error response Remix raises itself (a method the route does
+ * not handle, a malformed data request) is the client's mistake, not the server's: one line, as
+ * server.js writes for every 404 (which it logs itself), instead of Remix's default stack trace.
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error)) {
+    if (error.status !== 404) console.log(`${request.method} ${new URL(request.url).pathname} ${error.status}`);
+    return;
+  }
+  console.error(error);
+};
 
 const ABORT_DELAY = 5_000;
 export const streamTimeout = ABORT_DELAY;

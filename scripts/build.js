@@ -9,32 +9,48 @@ import { buildOutputPresent, hashSources, readStamp, rebuildReason, removeStamp,
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
+/** The build exited non-zero; `output` is everything it printed. */
+export class BuildFailed extends Error {
+  /** @param {number} code @param {string} output */
+  constructor(code, output) {
+    super(`build failed (exit code ${code})`);
+    this.code = code;
+    this.output = output;
+  }
+}
+
 /**
- * Builds when forced or when the sources differ from the last successful build's; prints the phase.
- * Resolves once there is an up-to-date build; exits the process with 1 when the build fails.
- * @param {{ force?: boolean, verbose?: boolean, root?: string }} [options]
+ * Builds when forced or when the sources differ from the last successful build's, printing one
+ * line per phase. Resolves once the build on disk is up to date; rejects with BuildFailed.
+ * @param {{ force?: boolean, verbose?: boolean, root?: string, log?: (line: string) => void }} [options]
+ * @returns {Promise<{ built: boolean }>}
  */
-export async function ensureBuild({ force = false, verbose = false, root = ROOT } = {}) {
+export async function ensureBuild({ force = false, verbose = false, root = ROOT, log = console.log } = {}) {
   // Hashed before building: an edit made while the build runs makes the next start build again.
   const sources = hashSources(root);
   const reason = force ? "requested" : rebuildReason(readStamp(root), sources, buildOutputPresent(root));
   if (reason === null) {
-    console.log("build is up to date (sources unchanged since the last build)");
-    return;
+    log("build is up to date (sources unchanged since the last build)");
+    return { built: false };
   }
-  console.log(force ? "building…" : `building (${reason})…`);
+  log(force ? "building…" : `building (${reason})…`);
   // No stamp while building: a build that fails or is interrupted halfway never counts as done.
   removeStamp(root);
   const started = Date.now();
   const { code, output } = await runViteBuild(root, verbose);
-  if (code !== 0) {
-    process.stderr.write(output);
-    console.error(`build failed (exit code ${code}); nothing was served`);
-    process.exit(1);
-  }
+  if (code !== 0) throw new BuildFailed(code, output);
   writeStamp(root, sources);
-  console.log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (output.trim()) process.stderr.write(output);
+  return { built: true };
+}
+
+/** For the command-line entries: the build's own output in full, then one line saying it failed. */
+export function reportBuildFailure(error) {
+  if (!(error instanceof BuildFailed)) throw error;
+  process.stderr.write(error.output);
+  console.error(error.message);
+  process.exitCode = 1;
 }
 
 /**
@@ -59,5 +75,5 @@ function runViteBuild(root, verbose) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  await ensureBuild({ force: true, verbose: process.argv.includes("--verbose") });
+  await ensureBuild({ force: true, verbose: process.argv.includes("--verbose") }).catch(reportBuildFailure);
 }

@@ -1,5 +1,12 @@
-// `npm start`: build when the sources changed since the last build, then serve.
-import { ensureBuild } from "./build.js";
+// `npm start`: build when the sources changed since the last successful build, then serve.
+import { ensureBuild, reportBuildFailure } from "./build.js";
 
-await ensureBuild();
-await import("../server.js");
+const ready = await ensureBuild().then(
+  () => true,
+  (error) => {
+    reportBuildFailure(error);
+    console.error("the server was not started");
+    return false;
+  },
+);
+if (ready) await import("../server.js");
