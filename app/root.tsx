@@ -18,11 +18,17 @@ import { useCspNonce } from "./csp-nonce";
 import { getUser } from "./services/auth.server";
 import stylesheet from "./styles/app.css?url";
 
+/** Headings (and document titles) of the error pages a user meets in normal use. */
+const TITLES: Record<number, string> = { 403: "Not allowed", 404: "Page not found" };
+
 export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
   { rel: "stylesheet", href: stylesheet },
 ];
-export const meta: MetaFunction = () => [{ title: "Verdict" }];
+export const meta: MetaFunction = ({ error }) => {
+  const status = isRouteErrorResponse(error) ? error.status : null;
+  return [{ title: status && TITLES[status] ? `${TITLES[status]} · Verdict` : "Verdict" }];
+};
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
@@ -110,8 +116,6 @@ function HomeLinks() {
     </nav>
   );
 }
-
-const TITLES: Record<number, string> = { 403: "Not allowed", 404: "Page not found" };
 
 export function ErrorBoundary() {
   const error = useRouteError();

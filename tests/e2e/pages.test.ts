@@ -183,6 +183,7 @@ describe("an unknown URL", () => {
       expect(response?.status()).toBe(404);
       await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Page not found");
       await expect(page.getByRole("alert").textContent()).resolves.toContain("There is no page at /datasets/typo.");
+      await expect(page.title()).resolves.toBe("Page not found · Verdict");
       await expect(page.getByRole("link", { name: "Verdict home" }).isVisible()).resolves.toBe(true);
       const home = await page.getByRole("navigation", { name: "Home" }).getByRole("link").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
       expect(home).toEqual(links);
@@ -221,6 +222,7 @@ describe("an unknown URL", () => {
     const response = await visitAs(tab, "reviewer1", "/admin/datasets");
     expect(response?.status()).toBe(403);
     await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Not allowed");
+    await expect(page.title()).resolves.toBe("Not allowed · Verdict");
     await expect(page.getByRole("alert").textContent()).resolves.toContain("This page is for admins only.");
     const home = await page.getByRole("navigation", { name: "Home" }).getByRole("link").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
     expect(home).toEqual(["/review"]);
