@@ -1,13 +1,28 @@
 import { PassThrough } from "node:stream";
-import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { CspNonce } from "./csp-nonce";
 
 // server.js runs start-up (migrations, demo seed) through the built bundle, so that the
 // server and the app share one copy of the database module.
-export { setUp, describeCredentials } from "./services/setup.server";
+export { setUp, describeDemo } from "./services/setup.server";
+
+/**
+ * What Remix reports to the log. An error response Remix raises itself (a method the route does
+ * not handle, a malformed data request) is the client's mistake, not the server's: one line, as
+ * server.js writes for every 404 (which it logs itself), instead of Remix's default stack trace.
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error)) {
+    if (error.status !== 404) console.log(`${request.method} ${new URL(request.url).pathname} ${error.status}`);
+    return;
+  }
+  console.error(error);
+};
 
 const ABORT_DELAY = 5_000;
 export const streamTimeout = ABORT_DELAY;
@@ -17,22 +32,27 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  _loadContext: AppLoadContext,
+  loadContext: AppLoadContext,
 ) {
+  // server.js sends a Content-Security-Policy allowing inline scripts with this nonce only:
+  // React's and Remix's inline scripts (hydration data, streamed chunks) must carry it.
+  const nonce = loadContext.cspNonce;
   // Bots get the whole document at once; browsers get it streamed as it renders.
   const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false;
     const { pipe, abort } = renderToPipeableStream(
-      <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />,
+      <CspNonce.Provider value={nonce}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </CspNonce.Provider>,
       {
+        nonce,
         [readyEvent]() {
           shellRendered = true;
           const body = new PassThrough();
+          // The security headers (CSP, nosniff, Referrer-Policy, X-Frame-Options) are server.js's,
+          // on every response; set here too, Express would send them twice.
           responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-          responseHeaders.set("X-Content-Type-Options", "nosniff");
-          responseHeaders.set("Referrer-Policy", "same-origin");
-          responseHeaders.set("X-Frame-Options", "DENY");
           resolve(
             new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }),
           );

@@ -9,15 +9,26 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLocation,
   useRouteError,
   useRouteLoaderData,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { useCspNonce } from "./csp-nonce";
 import { getUser } from "./services/auth.server";
 import stylesheet from "./styles/app.css?url";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
-export const meta: MetaFunction = () => [{ title: "Verdict" }];
+/** Headings (and document titles) of the error pages a user meets in normal use. */
+const TITLES: Record<number, string> = { 403: "Not allowed", 404: "Page not found" };
+
+export const links: LinksFunction = () => [
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+  { rel: "stylesheet", href: stylesheet },
+];
+export const meta: MetaFunction = ({ error }) => {
+  const status = isRouteErrorResponse(error) ? error.status : null;
+  return [{ title: status && TITLES[status] ? `${TITLES[status]} · Verdict` : "Verdict" }];
+};
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
@@ -56,21 +67,21 @@ function Header() {
 }
 
 export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useCspNonce();
   return (
     <html lang="en">
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
-        <link rel="icon" href="data:," />
         <Meta />
         <Links />
       </head>
       <body>
         <Header />
         <main className="app-main">{children}</main>
-        <ScrollRestoration />
-        <Scripts />
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );
@@ -80,20 +91,43 @@ export default function App() {
   return <Outlet />;
 }
 
+/** The way back from an error page: the reviewer's batches, and the admin pages for admins. */
+function HomeLinks() {
+  const user = useRouteLoaderData<typeof loader>("root")?.user;
+  if (!user) {
+    return (
+      <p>
+        <Link to="/login">Sign in</Link>
+      </p>
+    );
+  }
+  return (
+    <nav aria-label="Home">
+      <ul className="home-links">
+        <li>
+          <Link to="/review">Your batches</Link>
+        </li>
+        {user.role === "admin" && (
+          <li>
+            <Link to="/admin">Admin</Link>
+          </li>
+        )}
+      </ul>
+    </nav>
+  );
+}
+
 export function ErrorBoundary() {
   const error = useRouteError();
+  const { pathname } = useLocation();
   if (isRouteErrorResponse(error)) {
     const body = error.data as { error?: { message?: string } } | string | undefined;
-    const message = typeof body === "string" ? body : body?.error?.message;
+    const message = (typeof body === "string" ? body : body?.error?.message) || (error.status === 404 ? `There is no page at ${pathname}.` : "Something went wrong.");
     return (
       <section className="panel error-page" role="alert">
-        <h1>
-          {error.status} {error.statusText || (error.status === 403 ? "Forbidden" : "Error")}
-        </h1>
-        <p>{message ?? "Something went wrong."}</p>
-        <p>
-          <Link to="/">Back to start</Link>
-        </p>
+        <h1>{TITLES[error.status] ?? `${error.status} ${error.statusText || "Error"}`}</h1>
+        <p>{message}</p>
+        <HomeLinks />
       </section>
     );
   }
@@ -101,6 +135,7 @@ export function ErrorBoundary() {
     <section className="panel error-page" role="alert">
       <h1>Unexpected error</h1>
       <p>Verdict hit an error it did not expect. The server log has the details.</p>
+      <HomeLinks />
     </section>
   );
 }

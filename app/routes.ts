@@ -34,4 +34,7 @@ export default [
   route("api/v1/batches/:id/stats", "routes/api.v1.batches.$id.stats.ts"),
   route("api/v1/batches/:id/leaderboard", "routes/api.v1.batches.$id.leaderboard.ts"),
   route("api/v1/datasets/:dataset/leaderboard", "routes/api.v1.datasets.$dataset.leaderboard.ts"),
+  // Any other URL: a JSON 404 under /api, the 404 page elsewhere.
+  route("api/*", "routes/api.$.ts"),
+  route("*", "routes/$.tsx"),
 ] satisfies RouteConfig;

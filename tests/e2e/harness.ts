@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
+type LaunchOptions = NonNullable<Parameters<typeof chromium.launchPersistentContext>[1]>;
+
 export const ROOT = resolve(import.meta.dirname, "../..");
 
 export interface DemoCredentials {
@@ -15,7 +17,26 @@ export interface RunningServer {
   url: string;
   credentials: DemoCredentials;
   dbPath: string;
+  /** Everything the server printed so far (stdout and stderr, interleaved as they came). */
+  output: () => string;
   stop: () => Promise<void>;
+}
+
+/**
+ * The demo accounts from the block the server prints on a fresh database: the rows under the
+ * `username  password  role` heading, up to the first blank line.
+ */
+export function parseDemoAccounts(output: string): DemoCredentials {
+  const credentials: DemoCredentials = {};
+  const lines = output.split("\n");
+  const heading = lines.findIndex((line) => /^\s+username\s+password\s+role$/.test(line));
+  if (heading < 0) return credentials;
+  for (const line of lines.slice(heading + 1)) {
+    const row = /^\s+(\S+)\s+(\S+)\s+(admin|reviewer)$/.exec(line);
+    if (!row) break;
+    credentials[row[1]!] = row[2]!;
+  }
+  return credentials;
 }
 
 /** A TCP port free on the loopback interface right now. */
@@ -61,12 +82,16 @@ export async function startServer(): Promise<RunningServer> {
       fail(new Error(`server exited with ${code}:\n${output}`));
     });
   });
-  const credentials: DemoCredentials = {};
-  for (const match of output.matchAll(/^\s+(\S+)\s+(\S{16})\s+\((admin|reviewer)\)$/gm)) credentials[match[1]!] = match[2]!;
+  const credentials = parseDemoAccounts(output);
+  if (!credentials.admin) {
+    child.kill("SIGTERM");
+    throw new Error(`no demo accounts in the server's output:\n${output}`);
+  }
   return {
     url: `http://127.0.0.1:${port}`,
     credentials,
     dbPath,
+    output: () => output,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
@@ -78,22 +103,20 @@ export async function startServer(): Promise<RunningServer> {
   };
 }
 
-/** How the browser presents itself: a laptop by default; a phone is `{ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }`. */
-export interface BrowserDevice {
-  viewport?: { width: number; height: number };
-  isMobile?: boolean;
-  hasTouch?: boolean;
-}
-
-/** Debian's Chromium with a fresh profile and the flags this closed network needs. */
-export async function launchBrowser(device: BrowserDevice = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/**
+ * Debian's Chromium with a fresh profile and the flags this closed network needs. `locale` and
+ * `timezoneId` let a test be a reviewer elsewhere than the server (formatting that differs
+ * between server and browser breaks hydration); `viewport`, `hasTouch`, `isMobile` a phone.
+ */
+export async function launchBrowser(
+  options: Pick<LaunchOptions, "locale" | "timezoneId" | "viewport" | "hasTouch" | "isMobile"> = {},
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "verdict-chromium-"));
   const context = await chromium.launchPersistentContext(profile, {
+    viewport: { width: 1280, height: 800 },
+    ...options,
     executablePath: "/usr/bin/chromium",
     headless: true,
-    viewport: device.viewport ?? { width: 1280, height: 800 },
-    isMobile: device.isMobile ?? false,
-    hasTouch: device.hasTouch ?? false,
     args: [
       "--headless",
       "--no-sandbox",
