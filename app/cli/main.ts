@@ -299,7 +299,7 @@ async function exportCommand(args: string[]) {
     onProgress: (rows) => {
       if (Date.now() - lastProgress < 1000) return;
       lastProgress = Date.now();
-      process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}export: ${rows.toLocaleString("en-US")} rows, ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : "\n"}`);
+      process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}export: ${formatFigure(rows, "count")} rows, ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : "\n"}`);
     },
   })) {
     if (!out.write(chunk)) await once(out, "drain");

@@ -1,5 +1,6 @@
 import { formatBytes } from "../core/formats";
 import type { ImportProgress } from "../services/imports.server";
+import { formatFigure } from "../core/figures";
 
 /**
  * A progress line on stderr: redrawn in place on a terminal, one line every few seconds
@@ -16,7 +17,7 @@ export function importProgressLine(stream: NodeJS.WriteStream = process.stderr):
     const seconds = (Date.now() - started) / 1000;
     const share = p.totalBytes ? ` ${Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100))}%` : "";
     const size = p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : "";
-    return `import${share}: ${p.lines.toLocaleString("en-US")} lines, ${formatBytes(p.bytes)}${size}, ${seconds.toFixed(1)} s`;
+    return `import${share}: ${formatFigure(p.lines, "count")} lines, ${formatBytes(p.bytes)}${size}, ${seconds.toFixed(1)} s`;
   };
   return {
     update(progress) {

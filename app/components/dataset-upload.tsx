@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } from "react";
 import { formatBytes } from "~/core/formats/lines";
 import { ProgressBar } from "./progress-bar";
+import { formatFigure } from "~/core/figures";
 
 const FORMATS = [
   ["auto", "Detect from the first line"],
@@ -165,13 +166,13 @@ export function DatasetUpload({ onImported }: { onImported: () => void }) {
           label="Importing"
           value={state.bytes}
           max={state.total}
-          detail={`${state.lines.toLocaleString()} lines checked and written`}
+          detail={`${formatFigure(state.lines, "count")} lines checked and written`}
         />
       )}
       {state.status === "done" && (
         <p className="notice success" role="status">
-          Imported {state.summary.prompts.toLocaleString()} prompts, {state.summary.responses.toLocaleString()} responses and{" "}
-          {state.summary.pairs.toLocaleString()} pairs into “{state.summary.dataset}” ({state.summary.format}).
+          Imported {formatFigure(state.summary.prompts, "count")} prompts, {formatFigure(state.summary.responses, "count")} responses and{" "}
+          {formatFigure(state.summary.pairs, "count")} pairs into “{state.summary.dataset}” ({state.summary.format}).
         </p>
       )}
       {state.status === "failed" && (

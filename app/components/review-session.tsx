@@ -6,6 +6,7 @@ import { JudgingForm, type EditingPosition } from "./judging/judging-form";
 import { KeyLegend } from "./judging/key-legend";
 import { SkippedItems } from "./judging/skipped-items";
 import type { JudgingSubmission } from "./judging/state";
+import { formatFigure } from "~/core/figures";
 
 interface QueueAnswer {
   queue: AssignmentView[];
@@ -210,7 +211,7 @@ export function ReviewSession({
           </Link>
           {progress.skipped > 0 && (
             <button type="button" className="link-button small skipped-toggle" aria-expanded={showSkipped} onClick={() => setShowSkipped((v) => !v)}>
-              Skipped by you: {progress.skipped.toLocaleString("en-US")}
+              Skipped by you: {formatFigure(progress.skipped, "count")}
             </button>
           )}
         </div>
@@ -265,11 +266,11 @@ export function ReviewSession({
           <section className="panel batch-done" role="status">
             <h2>This batch is done for you</h2>
             <p>
-              You judged {progress.mine.toLocaleString("en-US")} item{progress.mine === 1 ? "" : "s"}; nothing else is waiting for you here. Thank you!
+              You judged {formatFigure(progress.mine, "count")} item{progress.mine === 1 ? "" : "s"}; nothing else is waiting for you here. Thank you!
             </p>
             {progress.skipped > 0 && !showSkipped && (
               <p>
-                You skipped {progress.skipped.toLocaleString("en-US")} item{progress.skipped === 1 ? "" : "s"}; other reviewers of the batch may take{" "}
+                You skipped {formatFigure(progress.skipped, "count")} item{progress.skipped === 1 ? "" : "s"}; other reviewers of the batch may take{" "}
                 {progress.skipped === 1 ? "it" : "them"}, or{" "}
                 <button type="button" className="link-button" onClick={() => setShowSkipped(true)}>
                   take one back

@@ -6,6 +6,7 @@ import { getBatch } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
 import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, listExports, previewExport } from "~/services/exports.server";
 import adminStyles from "~/styles/admin.css?url";
+import { formatFigure } from "~/core/figures";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -49,9 +50,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 /** "first 3 of 2,312 rows", or all of them when there are no more than the preview shows. */
 function previewCaption(shown: number, total: number): string {
-  const rows = (n: number) => `${n.toLocaleString("en-US")} ${n === 1 ? "row" : "rows"}`;
+  const rows = (n: number) => `${formatFigure(n, "count")} ${n === 1 ? "row" : "rows"}`;
   if (total === 0) return "no rows";
-  return total <= shown ? `all ${rows(total)}` : `first ${shown.toLocaleString("en-US")} of ${rows(total)}`;
+  return total <= shown ? `all ${rows(total)}` : `first ${formatFigure(shown, "count")} of ${rows(total)}`;
 }
 
 export default function ExportPage() {
@@ -175,7 +176,7 @@ export default function ExportPage() {
                 <tr key={e.id}>
                   <td>{new Date(e.createdAt).toISOString().slice(0, 19).replace("T", " ")}</td>
                   <td>{e.format}</td>
-                  <td className="num">{e.rows.toLocaleString("en-US")}</td>
+                  <td className="num">{formatFigure(e.rows, "count")}</td>
                   <td>
                     <code className="small">{e.sha256.slice(0, 16)}…</code>
                   </td>

@@ -11,6 +11,7 @@ import { listDatasets } from "~/services/datasets.server";
 import { asServiceError } from "~/services/errors.server";
 import { listUsers } from "~/services/users.server";
 import adminStyles from "~/styles/admin.css?url";
+import { formatFigure } from "~/core/figures";
 
 export const meta: MetaFunction = () => [{ title: "New batch · Verdict" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -114,7 +115,7 @@ export default function NewBatch() {
             <select name="dataset" required defaultValue={sent?.dataset} {...invalid("dataset", fields)}>
               {datasets.map((d) => (
                 <option key={d.name} value={d.name}>
-                  {d.name} ({d.prompts.toLocaleString("en-US")} prompts, {d.models.toLocaleString("en-US")} models)
+                  {d.name} ({formatFigure(d.prompts, "count")} prompts, {formatFigure(d.models, "count")} models)
                 </option>
               ))}
             </select>

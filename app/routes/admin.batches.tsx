@@ -9,6 +9,7 @@ import { changeBatchStatus, listBatches } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
 import { listUsers } from "~/services/users.server";
 import { AddReviewers } from "~/components/add-reviewers";
+import { formatFigure } from "~/core/figures";
 
 export const meta: MetaFunction = () => [{ title: "Batches · Verdict" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -83,10 +84,10 @@ export default function Batches() {
       {createdBatch && (
         <div className="notice success" role="status">
           <p>
-            Created batch “{createdBatch.name}” (id <code>{createdBatch.id}</code>) with {createdBatch.items.toLocaleString("en-US")}{" "}
+            Created batch “{createdBatch.name}” (id <code>{createdBatch.id}</code>) with {formatFigure(createdBatch.items, "count")}{" "}
             {createdBatch.items === 1 ? "item" : "items"}
             {created.skipped > 0 &&
-              `; ${created.skipped.toLocaleString("en-US")} ${created.skipped === 1 ? "prompt" : "prompts"} of “${createdBatch.dataset}” did not fit and ${created.skipped === 1 ? "was" : "were"} left out`}
+              `; ${formatFigure(created.skipped, "count")} ${created.skipped === 1 ? "prompt" : "prompts"} of “${createdBatch.dataset}” did not fit and ${created.skipped === 1 ? "was" : "were"} left out`}
             .
           </p>
           <p>
@@ -127,19 +128,19 @@ export default function Batches() {
                 </th>
                 <td>{b.dataset}</td>
                 <td>{b.task}</td>
-                <td className="num">{b.items.toLocaleString("en-US")}</td>
+                <td className="num">{formatFigure(b.items, "count")}</td>
                 <td className="num">{b.overlap}</td>
                 <td>
                   <progress value={b.judgments} max={b.items * b.overlap || 1} aria-label={`${b.name} progress`} />{" "}
                   <span className="muted small">
-                    {b.judgments.toLocaleString("en-US")} / {(b.items * b.overlap).toLocaleString("en-US")}
+                    {formatFigure(b.judgments, "count")} / {formatFigure(b.items * b.overlap, "count")}
                   </span>
                   {b.needsReviewer > 0 && (
                     <div className="small needs-reviewer" data-col="needs-reviewer">
-                      {b.needsReviewer.toLocaleString("en-US")} item{b.needsReviewer === 1 ? "" : "s"} need{b.needsReviewer === 1 ? "s" : ""} another reviewer
+                      {formatFigure(b.needsReviewer, "count")} item{b.needsReviewer === 1 ? "" : "s"} need{b.needsReviewer === 1 ? "s" : ""} another reviewer
                     </div>
                   )}
-                  {b.skipped > 0 && <div className="small muted">{b.skipped.toLocaleString("en-US")} skipped</div>}
+                  {b.skipped > 0 && <div className="small muted">{formatFigure(b.skipped, "count")} skipped</div>}
                 </td>
                 <td className="small">
                   {b.reviewers.join(", ")}

@@ -3,6 +3,7 @@ import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
 import { DatasetUpload } from "~/components/dataset-upload";
 import { requireRole } from "~/services/auth.server";
 import { listDatasets } from "~/services/datasets.server";
+import { formatFigure } from "~/core/figures";
 
 export const meta: MetaFunction = () => [{ title: "Datasets · Verdict" }];
 
@@ -48,10 +49,10 @@ export default function Datasets() {
                     {d.name}
                     {d.description && <div className="muted small">{d.description}</div>}
                   </th>
-                  <td className="num" data-col="prompts">{d.prompts.toLocaleString("en-US")}</td>
-                  <td className="num" data-col="responses">{d.responses.toLocaleString("en-US")}</td>
+                  <td className="num" data-col="prompts">{formatFigure(d.prompts, "count")}</td>
+                  <td className="num" data-col="responses">{formatFigure(d.responses, "count")}</td>
                   <td className="num" data-col="models">{d.models}</td>
-                  <td className="num" data-col="pairs">{d.importedPairs.toLocaleString("en-US")}</td>
+                  <td className="num" data-col="pairs">{formatFigure(d.importedPairs, "count")}</td>
                   <td className="muted">{d.source}</td>
                   <td className="muted">{new Date(d.createdAt).toISOString().slice(0, 16).replace("T", " ")}</td>
                   <td>

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { batchesOfReviewer } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
+import { formatFigure } from "~/core/figures";
 
 export const meta: MetaFunction = () => [{ title: "My batches · Verdict" }];
 
@@ -42,13 +43,13 @@ export default function Review() {
                   </th>
                   <td>{TASK_LABEL[b.task]}</td>
                   <td>{b.status === "active" && b.progress.left === 0 ? "done" : b.status}</td>
-                  <td className="num" data-col="mine">{b.progress.mine.toLocaleString("en-US")}</td>
-                  <td className="num" data-col="left">{b.progress.left.toLocaleString("en-US")}</td>
-                  <td className="num" data-col="skipped">{b.progress.skipped.toLocaleString("en-US")}</td>
+                  <td className="num" data-col="mine">{formatFigure(b.progress.mine, "count")}</td>
+                  <td className="num" data-col="left">{formatFigure(b.progress.left, "count")}</td>
+                  <td className="num" data-col="skipped">{formatFigure(b.progress.skipped, "count")}</td>
                   <td>
                     <progress value={b.progress.judgments} max={b.progress.needed || 1} aria-label={`${b.name}: ${Math.round(share * 100)}% judged`} />{" "}
                     <span className="muted small">
-                      {b.progress.judgments.toLocaleString("en-US")} / {b.progress.needed.toLocaleString("en-US")}
+                      {formatFigure(b.progress.judgments, "count")} / {formatFigure(b.progress.needed, "count")}
                     </span>
                   </td>
                 </tr>

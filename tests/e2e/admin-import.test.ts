@@ -7,7 +7,8 @@ let browser: { context: BrowserContext; close: () => Promise<void> };
 
 beforeAll(async () => {
   server = await startServer();
-  browser = await launchBrowser();
+  // A German browser writes 20000 as "20.000" with toLocaleString(); the app writes 20,000 everywhere.
+  browser = await launchBrowser({ locale: "de-DE" });
 });
 afterAll(async () => {
   await browser?.close();

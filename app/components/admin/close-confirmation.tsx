@@ -1,5 +1,6 @@
 import { Form, Link, useNavigate } from "@remix-run/react";
 import { useEffect, useRef } from "react";
+import { formatFigure } from "~/core/figures";
 
 /**
  * The second step of closing a batch: what closing does, and the real Close button. It is a
@@ -30,7 +31,7 @@ export function CloseConfirmation({ batch, cancelTo }: { batch: { id: string; na
         <li>Reviewers can no longer judge it: it stays in their list, marked closed.</li>
         <li>Items reviewers are holding right now are released.</li>
         <li>
-          Its {batch.judgments.toLocaleString("en-US")} {batch.judgments === 1 ? "judgment is" : "judgments are"} kept; its statistics and exports
+          Its {formatFigure(batch.judgments, "count")} {batch.judgments === 1 ? "judgment is" : "judgments are"} kept; its statistics and exports
           work as before.
         </li>
         <li>You can reopen it from this list at any time.</li>

@@ -20,6 +20,7 @@ import {
   type JudgingState,
   type JudgingSubmission,
 } from "./state";
+import { formatFigure } from "~/core/figures";
 
 /** Where an item being edited sits among the reviewer's judgments in the batch (1 = their first). */
 export interface EditingPosition {
@@ -78,20 +79,20 @@ export function JudgingForm(props: JudgingFormProps) {
           {assignment.judgment ? (
             <span className="judging-count editing-count">
               {editing
-                ? `Editing your judgment ${editing.position.toLocaleString("en-US")} of ${editing.of.toLocaleString("en-US")}`
+                ? `Editing your judgment ${formatFigure(editing.position, "count")} of ${formatFigure(editing.of, "count")}`
                 : "Editing your earlier judgment"}
               {onCancelEditing && (
                 <>
                   {" · "}
                   <button type="button" className="link-button" onClick={onCancelEditing}>
-                    Cancel and return to item {Math.min(progress.mine + 1, Math.max(total, 1)).toLocaleString("en-US")}
+                    Cancel and return to item {formatFigure(Math.min(progress.mine + 1, Math.max(total, 1)), "count")}
                   </button>
                 </>
               )}
             </span>
           ) : (
             <span className="judging-count">
-              {Math.min(progress.mine + 1, Math.max(total, 1)).toLocaleString("en-US")} of {total.toLocaleString("en-US")} in this batch
+              {formatFigure(Math.min(progress.mine + 1, Math.max(total, 1)), "count")} of {formatFigure(total, "count")} in this batch
             </span>
           )}
           <progress value={progress.mine} max={Math.max(total, 1)} aria-label="Your progress in this batch" />

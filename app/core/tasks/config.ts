@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { formatFigure } from "../figures";
 
 /**
  * A batch's configuration (DESIGN.md §3), stored as JSON on the batch and validated here:
@@ -66,7 +67,7 @@ export const batchConfigSchema = z
     showModelNames: z.boolean().default(false),
     guidelines: z
       .string()
-      .max(50_000, { error: (issue) => `the guidelines are ${String(issue.input).length.toLocaleString("en-US")} characters, more than 50,000` })
+      .max(50_000, { error: (issue) => `the guidelines are ${formatFigure(String(issue.input).length, "count")} characters, more than 50,000` })
       .default(""),
     leaseMinutes: wholeNumber
       .min(1, { error: (issue) => `${quoted(issue.input)} minutes is below 1` })
