@@ -327,6 +327,7 @@ async function statsCommand(args: string[]) {
   const alpha = stats.krippendorff_alpha;
   const lines = [
     `${stats.batch.name} (${stats.batch.task}): ${f(stats.items, "count")} items, ${f(stats.judgments, "count")} judgments, ${f(stats.reviewers, "count")} reviewers`,
+    `progress: ${f(stats.progress.done, "count")} of ${f(stats.progress.needed, "count")} judgments done, ${f(stats.progress.leased, "count")} leased${stats.progress.needs_reviewer ? `; ${f(stats.progress.needs_reviewer, "count")} ${stats.progress.needs_reviewer === 1 ? "item needs" : "items need"} another reviewer (batches add-reviewers ${stats.batch.id} --reviewers …)` : ""}`,
     `percent agreement: ${coefficient(stats.percent_agreement.with_ties)} with ties, ${coefficient(stats.percent_agreement.without_ties)} without`,
     `Krippendorff's alpha: nominal ${coefficient(alpha.nominal)}, ordinal ${coefficient(alpha.ordinal)}, interval ${coefficient(alpha.interval)}, direction ${coefficient(alpha.direction)}`,
     `Fleiss' kappa: ${stats.fleiss_kappa_reason ?? coefficient(stats.fleiss_kappa)}, direction ${stats.fleiss_kappa_direction === null ? `— (${stats.reasons.fleiss_kappa_direction})` : coefficient(stats.fleiss_kappa_direction)}`,

@@ -183,6 +183,12 @@ export default function StatsPage() {
             <strong>{count(progress.done)}</strong> done · <strong>{count(progress.leased)}</strong> leased · <strong>{count(progress.left)}</strong> left of{" "}
             {count(progress.needed)}
           </div>
+          {progress.needs_reviewer > 0 && (
+            <p className="small needs-reviewer" data-progress="needs-reviewer">
+              {count(progress.needs_reviewer)} {progress.needs_reviewer === 1 ? "item needs" : "items need"} another reviewer: everyone in the batch has
+              judged, skipped or holds {progress.needs_reviewer === 1 ? "it" : "them"}. <Link to="/admin/batches">Add reviewers</Link> on the batch list.
+            </p>
+          )}
         </div>
       </section>
 

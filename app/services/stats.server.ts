@@ -13,7 +13,7 @@ import { agreementWithMajority, agreementWithMajorityByColumn, goldAccuracy, med
 import { binomialTwoSidedP, firstShownTopBias, lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
 import { bootstrapRatings, bradleyTerry, winRates, type Battle, type FitMethod } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
-import { getBatch, type BatchRecord } from "./batches.server";
+import { getBatch, itemsNeedingReviewer, type BatchRecord } from "./batches.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 
@@ -96,7 +96,12 @@ export interface BatchStats {
   first_shown_top: { rate: number | null; chance_rate: number | null; p_value: number | null; n: number };
   length_bias: { longer_rate: number | null; n: number };
   flags: { by_flag: Record<string, number>; by_model: Record<string, Record<string, number>> };
-  progress: { done: number; leased: number; left: number; needed: number; per_reviewer: Array<{ username: string; done: number; leased: number; skipped: number }> };
+  /**
+   * Judgments done, leased and left of those needed; `needs_reviewer` counts open items that no
+   * reviewer of the batch is left to take (each has judged, skipped or holds it): they wait for
+   * an admin to add reviewers.
+   */
+  progress: { done: number; leased: number; left: number; needed: number; needs_reviewer: number; per_reviewer: Array<{ username: string; done: number; leased: number; skipped: number }> };
   timeline: Array<{ day: string; judgments: number; agreement: number | null; reasons: Record<string, string> }>;
   /**
    * Why each null figure is null, by its path (`"krippendorff_alpha.direction"`,
@@ -872,6 +877,7 @@ export function batchStats(batchId: string): BatchStats {
       leased: counts.leased,
       left: Math.max(0, counts.needed - counts.judgments - counts.leased),
       needed: counts.needed,
+      needs_reviewer: itemsNeedingReviewer(batch.id),
       per_reviewer: perReviewerProgress.map((p) => ({ username: p.username, done: p.done ?? 0, leased: p.leased ?? 0, skipped: p.skipped ?? 0 })),
     },
     timeline: [...timeline.entries()]

@@ -93,6 +93,8 @@ describe("skipped items", () => {
     expect(await judgeAllViaApi(api, batchId, "reviewer2", () => ({ preferred: "tie" }))).toBe(4);
 
     await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${batchId}/stats`);
+    await expect(page.locator('[data-progress="needs-reviewer"]').textContent()).resolves.toContain("1 item needs another reviewer");
     await page.goto(`${server.url}/admin/batches`);
     const row = page.locator('tr[data-batch="Skip check"]');
     await expect(row.locator('[data-col="needs-reviewer"]').textContent()).resolves.toBe("1 item needs another reviewer");

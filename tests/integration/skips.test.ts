@@ -10,6 +10,7 @@ const { createBatch, listBatches, itemsNeedingReviewer, addBatchReviewers } = aw
 const { nextAssignment, skipAssignment, skippedItems, takeBackSkipped, reviewProgress, judgedPosition, guidelinesCollapsed, setGuidelinesCollapsed } =
   await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
+const { batchStats } = await import("~/services/stats.server");
 const { ServiceError } = await import("~/services/errors.server");
 
 afterAll(() => closeConnection());
@@ -66,6 +67,7 @@ describe("a skipped item when every reviewer is needed", () => {
     expect(itemsNeedingReviewer(batchId)).toBe(1);
     const summary = listBatches().find((b) => b.id === batchId)!;
     expect(summary).toMatchObject({ needsReviewer: 1, skipped: 1, judgments: 7 });
+    expect(batchStats(batchId).progress).toMatchObject({ done: 7, needed: 8, left: 1, needs_reviewer: 1 });
     expect(nextAssignment(batchId, ids.ann!)).toBeNull();
     expect(reviewProgress(batchId, ids.ann!)).toMatchObject({ mine: 3, left: 0, skipped: 1 });
   });
@@ -73,6 +75,7 @@ describe("a skipped item when every reviewer is needed", () => {
   it("is finished by a reviewer the admin adds", () => {
     expect(addBatchReviewers(batchId, ["cat", "ann"])).toEqual({ added: ["cat"], already: ["ann"] });
     expect(itemsNeedingReviewer(batchId)).toBe(0);
+    expect(batchStats(batchId).progress.needs_reviewer).toBe(0);
     expect(judgeAll(batchId, ids.cat!)).toBe(1);
     const left = sqlite().prepare("SELECT count(*) AS n FROM items WHERE batch_id = ? AND submitted < 2").get(batchId);
     expect(left).toEqual({ n: 0 });
@@ -171,6 +174,9 @@ describe("the CLI", () => {
     const list = runCli(["batches", "list"], { env });
     expect(list.status).toBe(0);
     expect(list.stdout.split("\n").find((line) => line.startsWith(batchId))).toMatch(/cli skips \(ds\) {2}1 needs another reviewer$/);
+    const stats = runCli(["stats", "--batch", batchId], { env });
+    expect(stats.stdout).toContain(`progress: 0 of 4 judgments done, 0 leased; 1 item needs another reviewer (batches add-reviewers ${batchId} --reviewers …)`);
+    expect(JSON.parse(runCli(["stats", "--batch", batchId, "--json"], { env }).stdout).progress.needs_reviewer).toBe(1);
     const added = runCli(["batches", "add-reviewers", batchId, "--reviewers", "bob,ann", "--json"], { env });
     expect(added.status).toBe(0);
     expect(JSON.parse(added.stdout)).toEqual({ added: ["bob"], already: ["ann"] });
