@@ -161,7 +161,7 @@ export default function ExportPage() {
       {history.length > 0 && (
         <section className="panel">
           <h2>Earlier exports</h2>
-          <table className="data-table" aria-label="Earlier exports">
+          <div className="table-scroll"><table className="data-table" aria-label="Earlier exports">
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -184,7 +184,7 @@ export default function ExportPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         </section>
       )}
     </>

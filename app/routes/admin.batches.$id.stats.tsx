@@ -281,7 +281,7 @@ export default function StatsPage() {
         {stats.per_aspect.length > 0 && (
           <>
             <h3>Per aspect</h3>
-            <table className="data-table" aria-label="Agreement per aspect">
+            <div className="table-scroll"><table className="data-table" aria-label="Agreement per aspect">
               <thead>
                 <tr>
                   <th scope="col">Aspect</th>
@@ -322,7 +322,7 @@ export default function StatsPage() {
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </table></div>
             <p className="muted small">Each aspect on its own, over its own scale (units: item × response). Reading as above.</p>
           </>
         )}
@@ -342,7 +342,7 @@ export default function StatsPage() {
         <DataTable label="Reviewers" rows={stats.per_reviewer} columns={reviewerColumns(task)} initialSort={[{ id: "judgments", desc: true }]} />
         <ReviewerScatter reviewers={stats.per_reviewer} />
         <h3>Progress per reviewer</h3>
-        <table className="data-table" aria-label="Progress per reviewer">
+        <div className="table-scroll"><table className="data-table" aria-label="Progress per reviewer">
           <thead>
             <tr>
               <th scope="col">Reviewer</th>
@@ -367,7 +367,7 @@ export default function StatsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       </section>
 
       <section className="panel">
@@ -414,7 +414,7 @@ export default function StatsPage() {
         {Object.keys(stats.flags.by_flag).length === 0 ? (
           <p className="muted">No flags.</p>
         ) : (
-          <table className="data-table" aria-label="Flags per model">
+          <div className="table-scroll"><table className="data-table" aria-label="Flags per model">
             <thead>
               <tr>
                 <th scope="col">Model</th>
@@ -437,7 +437,7 @@ export default function StatsPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </section>
     </>

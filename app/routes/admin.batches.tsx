@@ -105,7 +105,7 @@ export default function Batches() {
       {batches.length === 0 ? (
         <p className="muted">No batches yet.</p>
       ) : (
-        <table className="data-table" aria-label="Batches">
+        <div className="table-scroll"><table className="data-table" aria-label="Batches">
           <thead>
             <tr>
               <th scope="col">Name</th>
@@ -187,7 +187,7 @@ export default function Batches() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
     </section>
   );

@@ -29,7 +29,7 @@ export default function Datasets() {
         {datasets.length === 0 ? (
           <p className="muted">No datasets yet.</p>
         ) : (
-          <table className="data-table" aria-label="Datasets">
+          <div className="table-scroll"><table className="data-table" aria-label="Datasets">
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -61,7 +61,7 @@ export default function Datasets() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </table></div>
         )}
       </section>
     </>

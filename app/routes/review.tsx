@@ -21,7 +21,7 @@ export default function Review() {
       {batches.length === 0 ? (
         <p className="muted">Welcome, {displayName}. No labeling batches are assigned to you yet.</p>
       ) : (
-        <table className="data-table" aria-label="My batches">
+        <div className="table-scroll"><table className="data-table" aria-label="My batches">
           <thead>
             <tr>
               <th scope="col">Batch</th>
@@ -56,7 +56,7 @@ export default function Review() {
               );
             })}
           </tbody>
-        </table>
+        </table></div>
       )}
     </section>
   );

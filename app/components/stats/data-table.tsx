@@ -50,7 +50,7 @@ export function DataTable<Row>({ label, rows, columns, initialSort = [] }: { lab
         value={filter}
         onChange={(e) => setFilter(e.currentTarget.value)}
       />
-      <table className="data-table" aria-label={label}>
+      <div className="table-scroll"><table className="data-table" aria-label={label}>
         <thead>
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
@@ -92,7 +92,7 @@ export function DataTable<Row>({ label, rows, columns, initialSort = [] }: { lab
             </tr>
           )}
         </tbody>
-      </table>
+      </table></div>
       {described.length > 0 && (
         <dl className="column-notes small" aria-label={`Columns of ${label}`}>
           {described.map((column) => (

@@ -58,7 +58,7 @@ export function LeaderboardPanel({ board }: { board: LeaderboardView }) {
       <LeaderboardChart models={board.models} />
       <DataTable label="Leaderboard" rows={board.models} columns={columns} initialSort={[{ id: "rating", desc: true }]} />
       <h3>Win rates (row beats column; ties count half)</h3>
-      <table className="data-table" aria-label="Win rates">
+      <div className="table-scroll"><table className="data-table" aria-label="Win rates">
         <thead>
           <tr>
             <th scope="col">Model</th>
@@ -81,7 +81,7 @@ export function LeaderboardPanel({ board }: { board: LeaderboardView }) {
             </tr>
           ))}
         </tbody>
-      </table>
+      </table></div>
     </>
   );
 }
