@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT, setUpTempDatabase } from "./helpers";
+import { ROOT, setUpTempDatabase, errorOf } from "./helpers";
 
 const { dir, dbPath } = setUpTempDatabase();
 const { connection, closeConnection } = await import("~/services/database.server");
@@ -10,7 +10,6 @@ const { importFile } = await import("~/services/imports.server");
 const { createBatch, changeBatchStatus } = await import("~/services/batches.server");
 const { nextAssignment, skipAssignment, previousAssignment, reviewProgress } = await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
-const { ServiceError } = await import("~/services/errors.server");
 
 afterAll(() => closeConnection());
 
@@ -43,16 +42,6 @@ beforeAll(async () => {
   await importFile(join(dir, "ds.jsonl"), { dataset: "ds" });
   reviewerIds = addReviewers(50, "rev");
 });
-
-function errorOf(fn: () => unknown): InstanceType<typeof ServiceError> {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ServiceError);
-    return error as InstanceType<typeof ServiceError>;
-  }
-  throw new Error("expected a ServiceError");
-}
 
 describe("batches", () => {
   it("builds items by pairing and task", () => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, setUpTempDatabase } from "./helpers";
+import { runCli, setUpTempDatabase, errorOf } from "./helpers";
 
 const { dir } = setUpTempDatabase();
 const { connection, closeConnection } = await import("~/services/database.server");
@@ -10,7 +10,6 @@ const { createBatch, changeBatchStatus, getBatch } = await import("~/services/ba
 const { nextAssignment } = await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
 const { previewExport } = await import("~/services/exports.server");
-const { ServiceError } = await import("~/services/errors.server");
 
 afterAll(() => closeConnection());
 
@@ -25,16 +24,6 @@ beforeAll(async () => {
   const insert = sqlite().prepare("INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, 'reviewer', 'x', 0)");
   for (const name of ["ann", "bob"]) insert.run(`id-${name}`, name, name);
 });
-
-function errorOf(fn: () => unknown): InstanceType<typeof ServiceError> {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ServiceError);
-    return error as InstanceType<typeof ServiceError>;
-  }
-  throw new Error("expected a ServiceError");
-}
 
 const itemClaims = (itemId: string) => sqlite().prepare("SELECT claims, open FROM items WHERE id = ?").get(itemId) as { claims: number; open: number };
 

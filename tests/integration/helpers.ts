@@ -2,6 +2,8 @@ import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { expect } from "vitest";
+import { ServiceError } from "~/services/errors.server";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const FIXTURES = join(ROOT, "tests/fixtures");
@@ -30,4 +32,15 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
     env: { ...process.env, ...options.env },
     timeout: 60_000,
   });
+}
+
+/** The ServiceError `fn` throws (failing the test when it throws none, or something else). */
+export function errorOf(fn: () => unknown): ServiceError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ServiceError);
+    return error as ServiceError;
+  }
+  throw new Error("expected a ServiceError");
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, setUpTempDatabase } from "./helpers";
+import { runCli, setUpTempDatabase, errorOf } from "./helpers";
 
 const { dir, dbPath } = setUpTempDatabase();
 const { connection, closeConnection } = await import("~/services/database.server");
@@ -11,7 +11,6 @@ const { nextAssignment, skipAssignment, skippedItems, takeBackSkipped, reviewPro
   await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
 const { batchStats } = await import("~/services/stats.server");
-const { ServiceError } = await import("~/services/errors.server");
 
 afterAll(() => closeConnection());
 const sqlite = () => connection().sqlite;
@@ -19,16 +18,6 @@ const sqlite = () => connection().sqlite;
 function addUsers(...names: string[]): Record<string, string> {
   const insert = sqlite().prepare("INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, 'reviewer', 'x', 0)");
   return Object.fromEntries(names.map((name) => (insert.run(`id-${name}`, name, name), [name, `id-${name}`])));
-}
-
-function errorOf(fn: () => unknown): InstanceType<typeof ServiceError> {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ServiceError);
-    return error as InstanceType<typeof ServiceError>;
-  }
-  throw new Error("expected a ServiceError");
 }
 
 let seq = 0;
