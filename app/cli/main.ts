@@ -32,7 +32,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches add-reviewers ID --reviewers u1,u2,... [--json]
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
-         [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both] [--json]
+         [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both]
+         [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid] [--json]
   stats --batch ID [--json]
   leaderboard --batch ID | --dataset NAME [--json]
   tokens create --username NAME [--name LABEL] [--json]
@@ -262,6 +263,15 @@ async function tokensCommand(args: string[]) {
   throw new UsageError(`unknown tokens command ${sub ?? "(none)"}`);
 }
 
+/** ", 3 rows left out: 2 empty_prompt, 1 consecutive_roles (--keep-invalid writes them)", or nothing. */
+function invalidNote(invalid: Record<string, number>, kept: boolean): string {
+  const parts = Object.entries(invalid).filter(([, n]) => n > 0);
+  if (!parts.length) return "";
+  const total = parts.reduce((sum, [, n]) => sum + n, 0);
+  const list = parts.map(([reason, n]) => `${formatFigure(n, "count")} ${reason}`).join(", ");
+  return kept ? `, ${formatFigure(total, "count")} invalid rows kept: ${list}` : `, ${formatFigure(total, "count")} rows left out: ${list} (--keep-invalid writes them)`;
+}
+
 async function exportCommand(args: string[]) {
   const { values } = parse(args, {
     batch: { type: "string" },
@@ -274,6 +284,10 @@ async function exportCommand(args: string[]) {
     "exclude-flags": { type: "string" },
     "include-gold": { type: "boolean", default: false },
     source: { type: "string" },
+    "min-strength": { type: "string" },
+    "only-unsolved": { type: "boolean", default: false },
+    "with-ids": { type: "boolean", default: false },
+    "keep-invalid": { type: "boolean", default: false },
     json: { type: "boolean", default: false },
   });
   if (!values.batch) throw new UsageError("--batch ID is required");
@@ -288,6 +302,10 @@ async function exportCommand(args: string[]) {
       exclude_flags: values["exclude-flags"],
       include_gold: values["include-gold"],
       source: values.source,
+      min_strength: values["min-strength"],
+      only_unsolved: values["only-unsolved"],
+      with_ids: values["with-ids"],
+      keep_invalid: values["keep-invalid"],
     }).filter(([, v]) => v !== undefined),
   );
   const out = values.out ? createWriteStream(values.out as string) : process.stdout;
@@ -311,9 +329,9 @@ async function exportCommand(args: string[]) {
   const done = result as ExportResult | null;
   if (!done) throw new ServiceError("invalid", "the export did not finish");
   if (values.card) writeFileSync(join(dirname(values.out as string), "README.md"), exportCard(values.batch as string, done, options, basename(values.out as string)));
-  const summary = { id: done.id, rows: done.rows, bytes: done.bytes, sha256: done.sha256, ...(values.out ? { file: values.out } : {}) };
+  const summary = { id: done.id, rows: done.rows, bytes: done.bytes, sha256: done.sha256, invalid: done.invalid, ...(values.out ? { file: values.out } : {}) };
   if (values.json && values.out) print(summary);
-  else process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}exported ${done.rows} rows (${done.bytes} bytes, sha256 ${done.sha256})\n`);
+  else process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}exported ${done.rows} rows (${done.bytes} bytes, sha256 ${done.sha256})${invalidNote(done.invalid, options.keep_invalid === true)}\n`);
 }
 
 async function statsCommand(args: string[]) {

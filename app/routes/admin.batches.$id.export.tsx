@@ -7,11 +7,12 @@ import { asServiceError } from "~/services/errors.server";
 import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, listExports, previewExport } from "~/services/exports.server";
 import adminStyles from "~/styles/admin.css?url";
 import { formatFigure } from "~/core/figures";
+import { INVALID_REASONS, type InvalidCounts, type InvalidReason } from "~/core/formats/export/validity";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
-const DEFAULTS = { format: "trl-preference-chat", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "" };
+const DEFAULTS = { format: "trl-preference-chat", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "" };
 const PREVIEW_ROWS = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -24,7 +25,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const options = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== ""));
   try {
     const batch = getBatch(params.id!);
-    let preview: { rows: unknown[]; total: number } | null = null;
+    let preview: ReturnType<typeof previewExport> | null = null;
     let error: string | null = null;
     try {
       preview = previewExport(batch.id, options, PREVIEW_ROWS);
@@ -46,6 +47,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   } catch (e) {
     throw errorResponse(e);
   }
+}
+
+const INVALID_WORDS: Record<InvalidReason, string> = {
+  empty_prompt: "an empty prompt",
+  system_only_prompt: "a prompt of only a system message",
+  consecutive_roles: "two turns of one role in a row",
+};
+
+/** "2 with an empty prompt, 1 with two turns of one role in a row", for the rows a trainer would fail on. */
+function invalidSummary(invalid: InvalidCounts): string | null {
+  const parts = INVALID_REASONS.filter((r) => invalid[r] > 0).map((r) => `${formatFigure(invalid[r], "count")} with ${INVALID_WORDS[r]}`);
+  return parts.length ? parts.join(", ") : null;
 }
 
 /** "first 3 of 2,312 rows", or all of them when there are no more than the preview shows. */
@@ -121,6 +134,29 @@ export default function ExportPage() {
               </div>
             )}
           </fieldset>
+          <fieldset>
+            <legend>Training rows</legend>
+            <div className="form-row">
+              <label>
+                Minimum strength
+                <select name="min_strength" defaultValue={chosen.min_strength}>
+                  <option value="0">any</option>
+                  <option value="1">slightly better or more</option>
+                  <option value="2">clearly better or more</option>
+                  <option value="3">much better</option>
+                </select>
+              </label>
+              <label className="checkbox">
+                <input type="checkbox" name="with_ids" value="1" defaultChecked={chosen.with_ids === "1"} /> Add ids (prompt, models, reviewers, batch)
+              </label>
+              <label className="checkbox">
+                <input type="checkbox" name="keep_invalid" value="1" defaultChecked={chosen.keep_invalid === "1"} /> Keep rows a trainer would fail on
+              </label>
+              <label className="checkbox">
+                <input type="checkbox" name="only_unsolved" value="1" defaultChecked={chosen.only_unsolved === "1"} /> Only unsolved prompts (prompts)
+              </label>
+            </div>
+          </fieldset>
           <div className="form-row">
             <label className="checkbox">
               <input type="checkbox" name="include_gold" value="1" defaultChecked={chosen.include_gold === "1"} /> Include gold items
@@ -144,6 +180,12 @@ export default function ExportPage() {
                 Download JSONL
               </a>
             </div>
+            {invalidSummary(preview.invalid) && (
+              <p className="notice" data-testid="export-invalid">
+                {chosen.keep_invalid === "1" ? "Kept, though a trainer would fail on them: " : "Left out, because a trainer would fail on them: "}
+                {invalidSummary(preview.invalid)}.
+              </p>
+            )}
             {preview.rows.length === 0 ? (
               <p className="muted">No rows match these options.</p>
             ) : (

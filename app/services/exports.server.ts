@@ -1,17 +1,29 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { consensusRows, type Vote } from "../core/ranking/consensus";
+import { consensusRows, type ConsensusRow, type Vote } from "../core/ranking/consensus";
 import {
+  BEST_FORMATS,
+  bestTrace,
+  CHAT_FORMATS,
   EXPORT_FORMAT_DESCRIPTIONS,
   EXPORT_FORMATS,
   JUDGMENT_FORMATS,
-  pairLines,
+  PAIR_FORMATS,
+  pairTrace,
+  PROMPT_FORMATS,
+  promptTrace,
   TIE_FORMATS,
+  UNPAIRED_FORMATS,
+  type BestFormat,
   type ExportFormat,
   type JudgmentFormat,
   type PairFormat,
+  type UnpairedFormat,
 } from "../core/formats/export/mappers";
-import type { ExportJudgment, ExportPair, ExportResponse } from "../core/formats/export/rows";
+import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt, ExportResponse } from "../core/formats/export/rows";
+import { noInvalidRows, promptProblem, type InvalidCounts } from "../core/formats/export/validity";
+import { unpairedRows } from "../core/formats/export/unpaired";
+import { bestResponse, isUnsolved } from "../core/ranking/winner";
 import { datasetCard } from "../core/formats/export/card";
 import type { ChatMessage } from "../core/formats/messages";
 import type { JudgmentPayload } from "../core/tasks/judgment";
@@ -30,6 +42,9 @@ import { invalidFrom } from "./validation.server";
  * yielded in chunks, so memory stays flat whatever the size. The same options on the same
  * data give the same bytes: rows come in item order, then in the order pairs were stored.
  */
+/** A yes/no option: a JSON boolean, or "0"/"1"/"true"/"false" from a query string or form. */
+const flag = z.union([z.boolean(), z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true")]).default(false);
+
 const exportOptionsSchema = z.object({
   format: z.enum(EXPORT_FORMATS as [ExportFormat, ...ExportFormat[]]),
   consensus: z.enum(["all", "majority", "unanimous"]).default("majority"),
@@ -39,8 +54,12 @@ const exportOptionsSchema = z.object({
     .union([z.string(), z.array(z.string())])
     .default([])
     .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean)),
-  include_gold: z.union([z.boolean(), z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true")]).default(false),
+  include_gold: flag,
   source: z.enum(["judgments", "imported", "both"]).default("judgments"),
+  keep_invalid: flag,
+  with_ids: flag,
+  min_strength: z.coerce.number().int().min(0).max(3).default(0),
+  only_unsolved: flag,
 });
 export type ExportOptions = z.output<typeof exportOptionsSchema>;
 
@@ -53,6 +72,14 @@ export function parseExportOptions(input: unknown): ExportOptions {
       fields: { ties: `${options.format} cannot carry ties (only ${TIE_FORMATS.join(", ")} can)` },
     });
   }
+  if (options.only_unsolved && options.format !== "prompts") {
+    throw new ServiceError("invalid", "only_unsolved: only the prompts format picks prompts by outcome", { fields: { only_unsolved: "applies to the prompts format only" } });
+  }
+  if (options.min_strength > 0 && !(options.format in PAIR_FORMATS || options.format in UNPAIRED_FORMATS || options.format in BEST_FORMATS)) {
+    throw new ServiceError("invalid", `min_strength: ${options.format} has no preference strength to filter on`, {
+      fields: { min_strength: "applies to the pair, KTO and SFT formats" },
+    });
+  }
   return options;
 }
 
@@ -61,6 +88,8 @@ export interface ExportResult {
   rows: number;
   bytes: number;
   sha256: string;
+  /** Rows skipped because they would break a trainer, per reason (kept and still counted with keep_invalid). */
+  invalid: InvalidCounts;
 }
 
 const CHUNK_BYTES = 64 * 1024;
@@ -139,16 +168,25 @@ function itemLoader(sqlite: Sqlite) {
   };
 }
 
-/** Pairs of the batch's judgments after the consensus policy, item by item. */
-function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportPair> {
+/** One item's consensus, with the responses some reviewer flagged (with one of `exclude_flags`). */
+interface JudgedItem {
+  item: ItemContext;
+  rows: ConsensusRow[];
+  flagged: Set<string>;
+}
+
+/**
+ * The batch's judged items in item order with their consensus rows. Items nobody judged have no
+ * pairs and do not appear. With no `exclude_flags`, `flagged` holds responses flagged with
+ * any flag (what `--only-unsolved` counts) — the pair path filters only on `exclude_flags`.
+ */
+function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, consensus: { ties: "keep" | "drop" }): Generator<JudgedItem> {
   const flags = options.exclude_flags;
-  const flagFilter = flags.length
-    ? `EXISTS (SELECT 1 FROM judgment_flags f JOIN judgments j ON j.id = f.judgment_id
-         WHERE j.item_id = pp.item_id AND f.response_id = pp.chosen_id AND f.flag IN (SELECT value FROM json_each(@flags)))`
-    : "0";
+  const flagFilter = `EXISTS (SELECT 1 FROM judgment_flags f JOIN judgments j ON j.id = f.judgment_id
+       WHERE j.item_id = pp.item_id AND f.response_id = pp.chosen_id ${flags.length ? "AND f.flag IN (SELECT value FROM json_each(@flags))" : ""})`;
   const rows = sqlite
     .prepare<{ batch: string; flags: string }, PairRow>(
-      `SELECT pp.item_id, pp.reviewer_id, pp.chosen_id, pp.rejected_id, pp.strength, ${flagFilter} AS chosen_flagged
+      `SELECT pp.item_id, pp.reviewer_id, pp.chosen_id, pp.rejected_id, pp.strength, ${flags.length || options.format === "prompts" ? flagFilter : "0"} AS chosen_flagged
        FROM preference_pairs pp JOIN items i ON i.id = pp.item_id
        WHERE pp.batch_id = @batch AND pp.source != 'imported' ${options.include_gold ? "" : "AND i.is_gold = 0"}
        ORDER BY i.position, pp.rowid`,
@@ -157,11 +195,30 @@ function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
   const load = itemLoader(sqlite);
   let current: string | null = null;
   let votes: Array<Vote & { flagged: boolean }> = [];
-  const flush = function* (): Generator<ExportPair> {
-    if (current === null || votes.length === 0) return;
+  const flush = (): JudgedItem | null => {
+    if (current === null || votes.length === 0) return null;
     const item = load(current);
     const flagged = new Set(votes.filter((v) => v.flagged).map((v) => v.chosenId));
-    for (const row of consensusRows(votes, item.reviewers, item.order, { policy: options.consensus, minAgreement: options.min_agreement, ties: options.ties })) {
+    const rows = consensusRows(votes, item.reviewers, item.order, { policy: options.consensus, minAgreement: options.min_agreement, ties: consensus.ties });
+    return { item, rows, flagged };
+  };
+  for (const row of rows) {
+    if (row.item_id !== current) {
+      const done = flush();
+      if (done) yield done;
+      current = row.item_id;
+      votes = [];
+    }
+    votes.push({ reviewerId: row.reviewer_id, chosenId: row.chosen_id, rejectedId: row.rejected_id, strength: row.strength, flagged: row.chosen_flagged === 1 });
+  }
+  const done = flush();
+  if (done) yield done;
+}
+
+/** Pairs of the batch's judgments after the consensus policy, item by item; pairs whose chosen response was flagged are left out. */
+function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportPair> {
+  for (const { item, rows, flagged } of judgedItems(sqlite, batch, options, { ties: options.ties })) {
+    for (const row of rows) {
       if (flagged.has(row.chosenId)) continue;
       yield {
         itemId: item.id,
@@ -177,16 +234,81 @@ function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
         source: "judgments",
       };
     }
-  };
-  for (const row of rows) {
-    if (row.item_id !== current) {
-      yield* flush();
-      current = row.item_id;
-      votes = [];
-    }
-    votes.push({ reviewerId: row.reviewer_id, chosenId: row.chosen_id, rejectedId: row.rejected_id, strength: row.strength, flagged: row.chosen_flagged === 1 });
   }
-  yield* flush();
+}
+
+/** Each judged item's best response (`bestResponse`); an item whose best response was flagged gives none. */
+function* judgedBest(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportBest> {
+  for (const { item, rows, flagged } of judgedItems(sqlite, batch, options, { ties: "keep" })) {
+    const best = bestResponse(rows, options.min_strength);
+    if (!best || flagged.has(best.responseId)) continue;
+    yield {
+      itemId: item.id,
+      promptId: item.promptId,
+      promptExternalId: item.promptExternalId,
+      messages: item.messages,
+      textPrompt: item.textPrompt,
+      response: item.responses.get(best.responseId)!,
+      strength: best.strength,
+      reviewers: best.reviewerIds.map(pseudonym),
+    };
+  }
+}
+
+/** The best response per prompt among the dataset's own pairs, grouped as they are stored (by prompt). */
+function* importedBest(pairs: Iterable<ExportPair>, minStrength: number): Generator<ExportBest> {
+  let group: ExportPair[] = [];
+  const flush = (): ExportBest | null => {
+    const first = group[0];
+    if (!first) return null;
+    const byId = new Map(group.flatMap((p) => [[p.chosen.id, p.chosen] as const, [p.rejected.id, p.rejected] as const]));
+    const best = bestResponse(
+      group.map((p) => ({ chosenId: p.chosen.id, rejectedId: p.rejected.id, strength: p.strength, reviewerIds: [], agreement: 1 })),
+      minStrength,
+    );
+    if (!best) return null;
+    return { ...first, response: byId.get(best.responseId)!, strength: best.strength, reviewers: [] };
+  };
+  for (const pair of pairs) {
+    if (group.length && group[0]!.promptId !== pair.promptId) {
+      const best = flush();
+      if (best) yield best;
+      group = [];
+    }
+    group.push(pair);
+  }
+  const best = flush();
+  if (best) yield best;
+}
+
+/**
+ * The batch's prompts, each once, in the order of their first item. With `only_unsolved`, only
+ * prompts with a judged item whose responses were all flagged or lost (`isUnsolved`).
+ */
+function* batchPrompts(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions): Generator<ExportPrompt> {
+  const toPrompt = (row: { id: string; external_id: string; messages: string; metadata: string }): ExportPrompt => ({
+    promptId: row.id,
+    promptExternalId: row.external_id,
+    messages: JSON.parse(row.messages) as ChatMessage[],
+    textPrompt: (JSON.parse(row.metadata) as Record<string, unknown>).text_prompt === true,
+  });
+  if (options.only_unsolved) {
+    const seen = new Set<string>();
+    for (const { item, rows, flagged } of judgedItems(sqlite, batch, options, { ties: "keep" })) {
+      if (seen.has(item.promptId) || !isUnsolved(rows, item.order, flagged)) continue;
+      seen.add(item.promptId);
+      yield { promptId: item.promptId, promptExternalId: item.promptExternalId, messages: item.messages, textPrompt: item.textPrompt };
+    }
+    return;
+  }
+  const rows = sqlite
+    .prepare<[string], { id: string; external_id: string; messages: string; metadata: string }>(
+      `SELECT p.id, p.external_id, p.messages, p.metadata FROM prompts p
+       JOIN (SELECT prompt_id, MIN(position) AS first FROM items WHERE batch_id = ? ${options.include_gold ? "" : "AND is_gold = 0"} GROUP BY prompt_id) i ON i.prompt_id = p.id
+       ORDER BY i.first`,
+    )
+    .iterate(batch.id);
+  for (const row of rows) yield toPrompt(row);
 }
 
 /** The dataset's own pairs (TRL, HH-RLHF imports) for the prompts of the batch. */
@@ -271,17 +393,70 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
   }
 }
 
-/** Every line of the export, as objects, in order. */
-function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions): Generator<unknown> {
+/**
+ * Rows that would break a trainer (validity.ts) are counted per reason in `invalid` and left
+ * out, or kept with `keep_invalid`.
+ */
+function* validRows<T extends { messages: ChatMessage[] }>(rows: Iterable<T>, options: ExportOptions, invalid: InvalidCounts): Generator<T> {
+  const chat = CHAT_FORMATS.includes(options.format);
+  for (const row of rows) {
+    const problem = promptProblem(row.messages, chat);
+    if (problem) {
+      invalid[problem]++;
+      if (!options.keep_invalid) continue;
+    }
+    yield row;
+  }
+}
+
+/** Every line of the export, as objects, in order. Rows left out as invalid are counted in `invalid`. */
+function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, invalid: InvalidCounts = noInvalidRows()): Generator<unknown> {
   const pseudonym = pseudonymizer(batch.id);
-  if (options.format in JUDGMENT_FORMATS) {
-    const map = JUDGMENT_FORMATS[options.format as JudgmentFormat];
+  const format = options.format;
+  if (format in JUDGMENT_FORMATS) {
+    const map = JUDGMENT_FORMATS[format as JudgmentFormat];
     for (const judgment of judgmentRows(sqlite, batch, options, pseudonym)) yield map(judgment);
     return;
   }
-  const format = options.format as PairFormat;
-  if (options.source !== "imported") for (const pair of judgedPairs(sqlite, batch, options, pseudonym)) yield* pairLines(format, pair);
-  if (options.source !== "judgments") for (const pair of importedPairs(sqlite, batch, options)) yield* pairLines(format, pair);
+  if (format in PROMPT_FORMATS) {
+    for (const prompt of validRows(batchPrompts(sqlite, batch, options), options, invalid)) {
+      yield { ...PROMPT_FORMATS.prompts(prompt), ...(options.with_ids ? promptTrace(prompt, batch.id) : {}) };
+    }
+    return;
+  }
+  if (format in BEST_FORMATS) {
+    const map = BEST_FORMATS[format as BestFormat];
+    const best = function* (): Generator<ExportBest> {
+      if (options.source !== "imported") yield* judgedBest(sqlite, batch, options, pseudonym);
+      if (options.source !== "judgments") yield* importedBest(importedPairs(sqlite, batch, { ...options, ties: "keep" }), options.min_strength);
+    };
+    for (const row of validRows(best(), options, invalid)) yield { ...map(row), ...(options.with_ids ? bestTrace(row, batch.id) : {}) };
+    return;
+  }
+  const pairs = function* (): Generator<ExportPair> {
+    if (options.source !== "imported") yield* judgedPairs(sqlite, batch, options, pseudonym);
+    if (options.source !== "judgments") yield* importedPairs(sqlite, batch, options);
+  };
+  const kept = (function* () {
+    for (const pair of validRows(pairs(), options, invalid)) if (pair.strength >= options.min_strength) yield pair;
+  })();
+  if (format in UNPAIRED_FORMATS) {
+    const map = UNPAIRED_FORMATS[format as UnpairedFormat];
+    type Row = ReturnType<typeof map>["chosen"] & { promptKey: string };
+    const rows = unpairedRows<ExportPair, Row>(
+      kept,
+      (pair) => {
+        const trace = options.with_ids ? pairTrace(pair, batch.id) : {};
+        const { chosen, rejected } = map(pair);
+        return { chosen: { ...chosen, ...trace, promptKey: pair.promptId }, rejected: { ...rejected, ...trace, promptKey: pair.promptId } };
+      },
+      (row) => row.promptKey,
+    );
+    for (const { promptKey: _key, ...row } of rows) yield row;
+    return;
+  }
+  const map = PAIR_FORMATS[format as PairFormat];
+  for (const pair of kept) yield { ...map(pair), ...(options.with_ids ? pairTrace(pair, batch.id) : {}) };
 }
 
 /**
@@ -301,10 +476,11 @@ export async function* streamExport(
   let rows = 0;
   let bytes = 0;
   let buffer = "";
+  const invalid = noInvalidRows();
   try {
     // One read transaction: the export is a consistent snapshot even while reviewers keep judging.
     reader.sqlite.exec("BEGIN");
-    for (const line of exportLines(reader.sqlite, batch, options)) {
+    for (const line of exportLines(reader.sqlite, batch, options, invalid)) {
       buffer += `${JSON.stringify(line)}\n`;
       rows++;
       if (buffer.length >= CHUNK_BYTES) {
@@ -324,7 +500,7 @@ export async function* streamExport(
       yield chunk;
     }
     reader.sqlite.exec("COMMIT");
-    const result: ExportResult = { id: newId(), rows, bytes, sha256: hash.digest("hex") };
+    const result: ExportResult = { id: newId(), rows, bytes, sha256: hash.digest("hex"), invalid };
     connection()
       .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
       .run(result.id, batch.id, options.format, JSON.stringify(options), rows, result.sha256, hooks.actorId ?? null, Date.now());
@@ -336,18 +512,19 @@ export async function* streamExport(
 }
 
 /** The first rows (parsed) and the total count, for the export page's preview. Records nothing. */
-export function previewExport(batchId: string, rawOptions: unknown, limit = 5): { rows: unknown[]; total: number } {
+export function previewExport(batchId: string, rawOptions: unknown, limit = 5): { rows: unknown[]; total: number; invalid: InvalidCounts } {
   const options = parseExportOptions(rawOptions);
   const batch = getBatch(batchId);
   const reader = exportReader();
   try {
     const first: unknown[] = [];
     let total = 0;
-    for (const line of exportLines(reader.sqlite, batch, options)) {
+    const invalid = noInvalidRows();
+    for (const line of exportLines(reader.sqlite, batch, options, invalid)) {
       if (first.length < limit) first.push(line);
       total++;
     }
-    return { rows: first, total };
+    return { rows: first, total, invalid };
   } finally {
     reader.sqlite.close();
   }

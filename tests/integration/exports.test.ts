@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceError } from "~/services/errors.server";
+import type { ExportResult } from "~/services/exports.server";
 import { FIXTURES, HH_SPLIT, hasHhSplit, runCli, setUpTempDatabase } from "./helpers";
 
 const { dir, dbPath } = setUpTempDatabase();
@@ -27,8 +28,8 @@ function addReviewers(names: string[]): string[] {
   });
 }
 
-async function exportText(batchId: string, options: Record<string, unknown>): Promise<{ text: string; result: { rows: number; sha256: string; bytes: number; id: string } }> {
-  let result: { rows: number; sha256: string; bytes: number; id: string } | null = null;
+async function exportText(batchId: string, options: Record<string, unknown>): Promise<{ text: string; result: ExportResult }> {
+  let result: ExportResult | null = null;
   const parts: Buffer[] = [];
   for await (const chunk of streamExport(batchId, options, { onDone: (r) => (result = r) })) parts.push(Buffer.from(chunk));
   return { text: Buffer.concat(parts).toString("utf8"), result: result! };

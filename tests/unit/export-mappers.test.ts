@@ -9,16 +9,39 @@ import {
   hhRlhf,
   judgments,
   openAiDpo,
-  pairLines,
   rankings,
   trlKto,
+  trlKtoChat,
+  trlSft,
+  trlSftChat,
+  prompts,
+  pairTrace,
+  bestTrace,
+  promptTrace,
+  UNPAIRED_FORMATS,
+  type UnpairedFormat,
   trlPreference,
   trlPreferenceChat,
   trlReward,
   type PairFormat,
 } from "../../app/core/formats/export/mappers";
-import type { ExportJudgment, ExportPair, ExportResponse } from "../../app/core/formats/export/rows";
+import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt, ExportResponse } from "../../app/core/formats/export/rows";
 import type { ChatMessage } from "../../app/core/formats/messages";
+
+/** KTO's two rows of a pair, chosen first (the file's order is unpaired.ts's business). */
+function kto(p: ExportPair) {
+  const { chosen, rejected } = trlKto(p);
+  return [chosen, rejected];
+}
+
+/** The rows one pair becomes in a pair or KTO format, before any ordering. */
+function pairLines(format: PairFormat | UnpairedFormat, p: ExportPair): unknown[] {
+  if (format in UNPAIRED_FORMATS) {
+    const { chosen, rejected } = UNPAIRED_FORMATS[format as UnpairedFormat](p);
+    return [chosen, rejected];
+  }
+  return [PAIR_FORMATS[format as PairFormat](p)];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures. Internal ids ("int-…") differ from the dataset's external ids ("resp-…") so a test
@@ -281,29 +304,29 @@ describe("trl-reward (TRL implicit prompt, with margin)", () => {
 
 describe("trl-kto (TRL unpaired)", () => {
   it("gives two rows: chosen labelled true, rejected labelled false, same prompt", () => {
-    expect(trlKto(multiTurn)).toEqual([
+    expect(kto(multiTurn)).toEqual([
       { prompt: MULTI_PROMPT, completion: ` ${CHOSEN_TEXT}`, label: true },
       { prompt: MULTI_PROMPT, completion: ` ${REJECTED_TEXT}`, label: false },
     ]);
   });
 
   it("maps a system conversation, a single turn and a text prompt", () => {
-    expect(trlKto(withSystem)).toEqual([
+    expect(kto(withSystem)).toEqual([
       { prompt: SYSTEM_PROMPT, completion: ` ${CHOSEN_TEXT}`, label: true },
       { prompt: SYSTEM_PROMPT, completion: ` ${REJECTED_TEXT}`, label: false },
     ]);
-    expect(trlKto(singleTurn)).toEqual([
+    expect(kto(singleTurn)).toEqual([
       { prompt: SINGLE_PROMPT, completion: " 4", label: true },
       { prompt: SINGLE_PROMPT, completion: " 5", label: false },
     ]);
-    expect(trlKto(textPrompt)).toEqual([
+    expect(kto(textPrompt)).toEqual([
       { prompt: "The capital of France is", completion: " Paris.", label: true },
       { prompt: "The capital of France is", completion: " Lyon.", label: false },
     ]);
   });
 
   it("labels are booleans, not strings or numbers", () => {
-    const [a, b] = trlKto(singleTurn);
+    const [a, b] = kto(singleTurn);
     expect(typeof a!.label).toBe("boolean");
     expect(typeof b!.label).toBe("boolean");
   });
@@ -392,7 +415,7 @@ describe("plain-text formats agree with HH transcripts for non-text prompts", ()
     });
 
     it(`trl-kto prompt + completion = hh-rlhf transcript (${name})`, () => {
-      const [good, bad] = trlKto(p);
+      const [good, bad] = kto(p);
       const hh = hhRlhf(p);
       expect(good!.prompt + good!.completion).toBe(hh.chosen);
       expect(bad!.prompt + bad!.completion).toBe(hh.rejected);
@@ -409,16 +432,17 @@ describe("plain-text formats agree with HH transcripts for non-text prompts", ()
 
 describe("key sets and value types (one file = one schema)", () => {
   const pairs = [multiTurn, withSystem, singleTurn, textPrompt, pair({ ...singleTurn, strength: 0 })];
-  const expected: Record<PairFormat, string> = {
+  const expected: Record<PairFormat | UnpairedFormat, string> = {
     "trl-preference": "{chosen:string,prompt:string,rejected:string}",
     "trl-preference-chat": `{chosen:array<${MESSAGE_SIG}>,prompt:array<${MESSAGE_SIG}>,rejected:array<${MESSAGE_SIG}>}`,
     "trl-reward": `{chosen:array<${MESSAGE_SIG}>,margin:number,rejected:array<${MESSAGE_SIG}>}`,
     "trl-kto": "{completion:string,label:boolean,prompt:string}",
+    "trl-kto-chat": `{completion:array<${MESSAGE_SIG}>,label:boolean,prompt:array<${MESSAGE_SIG}>}`,
     "openai-dpo": `{input:{messages:array<${MESSAGE_SIG}>},non_preferred_output:array<${MESSAGE_SIG}>,preferred_output:array<${MESSAGE_SIG}>}`,
     "hh-rlhf": "{chosen:string,rejected:string}",
   };
 
-  for (const format of Object.keys(expected) as PairFormat[]) {
+  for (const format of Object.keys(expected) as Array<PairFormat | UnpairedFormat>) {
     it(`${format}: every line has the same keys and types`, () => {
       const lines = pairs.flatMap((p) => pairLines(format, p));
       const signatures = new Set(lines.map(signature));
@@ -427,7 +451,7 @@ describe("key sets and value types (one file = one schema)", () => {
   }
 
   it("pair lines never carry internal or reviewer ids", () => {
-    for (const format of Object.keys(PAIR_FORMATS) as PairFormat[]) {
+    for (const format of [...Object.keys(PAIR_FORMATS), ...Object.keys(UNPAIRED_FORMATS)] as Array<PairFormat | UnpairedFormat>) {
       for (const line of pairs.flatMap((p) => pairLines(format, p))) {
         const json = JSON.stringify(line);
         expect(json).not.toContain("int-");
@@ -471,12 +495,14 @@ describe("pairLines", () => {
   });
 
   it("line counts per format", () => {
-    const counts = Object.fromEntries((Object.keys(PAIR_FORMATS) as PairFormat[]).map((f) => [f, pairLines(f, multiTurn).length]));
+    const formats = [...Object.keys(PAIR_FORMATS), ...Object.keys(UNPAIRED_FORMATS)] as Array<PairFormat | UnpairedFormat>;
+    const counts = Object.fromEntries(formats.map((f) => [f, pairLines(f, multiTurn).length]));
     expect(counts).toEqual({
       "trl-preference": 1,
       "trl-preference-chat": 1,
       "trl-reward": 1,
       "trl-kto": 2,
+      "trl-kto-chat": 2,
       "openai-dpo": 1,
       "hh-rlhf": 1,
     });
@@ -484,18 +510,23 @@ describe("pairLines", () => {
 });
 
 describe("EXPORT_FORMATS and TIE_FORMATS", () => {
-  it("lists every format of DESIGN.md §5, pair formats first", () => {
+  it("lists every format of DESIGN.md §5 and issue 10, training formats first", () => {
     expect(EXPORT_FORMATS).toEqual([
       "trl-preference",
       "trl-preference-chat",
       "trl-reward",
       "trl-kto",
+      "trl-kto-chat",
+      "trl-sft",
+      "trl-sft-chat",
+      "prompts",
       "openai-dpo",
       "hh-rlhf",
       "rankings",
       "judgments",
     ]);
-    expect(Object.keys(PAIR_FORMATS)).toEqual(["trl-preference", "trl-preference-chat", "trl-reward", "trl-kto", "openai-dpo", "hh-rlhf"]);
+    expect(Object.keys(PAIR_FORMATS)).toEqual(["trl-preference", "trl-preference-chat", "trl-reward", "openai-dpo", "hh-rlhf"]);
+    expect(Object.keys(UNPAIRED_FORMATS)).toEqual(["trl-kto", "trl-kto-chat"]);
     expect(Object.keys(JUDGMENT_FORMATS)).toEqual(["rankings", "judgments"]);
   });
 
@@ -506,6 +537,10 @@ describe("EXPORT_FORMATS and TIE_FORMATS", () => {
       "trl-preference-chat": /^TRL DPOTrainer \(and other preference trainers\)/,
       "trl-reward": /^TRL RewardTrainer/,
       "trl-kto": /^TRL KTOTrainer/,
+      "trl-kto-chat": /^TRL KTOTrainer, conversational/,
+      "trl-sft": /^TRL SFTTrainer \(prompt-completion\)/,
+      "trl-sft-chat": /^TRL SFTTrainer \(prompt-completion\), conversational/,
+      prompts: /^TRL GRPO, RLOO and online DPO \(prompt-only\)/,
       "openai-dpo": /^OpenAI preference fine-tuning \(DPO\)/,
       "hh-rlhf": /^Anthropic HH-RLHF format/,
       rankings: /^Raw, for analysis/,
@@ -712,5 +747,85 @@ describe("judgments", () => {
     const json = JSON.stringify(rest);
     expect(json).not.toContain("int-");
     expect(json).not.toContain("X text");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Formats of issue 10: conversational KTO, SFT (best response), prompt-only, --with-ids.
+// ---------------------------------------------------------------------------------------------
+
+function best(p: ExportPair): ExportBest {
+  return { itemId: p.itemId, promptId: p.promptId, promptExternalId: p.promptExternalId, messages: p.messages, textPrompt: p.textPrompt, response: p.chosen, strength: p.strength, reviewers: p.reviewers };
+}
+const promptOf = (p: ExportPair): ExportPrompt => ({ promptId: p.promptId, promptExternalId: p.promptExternalId, messages: p.messages, textPrompt: p.textPrompt });
+
+describe("trl-kto-chat", () => {
+  it("keeps the prompt's messages (system and earlier turns) and makes each completion one assistant turn", () => {
+    expect(trlKtoChat(withSystem)).toEqual({
+      chosen: { prompt: withSystem.messages, completion: asAssistant(CHOSEN_TEXT), label: true },
+      rejected: { prompt: withSystem.messages, completion: asAssistant(REJECTED_TEXT), label: false },
+    });
+    expect(trlKtoChat(multiTurn).chosen.prompt).toEqual([
+      { role: "user", content: "Hi" },
+      { role: "assistant", content: "Hello" },
+      { role: "user", content: "Joke?" },
+    ]);
+  });
+
+  it("a TRL string-form prompt becomes one user turn, its completion verbatim", () => {
+    expect(trlKtoChat(textPrompt).chosen).toEqual({ prompt: [{ role: "user", content: "The capital of France is" }], completion: asAssistant(" Paris."), label: true });
+  });
+});
+
+describe("trl-sft and trl-sft-chat (prompt-completion)", () => {
+  it("plain text: the HH-style prompt and the best response after a space, so prompt + completion is the transcript", () => {
+    expect(trlSft(best(singleTurn))).toEqual({ prompt: SINGLE_PROMPT, completion: " 4" });
+    const row = trlSft(best(withSystem));
+    expect(row.prompt).toBe("\n\nHuman: Be funny.\n\nHuman: Hi\n\nAssistant: Hello\n\nHuman: Joke?\n\nAssistant:");
+    expect(row.prompt + row.completion).toBe(hhRlhf(withSystem).chosen);
+  });
+
+  it("a TRL string-form prompt comes back verbatim with its completion", () => {
+    expect(trlSft(best(textPrompt))).toEqual({ prompt: "The capital of France is", completion: " Paris." });
+  });
+
+  it("conversational: messages and one assistant turn", () => {
+    expect(trlSftChat(best(multiTurn))).toEqual({ prompt: multiTurn.messages, completion: asAssistant(CHOSEN_TEXT) });
+    expect(trlSftChat(best(withSystem)).prompt[0]).toEqual({ role: "system", content: "Be funny." });
+  });
+});
+
+describe("prompts (prompt-only)", () => {
+  it("the prompt's messages only: system, multi-turn and string form alike", () => {
+    expect(prompts(promptOf(withSystem))).toEqual({ prompt: withSystem.messages });
+    expect(prompts(promptOf(multiTurn))).toEqual({ prompt: multiTurn.messages });
+    expect(prompts(promptOf(textPrompt))).toEqual({ prompt: [{ role: "user", content: "The capital of France is" }] });
+  });
+});
+
+describe("--with-ids columns", () => {
+  it("pair rows: the dataset's prompt id, both models, strength, pseudonymous reviewers, batch", () => {
+    expect(pairTrace(singleTurn, "batch-1")).toEqual({
+      prompt_id: "ext-prompt-1",
+      chosen_model: "model-c",
+      rejected_model: "model-d",
+      strength: 1,
+      reviewers: ["reviewer-1", "reviewer-2"],
+      batch_id: "batch-1",
+    });
+    expect(pairTrace(textPrompt, "batch-1").reviewers).toEqual([]);
+  });
+
+  it("SFT rows name the best response's model; prompt rows the prompt", () => {
+    expect(bestTrace(best(singleTurn), "b")).toEqual({ prompt_id: "ext-prompt-1", model: "model-c", strength: 1, reviewers: ["reviewer-1", "reviewer-2"], batch_id: "b" });
+    expect(promptTrace(promptOf(singleTurn), "b")).toEqual({ prompt_id: "ext-prompt-1", batch_id: "b" });
+  });
+
+  it("never carry internal ids", () => {
+    for (const json of [pairTrace(singleTurn, "b"), bestTrace(best(singleTurn), "b"), promptTrace(promptOf(singleTurn), "b")].map((x) => JSON.stringify(x))) {
+      expect(json).not.toContain("int-");
+      expect(json).not.toContain("item-1");
+      expect(json).not.toContain('"prompt-1"');
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { renderTranscript } from "../hh-transcript";
 import type { ChatMessage } from "../messages";
-import type { ExportJudgment, ExportPair } from "./rows";
+import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt } from "./rows";
 
 /**
  * One pure mapper per export format (DESIGN.md §5). Plain-text formats join the conversation
@@ -8,13 +8,13 @@ import type { ExportJudgment, ExportPair } from "./rows";
  * with the space that follows, so prompt + chosen is the whole HH transcript. A prompt imported
  * as plain text (TRL's string form) is kept as it was, with completions verbatim.
  */
-export function plainPrompt(pair: Pick<ExportPair, "messages" | "textPrompt">): string {
+export function plainPrompt(pair: { messages: readonly ChatMessage[]; textPrompt: boolean }): string {
   const only = pair.messages.length === 1 ? pair.messages[0] : undefined;
   if (pair.textPrompt && (pair.messages.length === 0 || only?.role === "user")) return only?.content ?? "";
   return `${renderTranscript(pair.messages)}\n\nAssistant:`;
 }
 
-export function plainCompletion(pair: Pick<ExportPair, "textPrompt">, text: string): string {
+export function plainCompletion(pair: { textPrompt: boolean }, text: string): string {
   return pair.textPrompt ? text : ` ${text}`;
 }
 
@@ -46,13 +46,24 @@ export function trlReward(pair: ExportPair) {
   };
 }
 
-/** TRL KTO, unpaired: each pair gives the chosen completion labelled true and the rejected one false. */
+/**
+ * TRL KTO, unpaired: each pair gives the chosen completion labelled true and the rejected one
+ * false. The rows are laid out by `unpairedRows` (unpaired.ts) so adjacent rows differ in prompt.
+ */
 export function trlKto(pair: ExportPair) {
   const prompt = plainPrompt(pair);
-  return [
-    { prompt, completion: plainCompletion(pair, pair.chosen.text), label: true },
-    { prompt, completion: plainCompletion(pair, pair.rejected.text), label: false },
-  ];
+  return {
+    chosen: { prompt, completion: plainCompletion(pair, pair.chosen.text), label: true },
+    rejected: { prompt, completion: plainCompletion(pair, pair.rejected.text), label: false },
+  };
+}
+
+/** TRL KTO in the conversational form: the prompt's messages and the completion as one assistant turn. */
+export function trlKtoChat(pair: ExportPair) {
+  return {
+    chosen: { prompt: pair.messages, completion: assistant(pair.chosen.text), label: true },
+    rejected: { prompt: pair.messages, completion: assistant(pair.rejected.text), label: false },
+  };
 }
 
 /** OpenAI preference fine-tuning (DPO) JSONL. */
@@ -93,20 +104,61 @@ export function judgments(judgment: ExportJudgment) {
   };
 }
 
+/** TRL's prompt-completion format for SFTTrainer: the prompt and the item's best response. */
+export function trlSft(best: ExportBest) {
+  return { prompt: plainPrompt(best), completion: plainCompletion(best, best.response.text) };
+}
+
+export function trlSftChat(best: ExportBest) {
+  return { prompt: best.messages, completion: assistant(best.response.text) };
+}
+
+/** TRL's prompt-only format (GRPO, RLOO, online DPO), conversational: the policy writes the answer. */
+export function prompts(prompt: ExportPrompt) {
+  return { prompt: prompt.messages };
+}
+
 export const PAIR_FORMATS = {
   "trl-preference": trlPreference,
   "trl-preference-chat": trlPreferenceChat,
   "trl-reward": trlReward,
-  "trl-kto": trlKto,
   "openai-dpo": openAiDpo,
   "hh-rlhf": hhRlhf,
 } as const;
+/** Pair formats with one row per completion (a chosen and a rejected row per pair). */
+export const UNPAIRED_FORMATS = { "trl-kto": trlKto, "trl-kto-chat": trlKtoChat } as const;
+/** One row per item: its best response. */
+export const BEST_FORMATS = { "trl-sft": trlSft, "trl-sft-chat": trlSftChat } as const;
+export const PROMPT_FORMATS = { prompts } as const;
 export const JUDGMENT_FORMATS = { rankings, judgments } as const;
 
 export type PairFormat = keyof typeof PAIR_FORMATS;
+export type UnpairedFormat = keyof typeof UNPAIRED_FORMATS;
+export type BestFormat = keyof typeof BEST_FORMATS;
+export type PromptFormat = keyof typeof PROMPT_FORMATS;
 export type JudgmentFormat = keyof typeof JUDGMENT_FORMATS;
-export type ExportFormat = PairFormat | JudgmentFormat;
-export const EXPORT_FORMATS = [...Object.keys(PAIR_FORMATS), ...Object.keys(JUDGMENT_FORMATS)] as ExportFormat[];
+export type ExportFormat = PairFormat | UnpairedFormat | BestFormat | PromptFormat | JudgmentFormat;
+/** Every format, in the order the export page, the CLI's help and the README list them. */
+export const EXPORT_FORMATS: readonly ExportFormat[] = [
+  "trl-preference",
+  "trl-preference-chat",
+  "trl-reward",
+  "trl-kto",
+  "trl-kto-chat",
+  "trl-sft",
+  "trl-sft-chat",
+  "prompts",
+  "openai-dpo",
+  "hh-rlhf",
+  "rankings",
+  "judgments",
+];
+
+/**
+ * Formats whose rows hold message lists: their prompts must alternate roles (validity.ts).
+ * The plain-text ones render every turn as text.
+ */
+export const CHAT_FORMATS: readonly ExportFormat[] = ["trl-preference-chat", "trl-reward", "openai-dpo", "trl-kto-chat", "trl-sft-chat", "prompts"];
 
 /**
  * One line per format naming what reads it. The export page, the CLI's help and the README's
@@ -116,7 +168,11 @@ export const EXPORT_FORMAT_DESCRIPTIONS: Record<ExportFormat, string> = {
   "trl-preference": "TRL DPOTrainer (and other preference trainers): prompt, chosen and rejected as plain text",
   "trl-preference-chat": "TRL DPOTrainer (and other preference trainers), conversational: prompt, chosen and rejected as messages",
   "trl-reward": "TRL RewardTrainer: whole chosen and rejected conversations, with the judgment's strength as margin",
-  "trl-kto": "TRL KTOTrainer: unpaired, one completion a line labelled desirable (true) or not (false)",
+  "trl-kto": "TRL KTOTrainer: unpaired, one completion a line labelled desirable (true) or not (false); no two adjacent lines share a prompt",
+  "trl-kto-chat": "TRL KTOTrainer, conversational: prompt messages and the completion as an assistant turn, labelled true or false",
+  "trl-sft": "TRL SFTTrainer (prompt-completion): each item's best response under the consensus, as plain text",
+  "trl-sft-chat": "TRL SFTTrainer (prompt-completion), conversational: each item's best response as an assistant turn",
+  prompts: "TRL GRPO, RLOO and online DPO (prompt-only): each prompt of the batch once, as messages",
   "openai-dpo": "OpenAI preference fine-tuning (DPO): input messages with a preferred and a non-preferred output",
   "hh-rlhf": "Anthropic HH-RLHF format: chosen and rejected Human/Assistant transcripts",
   rankings: "Raw, for analysis: each judgment as tiers of responses, best first",
@@ -126,8 +182,26 @@ export const EXPORT_FORMAT_DESCRIPTIONS: Record<ExportFormat, string> = {
 /** Formats that can say "these two are equally good"; the others must drop ties. */
 export const TIE_FORMATS: readonly ExportFormat[] = ["rankings", "judgments"];
 
-/** The lines one pair becomes in a pair format (KTO gives two). */
-export function pairLines(format: PairFormat, pair: ExportPair): unknown[] {
-  const out = PAIR_FORMATS[format](pair);
-  return Array.isArray(out) ? out : [out];
+
+/**
+ * `--with-ids` columns for pair and KTO rows, so each row traces back to its prompt, models and
+ * reviewers (TRL keeps columns it does not use). KTO rows carry the ids of the pair they came from.
+ */
+export function pairTrace(pair: ExportPair, batchId: string) {
+  return {
+    prompt_id: pair.promptExternalId,
+    chosen_model: pair.chosen.model,
+    rejected_model: pair.rejected.model,
+    strength: pair.strength,
+    reviewers: pair.reviewers,
+    batch_id: batchId,
+  };
+}
+
+export function bestTrace(best: ExportBest, batchId: string) {
+  return { prompt_id: best.promptExternalId, model: best.response.model, strength: best.strength, reviewers: best.reviewers, batch_id: batchId };
+}
+
+export function promptTrace(prompt: ExportPrompt, batchId: string) {
+  return { prompt_id: prompt.promptExternalId, batch_id: batchId };
 }

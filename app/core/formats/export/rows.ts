@@ -29,6 +29,28 @@ export interface ExportPair {
   source: "judgments" | "imported";
 }
 
+/** An item's best response under the consensus (`bestResponse`), for the SFT formats. */
+export interface ExportBest {
+  itemId: string | null;
+  promptId: string;
+  promptExternalId: string;
+  messages: ChatMessage[];
+  textPrompt: boolean;
+  response: ExportResponse;
+  /** The weakest strength among the rows the response won. */
+  strength: number;
+  /** Pseudonymous reviewers who preferred it. */
+  reviewers: string[];
+}
+
+/** A prompt of the batch, for the prompt-only format. */
+export interface ExportPrompt {
+  promptId: string;
+  promptExternalId: string;
+  messages: ChatMessage[];
+  textPrompt: boolean;
+}
+
 /** One judgment for the `rankings` and `judgments` formats. */
 export interface ExportJudgment {
   judgmentId: string;
