@@ -177,16 +177,19 @@ interface JudgedItem {
 
 /**
  * The batch's judged items in item order with their consensus rows. Items nobody judged have no
- * pairs and do not appear. With no `exclude_flags`, `flagged` holds responses flagged with
- * any flag (what `--only-unsolved` counts) — the pair path filters only on `exclude_flags`.
+ * pairs and do not appear. `flagged` holds the chosen responses flagged with one of
+ * `exclude_flags`; with none given, the pair formats flag nothing, while the SFT and prompt
+ * formats count any flag.
  */
 function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, consensus: { ties: "keep" | "drop" }): Generator<JudgedItem> {
   const flags = options.exclude_flags;
+  // What a reviewer flagged is not fit to imitate (SFT) and leaves a prompt unsolved, whatever the flag.
+  const anyFlagCounts = options.format in BEST_FORMATS || options.format in PROMPT_FORMATS;
   const flagFilter = `EXISTS (SELECT 1 FROM judgment_flags f JOIN judgments j ON j.id = f.judgment_id
        WHERE j.item_id = pp.item_id AND f.response_id = pp.chosen_id ${flags.length ? "AND f.flag IN (SELECT value FROM json_each(@flags))" : ""})`;
   const rows = sqlite
     .prepare<{ batch: string; flags: string }, PairRow>(
-      `SELECT pp.item_id, pp.reviewer_id, pp.chosen_id, pp.rejected_id, pp.strength, ${flags.length || options.format === "prompts" ? flagFilter : "0"} AS chosen_flagged
+      `SELECT pp.item_id, pp.reviewer_id, pp.chosen_id, pp.rejected_id, pp.strength, ${flags.length || anyFlagCounts ? flagFilter : "0"} AS chosen_flagged
        FROM preference_pairs pp JOIN items i ON i.id = pp.item_id
        WHERE pp.batch_id = @batch AND pp.source != 'imported' ${options.include_gold ? "" : "AND i.is_gold = 0"}
        ORDER BY i.position, pp.rowid`,
