@@ -23,6 +23,7 @@ export default [
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),
   route("admin/datasets/import/progress", "routes/admin.datasets.import.progress.ts"),
   route("admin/batches/:id/export/download", "routes/admin.batches.$id.export.download.ts"),
+  route("admin/batches/:id/export/card", "routes/admin.batches.$id.export.card.ts"),
   route("admin/batches/:id/reviewers", "routes/admin.batches.$id.reviewers.ts"),
   // The HTTP API: bearer tokens, JSON in and out.
   route("api/v1/batches/:id/next", "routes/api.v1.batches.$id.next.ts"),
@@ -31,6 +32,7 @@ export default [
   route("api/v1/assignments/:id/take-back", "routes/api.v1.assignments.$id.take-back.ts"),
   route("api/v1/batches/:id/skipped", "routes/api.v1.batches.$id.skipped.ts"),
   route("api/v1/batches/:id/export", "routes/api.v1.batches.$id.export.ts"),
+  route("api/v1/batches/:id/export/card", "routes/api.v1.batches.$id.export.card.ts"),
   route("api/v1/batches/:id/stats", "routes/api.v1.batches.$id.stats.ts"),
   route("api/v1/batches/:id/leaderboard", "routes/api.v1.batches.$id.leaderboard.ts"),
   route("api/v1/datasets/:dataset/leaderboard", "routes/api.v1.datasets.$dataset.leaderboard.ts"),

@@ -72,6 +72,8 @@ export const datasets = sqliteTable("datasets", {
   description: text("description").notNull().default(""),
   /** Where the data came from, e.g. the imported file's name and format. */
   source: text("source").notNull().default(""),
+  /** The data's licence as a Hub identifier (core/formats/export/licenses.ts), given at import; null when nobody said. Exports' cards default to it. */
+  license: text("license"),
   createdAt: integer("created_at").notNull(),
 });
 

@@ -12,9 +12,17 @@ import { createUser, disableUser, listUsers, ROLES } from "../services/users.ser
 import { addBatchReviewers, changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import { once } from "node:events";
-import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
+import {
+  EXPORT_FORMAT_DESCRIPTIONS,
+  EXPORT_FORMATS,
+  exportCard,
+  parseCardOptions,
+  parseExportOptions,
+  streamExport,
+  type ExportResult,
+} from "../services/exports.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { importProgressLine } from "./progress";
 import { formatFigure, formatInterval } from "../core/figures";
@@ -24,13 +32,13 @@ const USAGE = `Usage: npm run -s cli -- <command>
   users add --username NAME --role admin|reviewer --password-stdin [--display-name TEXT]
   users list [--json]
   users disable NAME
-  import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--json]
+  import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--license ID] [--json]
   batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
                  [--pairing all-pairs|first-two|models:A,B] [--config JSON | --config-file FILE] [--json]
   batches list [--json]
   batches pause|resume|close|reopen ID
   batches add-reviewers ID --reviewers u1,u2,... [--json]
-  export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
+  export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card [--license ID [--license-name N --license-link URL]]]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both]
          [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid] [--json]
@@ -128,6 +136,7 @@ async function importCommand(args: string[]) {
     format: { type: "string", default: "auto" },
     upsert: { type: "boolean", default: false },
     description: { type: "string" },
+    license: { type: "string" },
     json: { type: "boolean", default: false },
   });
   if (positionals.length !== 1) throw new UsageError("import takes one FILE");
@@ -138,7 +147,13 @@ async function importCommand(args: string[]) {
   try {
     const summary = await importFile(
       positionals[0]!,
-      { dataset: values.dataset as string, format: format.data, upsert: values.upsert as boolean, description: values.description as string | undefined },
+      {
+        dataset: values.dataset as string,
+        format: format.data,
+        upsert: values.upsert as boolean,
+        description: values.description as string | undefined,
+        license: values.license as string | undefined,
+      },
       { onProgress: progress.update },
     );
     progress.end();
@@ -278,6 +293,9 @@ async function exportCommand(args: string[]) {
     format: { type: "string" },
     out: { type: "string" },
     card: { type: "boolean", default: false },
+    license: { type: "string" },
+    "license-name": { type: "string" },
+    "license-link": { type: "string" },
     consensus: { type: "string" },
     "min-agreement": { type: "string" },
     ties: { type: "string" },
@@ -292,7 +310,11 @@ async function exportCommand(args: string[]) {
   });
   if (!values.batch) throw new UsageError("--batch ID is required");
   if (!values.format) throw new UsageError(`--format is required: one of ${EXPORT_FORMATS.join(", ")}`);
-  if (values.card && !values.out) throw new UsageError("--card writes README.md beside the --out file; give --out");
+  if (values.card && !values.out) throw new UsageError("--card writes FILE.README.md beside the --out FILE; give --out");
+  const card = Object.fromEntries(
+    Object.entries({ license: values.license, license_name: values["license-name"], license_link: values["license-link"] }).filter(([, v]) => v !== undefined),
+  );
+  if (!values.card && Object.keys(card).length > 0) throw new UsageError("--license, --license-name and --license-link are for the dataset card; add --card");
   const options = Object.fromEntries(
     Object.entries({
       format: values.format,
@@ -308,6 +330,9 @@ async function exportCommand(args: string[]) {
       keep_invalid: values["keep-invalid"],
     }).filter(([, v]) => v !== undefined),
   );
+  // Everything is checked before --out is opened, so a refused option leaves no file behind.
+  parseExportOptions(options);
+  if (values.card) parseCardOptions(values.batch as string, card);
   const out = values.out ? createWriteStream(values.out as string) : process.stdout;
   let result: ExportResult | null = null;
   const started = Date.now();
@@ -328,8 +353,11 @@ async function exportCommand(args: string[]) {
   }
   const done = result as ExportResult | null;
   if (!done) throw new ServiceError("invalid", "the export did not finish");
-  if (values.card) writeFileSync(join(dirname(values.out as string), "README.md"), exportCard(values.batch as string, done, options, basename(values.out as string)));
-  const summary = { id: done.id, rows: done.rows, bytes: done.bytes, sha256: done.sha256, invalid: done.invalid, ...(values.out ? { file: values.out } : {}) };
+  // FILE.README.md, not README.md: two exports in one folder keep a card each (rename it to
+  // README.md when the folder becomes a Hub repository; data_files names FILE).
+  const cardFile = values.card ? `${values.out as string}.README.md` : null;
+  if (cardFile) writeFileSync(cardFile, exportCard(values.batch as string, done, options, basename(values.out as string), card));
+  const summary = { id: done.id, rows: done.rows, bytes: done.bytes, sha256: done.sha256, invalid: done.invalid, ...(values.out ? { file: values.out } : {}), ...(cardFile ? { card: cardFile } : {}) };
   if (values.json && values.out) print(summary);
   else process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}exported ${done.rows} rows (${done.bytes} bytes, sha256 ${done.sha256})${invalidNote(done.invalid, options.keep_invalid === true)}\n`);
 }

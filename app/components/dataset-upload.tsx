@@ -2,6 +2,10 @@ import { useEffect, useRef, useState, useSyncExternalStore, type FormEvent } fro
 import { formatBytes } from "~/core/formats/lines";
 import { ProgressBar } from "./progress-bar";
 import { formatFigure } from "~/core/figures";
+import { HUB_LICENSES } from "~/core/formats/export/licenses";
+
+/** The import takes a listed licence; `other` needs a name and link, which are given at export. */
+const IMPORT_LICENSES = HUB_LICENSES.filter((id) => id !== "other");
 
 const FORMATS = [
   ["auto", "Detect from the first line"],
@@ -70,6 +74,7 @@ export function DatasetUpload({ onImported }: { onImported: () => void }) {
       dataset,
       format: String(form.get("format") ?? "auto"),
       upsert: form.get("upsert") ? "1" : "0",
+      ...(form.get("license") ? { license: String(form.get("license")) } : {}),
       filename: file.name,
       job,
     });
@@ -146,6 +151,17 @@ export function DatasetUpload({ onImported }: { onImported: () => void }) {
             {FORMATS.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Licence
+          <select name="license" defaultValue="" disabled={busy}>
+            <option value="">not given (a re-import keeps the dataset's)</option>
+            {IMPORT_LICENSES.map((id) => (
+              <option key={id} value={id}>
+                {id}
               </option>
             ))}
           </select>

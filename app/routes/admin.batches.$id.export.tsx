@@ -4,7 +4,8 @@ import { requireRole } from "~/services/auth.server";
 import { errorResponse } from "~/services/http.server";
 import { getBatch } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
-import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, listExports, previewExport } from "~/services/exports.server";
+import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, listExports, parseCardOptions, previewExport } from "~/services/exports.server";
+import { HUB_LICENSES } from "~/core/formats/export/licenses";
 import adminStyles from "~/styles/admin.css?url";
 import { formatFigure } from "~/core/figures";
 import { INVALID_REASONS, type InvalidCounts, type InvalidReason } from "~/core/formats/export/validity";
@@ -13,6 +14,9 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
 const DEFAULTS = { format: "trl-preference-chat", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "" };
+/** The card's options: they shape the dataset card only, so the download link leaves them out. */
+const CARD_KEYS = ["license", "license_name", "license_link"] as const;
+const CARD_DEFAULTS = { license: "", license_name: "", license_link: "" };
 const PREVIEW_ROWS = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -21,10 +25,22 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   // Flags come as one checkbox each (exclude_flags=a&exclude_flags=b) or comma-separated from a shared link.
   const excluded = [...new Set(url.searchParams.getAll("exclude_flags").flatMap((v) => v.split(",")).map((f) => f.trim()).filter(Boolean))];
   const single = Object.fromEntries([...url.searchParams].filter(([k, v]) => v !== "" && k !== "exclude_flags"));
-  const chosen = { ...DEFAULTS, ...single, exclude_flags: excluded.join(",") };
+  const chosen = { ...DEFAULTS, ...CARD_DEFAULTS, ...single, exclude_flags: excluded.join(",") };
   const options = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== ""));
+  const exportOnly = Object.fromEntries(Object.entries(options).filter(([k]) => !(CARD_KEYS as readonly string[]).includes(k)));
   try {
     const batch = getBatch(params.id!);
+    // What the card says without a choice (the dataset's import licence, else unknown), and
+    // whether the licence chosen here is one the card can carry.
+    const defaultLicense = parseCardOptions(batch.id, {}).license;
+    let cardError: string | null = null;
+    try {
+      parseCardOptions(batch.id, options);
+    } catch (e) {
+      const failure = asServiceError(e);
+      if (!failure) throw e;
+      cardError = failure.message;
+    }
     let preview: ReturnType<typeof previewExport> | null = null;
     let error: string | null = null;
     try {
@@ -38,7 +54,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       batch: { id: batch.id, name: batch.name, task: batch.task, flags: [...new Set([...batch.config.flags, ...excluded])] },
       chosen,
       excluded,
-      query: new URLSearchParams(options as Record<string, string>).toString(),
+      query: new URLSearchParams(exportOnly as Record<string, string>).toString(),
+      cardQuery: new URLSearchParams(options as Record<string, string>).toString(),
+      defaultLicense,
+      cardError,
+      licenses: HUB_LICENSES.filter((id) => id !== "unknown"),
       preview,
       error,
       formats: EXPORT_FORMATS.map((id) => ({ id, description: EXPORT_FORMAT_DESCRIPTIONS[id] })),
@@ -69,7 +89,7 @@ function previewCaption(shown: number, total: number): string {
 }
 
 export default function ExportPage() {
-  const { batch, chosen, excluded, query, preview, error, formats, history } = useLoaderData<typeof loader>();
+  const { batch, chosen, excluded, query, cardQuery, defaultLicense, cardError, licenses, preview, error, formats, history } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   return (
     <>
@@ -157,6 +177,40 @@ export default function ExportPage() {
               </label>
             </div>
           </fieldset>
+          <fieldset aria-describedby="card-help">
+            <legend>Dataset card</legend>
+            <p id="card-help" className="muted small">
+              The Hugging Face card (README.md) that describes the file: its licence, rows, sha256 and the batch&apos;s agreement. A
+              licence the Hub does not list is <code>other</code> with a lowercase id and a link (a URL, or a file in the repository such
+              as <code>LICENSE.md</code>).
+            </p>
+            <div className="form-row">
+              <label>
+                Licence
+                <select name="license" defaultValue={chosen.license}>
+                  <option value="">the dataset&apos;s: {defaultLicense}</option>
+                  {licenses.map((id) => (
+                    <option key={id} value={id}>
+                      {id}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <label>
+                Licence name (for other)
+                <input name="license_name" defaultValue={chosen.license_name} placeholder="my-license-1.0" />
+              </label>
+              <label>
+                Licence link (for other)
+                <input name="license_link" defaultValue={chosen.license_link} placeholder="https://… or LICENSE.md" />
+              </label>
+            </div>
+            {cardError && (
+              <p className="notice failure" role="alert" data-testid="card-error">
+                {cardError}
+              </p>
+            )}
+          </fieldset>
           <div className="form-row">
             <label className="checkbox">
               <input type="checkbox" name="include_gold" value="1" defaultChecked={chosen.include_gold === "1"} /> Include gold items
@@ -176,9 +230,16 @@ export default function ExportPage() {
               <h2>
                 Preview: <span data-testid="export-preview-caption">{previewCaption(preview.rows.length, preview.total)}</span>
               </h2>
-              <a className="button primary" href={`/admin/batches/${batch.id}/export/download?${query}`} download>
-                Download JSONL
-              </a>
+              <div className="button-row">
+                {!cardError && (
+                  <a className="button" href={`/admin/batches/${batch.id}/export/card?${cardQuery}`} target="_blank" rel="noopener noreferrer">
+                    Dataset card
+                  </a>
+                )}
+                <a className="button primary" href={`/admin/batches/${batch.id}/export/download?${query}`} download>
+                  Download JSONL
+                </a>
+              </div>
             </div>
             {invalidSummary(preview.invalid) && (
               <p className="notice" data-testid="export-invalid">

@@ -15,6 +15,7 @@ const querySchema = z.object({
   upsert: z.enum(["0", "1"]).default("0").transform((v) => v === "1"),
   filename: z.string().max(255).default("upload"),
   description: z.string().max(2000).optional(),
+  license: z.string().max(100).optional(),
   job: z.string().regex(/^[A-Za-z0-9-]{8,64}$/).optional(),
 });
 
@@ -32,6 +33,7 @@ export async function action({ request }: ActionFunctionArgs) {
         format: query.data.format,
         upsert: query.data.upsert,
         description: query.data.description,
+        license: query.data.license,
         fileName: query.data.filename,
         declaredBytes: length ? Number(length) : null,
       },

@@ -38,6 +38,7 @@ export default function Datasets() {
                 <th scope="col" className="num">Models</th>
                 <th scope="col" className="num">Imported pairs</th>
                 <th scope="col">Source</th>
+                <th scope="col">Licence</th>
                 <th scope="col">Created</th>
                 <th scope="col">Models compared</th>
               </tr>
@@ -54,6 +55,7 @@ export default function Datasets() {
                   <td className="num" data-col="models">{d.models}</td>
                   <td className="num" data-col="pairs">{formatFigure(d.importedPairs, "count")}</td>
                   <td className="muted">{d.source}</td>
+                  <td data-col="license">{d.license ?? <span className="muted">not given</span>}</td>
                   <td className="muted">{new Date(d.createdAt).toISOString().slice(0, 16).replace("T", " ")}</td>
                   <td>
                     <Link to={`/admin/datasets/${encodeURIComponent(d.name)}/leaderboard`}>Leaderboard</Link>

@@ -6,6 +6,8 @@ export interface DatasetSummary {
   name: string;
   description: string;
   source: string;
+  /** The licence given at import (a Hub identifier), or null. */
+  license: string | null;
   createdAt: number;
   prompts: number;
   responses: number;
@@ -16,7 +18,7 @@ export interface DatasetSummary {
 
 export function listDatasets(): DatasetSummary[] {
   return connection().db.all<DatasetSummary>(sql`
-    SELECT d.id, d.name, d.description, d.source, d.created_at AS createdAt,
+    SELECT d.id, d.name, d.description, d.source, d.license, d.created_at AS createdAt,
       (SELECT count(*) FROM prompts p WHERE p.dataset_id = d.id) AS prompts,
       (SELECT count(*) FROM responses r JOIN prompts p ON p.id = r.prompt_id WHERE p.dataset_id = d.id) AS responses,
       (SELECT count(DISTINCT r.model) FROM responses r JOIN prompts p ON p.id = r.prompt_id WHERE p.dataset_id = d.id) AS models,

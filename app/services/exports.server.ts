@@ -34,7 +34,8 @@ import { getBatch, type BatchRecord } from "./batches.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { batchStats, type BatchStats } from "./stats.server";
-import { invalidFrom } from "./validation.server";
+import { invalidFields, invalidFrom } from "./validation.server";
+import { DEFAULT_LICENSE, licenseProblems } from "../core/formats/export/licenses";
 
 /**
  * Exports (DESIGN.md §5): rows are read with an iterator on a connection of their own, passed
@@ -470,7 +471,14 @@ function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
 export async function* streamExport(
   batchId: string,
   rawOptions: unknown,
-  hooks: { actorId?: string | null; signal?: AbortSignal; onDone?: (result: ExportResult) => void; onProgress?: (rows: number) => void } = {},
+  hooks: {
+    actorId?: string | null;
+    signal?: AbortSignal;
+    onDone?: (result: ExportResult) => void;
+    onProgress?: (rows: number) => void;
+    /** false: compute the export (rows, sha256) without recording it, as the dataset card endpoint does. */
+    record?: boolean;
+  } = {},
 ): AsyncGenerator<Uint8Array> {
   const options = parseExportOptions(rawOptions);
   const batch = getBatch(batchId);
@@ -504,9 +512,11 @@ export async function* streamExport(
     }
     reader.sqlite.exec("COMMIT");
     const result: ExportResult = { id: newId(), rows, bytes, sha256: hash.digest("hex"), invalid };
-    connection()
-      .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(result.id, batch.id, options.format, JSON.stringify(options), rows, result.sha256, hooks.actorId ?? null, Date.now());
+    if (hooks.record !== false) {
+      connection()
+        .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .run(result.id, batch.id, options.format, JSON.stringify(options), rows, result.sha256, hooks.actorId ?? null, Date.now());
+    }
     hooks.onDone?.(result);
   } finally {
     if (reader.sqlite.inTransaction) reader.sqlite.exec("ROLLBACK");
@@ -602,9 +612,46 @@ function agreementFigures(stats: BatchStats): Record<string, number | null> {
   };
 }
 
-/** The Hugging Face dataset card for a finished export. */
-export function exportCard(batchId: string, result: ExportResult, rawOptions: unknown, dataFile: string): string {
+/** A dataset card's licence: `license` is a Hub identifier; name and link only for `other`. */
+export interface CardLicense {
+  license: string;
+  license_name?: string;
+  license_link?: string;
+}
+
+const cardOptionsSchema = z.object({
+  license: z.string().trim().optional(),
+  license_name: z.string().trim().optional(),
+  license_link: z.string().trim().optional(),
+});
+
+/** The licence the batch's dataset was imported with, or null when none was given. */
+function datasetLicense(batch: BatchRecord): string | null {
+  return connection().sqlite.prepare<[string], { license: string | null }>("SELECT license FROM datasets WHERE id = ?").get(batch.datasetId)?.license ?? null;
+}
+
+/**
+ * The card's licence from `license`, `license_name`, `license_link` (other keys are the export's
+ * and are ignored here). They are card options, not export options: they change the card, never
+ * the export's bytes, and are not recorded with the export. Without `license` the card takes the
+ * dataset's import licence, else `unknown`. 400 with field messages for a bad choice.
+ */
+export function parseCardOptions(batchId: string, raw: unknown): CardLicense {
+  const parsed = cardOptionsSchema.safeParse(raw ?? {});
+  if (!parsed.success) throw invalidFrom(parsed.error);
+  const { license, license_name, license_link } = parsed.data;
+  const problems = licenseProblems({ license, license_name, license_link });
+  const failure = invalidFields(problems);
+  if (failure) throw failure;
+  const batch = getBatch(batchId);
+  const chosen = license || datasetLicense(batch) || DEFAULT_LICENSE;
+  return chosen === "other" ? { license: chosen, license_name, license_link } : { license: chosen };
+}
+
+/** The Hugging Face dataset card for a finished export; `rawCard` holds the licence options (parseCardOptions). */
+export function exportCard(batchId: string, result: ExportResult, rawOptions: unknown, dataFile: string, rawCard: unknown = {}): string {
   const options = parseExportOptions(rawOptions);
+  const card = parseCardOptions(batchId, rawCard);
   const batch = getBatch(batchId);
   const stats = batchStats(batchId);
   const dataset = connection().sqlite.prepare<[string], { name: string }>("SELECT name FROM datasets WHERE id = ?").get(batch.datasetId)!.name;
@@ -619,6 +666,40 @@ export function exportCard(batchId: string, result: ExportResult, rawOptions: un
     options: options as unknown as Record<string, unknown>,
     batch: { id: batch.id, name: batch.name, task: batch.task, overlap: batch.overlap, ...counts },
     agreement: agreementFigures(stats),
+    license: card.license,
+    licenseName: card.license_name,
+    licenseLink: card.license_link,
+  });
+}
+
+/**
+ * The card for the export that these options would produce now, for the card endpoints: the
+ * export runs to a hash sink (same bytes as a download, nothing kept in memory) and is not
+ * recorded, so the card's rows and sha256 are those of a download made with the same options
+ * on the same data. Reusing the latest recorded export instead could describe bytes the data no
+ * longer gives. Options and licence are checked before the export runs (400 with field messages).
+ */
+export async function exportCardFor(batchId: string, raw: Record<string, unknown>, hooks: { signal?: AbortSignal } = {}): Promise<{ card: string; fileName: string }> {
+  const options = parseExportOptions(raw);
+  const license = parseCardOptions(batchId, raw);
+  const dataFile = exportFileName(batchId, options.format);
+  let result: ExportResult | null = null;
+  for await (const chunk of streamExport(batchId, options, { signal: hooks.signal, record: false, onDone: (r) => (result = r) })) void chunk;
+  const done = result as ExportResult | null;
+  if (!done) throw new ServiceError("invalid", "the export was cancelled before it finished");
+  return { card: exportCard(batchId, done, options, dataFile, license), fileName: `${dataFile}.README.md` };
+}
+
+/** An HTTP answer with the card as Markdown, shown in the browser (`inline`) under the name the CLI gives it. */
+export async function exportCardResponse(batchId: string, raw: Record<string, unknown>, hooks: { signal?: AbortSignal } = {}): Promise<Response> {
+  const { card, fileName } = await exportCardFor(batchId, raw, hooks);
+  return new Response(card, {
+    headers: {
+      "Content-Type": "text/markdown; charset=utf-8",
+      "Content-Disposition": `inline; filename="${fileName}"`,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
   });
 }
 

@@ -21,7 +21,8 @@ import { config } from "./config.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { counted, csvRecords, decompressed, jsonlRecords, peekFirstByte } from "./import-records.server";
 import { busyError, ServiceError } from "./errors.server";
-import { invalidFrom } from "./validation.server";
+import { invalidFields, invalidFrom } from "./validation.server";
+import { licenseProblems } from "../core/formats/export/licenses";
 
 export const datasetNameSchema = z
   .string()
@@ -33,6 +34,8 @@ export const importOptionsSchema = z.object({
   format: z.enum(["auto", ...IMPORT_FORMATS]).default("auto"),
   upsert: z.boolean().default(false),
   description: z.string().max(2000).optional(),
+  /** The data's licence (a Hub identifier), kept on the dataset; absent keeps the dataset's current one. */
+  license: z.string().trim().optional(),
 });
 export type ImportOptions = z.input<typeof importOptionsSchema>;
 
@@ -88,6 +91,8 @@ interface Hooks {
 /** Imports a file from disk (plain or gzip, JSONL or CSV). All or nothing. */
 export async function importFile(path: string, options: ImportOptions, hooks: Hooks = {}): Promise<ImportSummary> {
   refuseWhileImporting();
+  const licenseError = importLicenseError(options.license?.trim());
+  if (licenseError) throw licenseError;
   const { size } = await stat(path).catch(() => {
     throw new ServiceError("not_found", `cannot read ${path}`);
   });
@@ -109,6 +114,9 @@ export async function importUpload(
     new ServiceError("too_large", `the file is larger than the upload limit of ${formatBytes(maxBytes)} (VERDICT_MAX_UPLOAD_MB)`);
   if (options.declaredBytes !== null && options.declaredBytes > maxBytes) throw tooLarge();
   if (!body) throw new ServiceError("invalid", "the request has no file in its body");
+  // Checked before a byte is spooled: a mistyped licence should not cost the upload.
+  const licenseError = importLicenseError(options.license?.trim());
+  if (licenseError) throw licenseError;
   refuseWhileImporting();
 
   const dir = join(dirname(resolve(config().VERDICT_DB)), "uploads");
@@ -139,8 +147,9 @@ function statements(sqlite: Sqlite) {
   return {
     findDataset: sqlite.prepare<[string], { id: string }>("SELECT id FROM datasets WHERE name = ?"),
     insertDataset: sqlite.prepare(
-      "INSERT INTO datasets (id, name, description, source, created_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT INTO datasets (id, name, description, source, license, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     ),
+    setLicense: sqlite.prepare("UPDATE datasets SET license = ? WHERE id = ?"),
     insertPrompt: sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, ?)"),
     findPrompt: sqlite.prepare<[string, string], { id: string; messages: string; judged: number }>(
       `SELECT p.id, p.messages, EXISTS (SELECT 1 FROM items i WHERE i.prompt_id = p.id AND i.submitted > 0) AS judged
@@ -180,6 +189,20 @@ function fingerprint(text: string): string {
   return text.length <= 64 ? text : createHash("sha1").update(text).digest("base64");
 }
 
+/**
+ * The import's licence must be a Hub identifier. `other` is refused here: a custom licence needs
+ * its name and link, which belong on the card, so it is given at export
+ * (`--license other --license-name … --license-link …`); the dataset then stays without one.
+ */
+export function importLicenseError(license: string | undefined): ServiceError | null {
+  if (license === "other") {
+    return invalidFields({
+      license: "other cannot be a dataset's licence (it has no name or link here); leave it out and give --license other with --license-name and --license-link at export",
+    });
+  }
+  return invalidFields(licenseProblems({ license }));
+}
+
 /** Strength given to a dataset's own chosen/rejected pair, which carries no margin: the smallest preference. */
 export const IMPORTED_PAIR_STRENGTH = 1;
 
@@ -197,6 +220,8 @@ async function importStream(
   const parsedOptions = importOptionsSchema.safeParse(rawOptions);
   if (!parsedOptions.success) throw invalidFrom(parsedOptions.error);
   const options = parsedOptions.data;
+  const licenseError = importLicenseError(options.license);
+  if (licenseError) throw licenseError;
   const maxLineBytes = config().VERDICT_MAX_LINE_MB * 1024 * 1024;
   const counter = { bytes: 0 };
   const { firstByte, stream } = await peekFirstByte(decompressed(counted(source, counter)));
@@ -309,7 +334,7 @@ async function importStream(
     if (existing) return existing.id;
     const id = newId();
     const source = [rawOptions.fileName, format].filter(Boolean).join(" · ");
-    sql.insertDataset.run(id, options.dataset, options.description ?? "", source, Date.now());
+    sql.insertDataset.run(id, options.dataset, options.description ?? "", source, options.license || null, Date.now());
     return id;
   };
 
@@ -358,11 +383,13 @@ async function importStream(
     if (errorCount === 0 && format === null) reject(1, "file: the file holds no records");
     if (errorCount > 0) throw new ImportRejected(errors, errorCount);
     if (datasetId === null) datasetId = ensureDataset();
+    // A re-import with a licence changes it; without one the dataset keeps the licence it had.
+    if (options.license) sql.setLicense.run(options.license, datasetId);
     recordAudit(db, {
       userId: hooks.actorId ?? null,
       action: "dataset.import",
       subject: options.dataset,
-      detail: { file: rawOptions.fileName ?? null, format, upsert: options.upsert, ...summary },
+      detail: { file: rawOptions.fileName ?? null, format, upsert: options.upsert, ...(options.license ? { license: options.license } : {}), ...summary },
     });
     sqlite.exec("COMMIT");
     committed = true;

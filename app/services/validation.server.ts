@@ -11,3 +11,10 @@ export function invalidFrom(error: z.ZodError, prefix?: string): ServiceError {
     .join("; ");
   return new ServiceError("invalid", message, { fields });
 }
+
+/** A 400 ServiceError from problems already found by field (e.g. core/formats/export/licenses.ts); null when there are none. */
+export function invalidFields(fields: Record<string, string>): ServiceError | null {
+  const entries = Object.entries(fields);
+  if (entries.length === 0) return null;
+  return new ServiceError("invalid", entries.map(([field, reason]) => `${field}: ${reason}`).join("; "), { fields });
+}

@@ -183,7 +183,8 @@ describe("reproducibility", () => {
     const header = card.split("---\n")[1]!;
     expect(header).toContain("configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: policy.trl-preference.jsonl\n");
     expect(header).toContain("size_categories:\n- n<1K\n");
-    expect(header).toMatch(/^license: other$/m);
+    // The dataset was imported without a licence: the card says unknown, never a silent other.
+    expect(header).toMatch(/^license: unknown$/m);
     expect(header).toContain("task_categories:\n- text-generation\n");
     expect(card).toContain(result.sha256);
     // The statistics are on the card.
@@ -292,7 +293,7 @@ describe("the export command", () => {
     const summary = JSON.parse(result.stdout) as { rows: number; sha256: string; file: string };
     expect(summary.rows).toBe(3);
     expect(createHash("sha256").update(readFileSync(out)).digest("hex")).toBe(summary.sha256);
-    expect(readFileSync(join(dir, "README.md"), "utf8")).toContain("path: cli-export.jsonl");
+    expect(readFileSync(`${out}.README.md`, "utf8")).toContain("path: cli-export.jsonl");
     const stdout = runCli(["export", "--batch", policyBatch, "--format", "hh-rlhf"], { env: { VERDICT_DB: dbPath } });
     expect(stdout.stdout).toBe(readFileSync(out, "utf8"));
     expect(stdout.stderr).toContain(`exported 3 rows`);

@@ -103,7 +103,7 @@ describe("datasetCard: YAML header", () => {
     const text = card();
     expect(text.startsWith("---\n")).toBe(true);
     expect(headerLines(text)).toEqual([
-      "license: other",
+      "license: unknown",
       "task_categories:",
       "- text-generation",
       "tags:",
@@ -126,7 +126,7 @@ describe("datasetCard: YAML header", () => {
     const { scalars, lists, blocks } = parseHeader(headerLines(card()));
     expect(Object.keys(scalars)).toEqual(["license"]);
     expect(Object.keys(lists).sort()).toEqual(["configs", "size_categories", "tags", "task_categories"]);
-    expect(scalars.license).toBe("other");
+    expect(scalars.license).toBe("unknown");
     expect(lists.task_categories).toEqual(["text-generation"]);
     expect(lists.size_categories).toEqual(["n<1K"]);
     expect(lists.tags).toEqual(["rlhf", "preference", "human-feedback", "trl-preference"]);
@@ -207,6 +207,32 @@ describe("datasetCard: YAML header", () => {
       const value = raw.includes(": ") ? raw.slice(raw.indexOf(": ") + 2) : raw;
       expect(isSafePlain(value), line).toBe(true);
     }
+  });
+});
+
+describe("datasetCard: licence", () => {
+  it("says unknown when no licence is given, never other", () => {
+    const { scalars } = parseHeader(headerLines(card()));
+    expect(scalars.license).toBe("unknown");
+    expect(scalars).not.toHaveProperty("license_name");
+    expect(scalars).not.toHaveProperty("license_link");
+  });
+
+  it("writes a listed licence alone, without license_name or license_link", () => {
+    const lines = headerLines(card({ license: "mit", licenseName: "ignored", licenseLink: "IGNORED.md" }));
+    expect(lines[0]).toBe("license: mit");
+    const { scalars } = parseHeader(lines);
+    expect(Object.keys(scalars)).toEqual(["license"]);
+  });
+
+  it("writes license_name and license_link after license: other, the URL quoted so it reads back", () => {
+    const link = "https://example.org/licenses/acme-data-1.0.html";
+    const lines = headerLines(card({ license: "other", licenseName: "acme-data-1.0", licenseLink: link }));
+    expect(lines.slice(0, 3)).toEqual(["license: other", "license_name: acme-data-1.0", `license_link: ${JSON.stringify(link)}`]);
+    const { scalars } = parseHeader(lines);
+    expect(scalars).toEqual({ license: "other", license_name: "acme-data-1.0", license_link: link });
+    // A relative file in the repository stays a plain scalar.
+    expect(headerLines(card({ license: "other", licenseName: "acme", licenseLink: "LICENSE.md" }))[2]).toBe("license_link: LICENSE.md");
   });
 });
 

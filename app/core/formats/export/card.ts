@@ -3,6 +3,8 @@
  * pushed to the Hub as it is and says how it was made.
  * Header keys: https://huggingface.co/docs/hub/datasets-cards
  */
+import { DEFAULT_LICENSE } from "./licenses";
+
 export interface CardInput {
   title: string;
   dataFile: string;
@@ -12,7 +14,11 @@ export interface CardInput {
   createdAt: Date;
   options: Record<string, unknown>;
   batch: { id: string; name: string; task: string; overlap: number; dataset: string; items: number; judgments: number; reviewers: number };
+  /** A Hub licence identifier (licenses.ts); absent means `unknown`, never a silent `other`. */
   license?: string;
+  /** For `license: other` only: the licence's id and where its text is (validated by licenseProblems). */
+  licenseName?: string;
+  licenseLink?: string;
   /** Agreement figures, when the statistics are available: label → value. */
   agreement?: Record<string, number | null>;
 }
@@ -45,7 +51,10 @@ function yamlString(value: string): string {
 export function datasetCard(input: CardInput): string {
   const header = [
     "---",
-    `license: ${yamlString(input.license ?? "other")}`,
+    `license: ${yamlString(input.license ?? DEFAULT_LICENSE)}`,
+    ...(input.license === "other"
+      ? [`license_name: ${yamlString(input.licenseName ?? "")}`, `license_link: ${yamlString(input.licenseLink ?? "")}`]
+      : []),
     "task_categories:",
     "- text-generation",
     "tags:",
