@@ -32,7 +32,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches add-reviewers ID --reviewers u1,u2,... [--json]
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
-         [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both] [--json]
+         [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both]
+         [--with-text] [--include-skipped] [--json]
   stats --batch ID [--json]
   leaderboard --batch ID | --dataset NAME [--json]
   tokens create --username NAME [--name LABEL] [--json]
@@ -273,6 +274,8 @@ async function exportCommand(args: string[]) {
     ties: { type: "string" },
     "exclude-flags": { type: "string" },
     "include-gold": { type: "boolean", default: false },
+    "with-text": { type: "boolean", default: false },
+    "include-skipped": { type: "boolean", default: false },
     source: { type: "string" },
     json: { type: "boolean", default: false },
   });
@@ -287,6 +290,8 @@ async function exportCommand(args: string[]) {
       ties: values.ties,
       exclude_flags: values["exclude-flags"],
       include_gold: values["include-gold"],
+      with_text: values["with-text"],
+      include_skipped: values["include-skipped"],
       source: values.source,
     }).filter(([, v]) => v !== undefined),
   );

@@ -11,7 +11,7 @@ import { formatFigure } from "~/core/figures";
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
-const DEFAULTS = { format: "trl-preference-chat", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "" };
+const DEFAULTS = { format: "trl-preference-chat", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", with_text: "", include_skipped: "" };
 const PREVIEW_ROWS = 3;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -124,6 +124,12 @@ export default function ExportPage() {
           <div className="form-row">
             <label className="checkbox">
               <input type="checkbox" name="include_gold" value="1" defaultChecked={chosen.include_gold === "1"} /> Include gold items
+            </label>
+            <label className="checkbox">
+              <input type="checkbox" name="with_text" value="1" defaultChecked={chosen.with_text === "1"} /> Prompt and response texts (judgments)
+            </label>
+            <label className="checkbox">
+              <input type="checkbox" name="include_skipped" value="1" defaultChecked={chosen.include_skipped === "1"} /> Skipped items (judgments)
             </label>
             <button type="submit">{navigation.state === "loading" ? "Counting…" : "Preview"}</button>
           </div>
