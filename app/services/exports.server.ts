@@ -54,15 +54,24 @@ export function parseExportOptions(input: unknown): ExportOptions {
   const parsed = exportOptionsSchema.safeParse(input);
   if (!parsed.success) throw invalidFrom(parsed.error);
   const options = parsed.data;
+  // Options the format cannot honour are refused together, each beside its field, rather than one at a time.
+  const problems: Array<{ field: string; message: string; field_message: string }> = [];
   if (options.ties === "keep" && !TIE_FORMATS.includes(options.format)) {
-    throw new ServiceError("invalid", `ties: ${options.format} cannot carry ties; use --ties drop, or the ${TIE_FORMATS.join(" or ")} format`, {
-      fields: { ties: `${options.format} cannot carry ties (only ${TIE_FORMATS.join(", ")} can)` },
+    problems.push({
+      field: "ties",
+      message: `ties: ${options.format} cannot carry ties; use --ties drop, or the ${TIE_FORMATS.join(" or ")} format`,
+      field_message: `${options.format} cannot carry ties (only ${TIE_FORMATS.join(", ")} can)`,
     });
   }
   if (options.include_skipped && !SKIP_FORMATS.includes(options.format)) {
-    throw new ServiceError("invalid", `include_skipped: ${options.format} has no row for a skipped item; use the ${SKIP_FORMATS.join(" or ")} format`, {
-      fields: { include_skipped: `${options.format} cannot carry skipped items (only ${SKIP_FORMATS.join(", ")} can)` },
+    problems.push({
+      field: "include_skipped",
+      message: `include_skipped: ${options.format} has no row for a skipped item; use the ${SKIP_FORMATS.join(" or ")} format`,
+      field_message: `${options.format} cannot carry skipped items (only ${SKIP_FORMATS.join(", ")} can)`,
     });
+  }
+  if (problems.length) {
+    throw new ServiceError("invalid", problems.map((p) => p.message).join("; "), { fields: Object.fromEntries(problems.map((p) => [p.field, p.field_message])) });
   }
   return options;
 }

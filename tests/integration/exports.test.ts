@@ -345,6 +345,10 @@ describe("the judgments format: joinable on the dataset's ids, typed, with skips
       expect((refused.details!.fields as Record<string, string>).include_skipped).toBe(`${format} cannot carry skipped items (only judgments can)`);
     }
     expect(parseExportOptions({ format: "trl-preference", include_skipped: "0", with_text: "1" })).toMatchObject({ include_skipped: false });
+    // Both options a format cannot honour are named at once.
+    const both = errorOf(() => parseExportOptions({ format: "trl-kto", ties: "keep", include_skipped: true }));
+    expect(Object.keys(both.details!.fields as object).sort()).toEqual(["include_skipped", "ties"]);
+    expect(both.message).toBe("ties: trl-kto cannot carry ties; use --ties drop, or the rankings or judgments format; include_skipped: trl-kto has no row for a skipped item; use the judgments format");
     const cli = runCli(["export", "--batch", pairwise, "--format", "trl-kto", "--include-skipped", "--json"], { env: { VERDICT_DB: dbPath } });
     expect(cli.status).toBe(1);
     expect((JSON.parse(cli.stdout) as { error: { details: { fields: Record<string, string> } } }).error.details.fields.include_skipped).toContain("trl-kto cannot carry skipped items");
