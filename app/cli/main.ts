@@ -41,7 +41,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card [--license ID [--license-name N --license-link URL]]]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both]
-         [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid] [--json]
+         [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid]
+         [--with-text] [--include-skipped] [--json]
   stats --batch ID [--json]
   leaderboard --batch ID | --dataset NAME [--json]
   tokens create --username NAME [--name LABEL] [--json]
@@ -301,6 +302,8 @@ async function exportCommand(args: string[]) {
     ties: { type: "string" },
     "exclude-flags": { type: "string" },
     "include-gold": { type: "boolean", default: false },
+    "with-text": { type: "boolean", default: false },
+    "include-skipped": { type: "boolean", default: false },
     source: { type: "string" },
     "min-strength": { type: "string" },
     "only-unsolved": { type: "boolean", default: false },
@@ -323,6 +326,8 @@ async function exportCommand(args: string[]) {
       ties: values.ties,
       exclude_flags: values["exclude-flags"],
       include_gold: values["include-gold"],
+      with_text: values["with-text"],
+      include_skipped: values["include-skipped"],
       source: values.source,
       min_strength: values["min-strength"],
       only_unsolved: values["only-unsolved"],

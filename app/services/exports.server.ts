@@ -12,6 +12,7 @@ import {
   pairTrace,
   PROMPT_FORMATS,
   promptTrace,
+  SKIP_FORMATS,
   TIE_FORMATS,
   UNPAIRED_FORMATS,
   type BestFormat,
@@ -43,7 +44,7 @@ import { DEFAULT_LICENSE, licenseProblems } from "../core/formats/export/license
  * yielded in chunks, so memory stays flat whatever the size. The same options on the same
  * data give the same bytes: rows come in item order, then in the order pairs were stored.
  */
-/** A yes/no option: a JSON boolean, or "0"/"1"/"true"/"false" from a query string or form. */
+/** A yes/no option: a boolean from the CLI and JSON, "0"/"1"/"true"/"false" from a query string or form. */
 const flag = z.union([z.boolean(), z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true")]).default(false);
 
 const exportOptionsSchema = z.object({
@@ -56,6 +57,8 @@ const exportOptionsSchema = z.object({
     .default([])
     .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean)),
   include_gold: flag,
+  with_text: flag,
+  include_skipped: flag,
   source: z.enum(["judgments", "imported", "both"]).default("judgments"),
   keep_invalid: flag,
   with_ids: flag,
@@ -68,18 +71,34 @@ export function parseExportOptions(input: unknown): ExportOptions {
   const parsed = exportOptionsSchema.safeParse(input);
   if (!parsed.success) throw invalidFrom(parsed.error);
   const options = parsed.data;
+  // Options the format cannot honour are refused together, each beside its field, rather than one at a time.
+  const problems: Array<{ field: string; message: string; field_message: string }> = [];
   if (options.ties === "keep" && !TIE_FORMATS.includes(options.format)) {
-    throw new ServiceError("invalid", `ties: ${options.format} cannot carry ties; use --ties drop, or the ${TIE_FORMATS.join(" or ")} format`, {
-      fields: { ties: `${options.format} cannot carry ties (only ${TIE_FORMATS.join(", ")} can)` },
+    problems.push({
+      field: "ties",
+      message: `ties: ${options.format} cannot carry ties; use --ties drop, or the ${TIE_FORMATS.join(" or ")} format`,
+      field_message: `${options.format} cannot carry ties (only ${TIE_FORMATS.join(", ")} can)`,
     });
   }
   if (options.only_unsolved && options.format !== "prompts") {
-    throw new ServiceError("invalid", "only_unsolved: only the prompts format picks prompts by outcome", { fields: { only_unsolved: "applies to the prompts format only" } });
+    problems.push({ field: "only_unsolved", message: "only_unsolved: only the prompts format picks prompts by outcome", field_message: "applies to the prompts format only" });
   }
   if (options.min_strength > 0 && !(options.format in PAIR_FORMATS || options.format in UNPAIRED_FORMATS || options.format in BEST_FORMATS)) {
-    throw new ServiceError("invalid", `min_strength: ${options.format} has no preference strength to filter on`, {
-      fields: { min_strength: "applies to the pair, KTO and SFT formats" },
+    problems.push({
+      field: "min_strength",
+      message: `min_strength: ${options.format} has no preference strength to filter on`,
+      field_message: "applies to the pair, KTO and SFT formats",
     });
+  }
+  if (options.include_skipped && !SKIP_FORMATS.includes(options.format)) {
+    problems.push({
+      field: "include_skipped",
+      message: `include_skipped: ${options.format} has no row for a skipped item; use the ${SKIP_FORMATS.join(" or ")} format`,
+      field_message: `${options.format} cannot carry skipped items (only ${SKIP_FORMATS.join(", ")} can)`,
+    });
+  }
+  if (problems.length) {
+    throw new ServiceError("invalid", problems.map((p) => p.message).join("; "), { fields: Object.fromEntries(problems.map((p) => [p.field, p.field_message])) });
   }
   return options;
 }
@@ -361,33 +380,61 @@ function tiersOf(payload: JudgmentPayload, responseIds: readonly string[], overa
   return [...byScore.entries()].sort((a, b) => b[0] - a[0]).map(([, ids]) => ids);
 }
 
+interface JudgmentRow {
+  id: string | null;
+  item_id: string;
+  reviewer_id: string;
+  display_order: string;
+  payload: string | null;
+  rationale: string;
+  duration_ms: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * The batch's judgments in item order, then in the order they were stored; with
+ * `include_skipped`, each item's skipped assignments follow its judgments (in the order they were
+ * leased), with no judgment id or payload and the time of the skip as both timestamps.
+ */
 function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportJudgment> {
+  const gold = options.include_gold ? "" : "AND i.is_gold = 0";
+  const skipped = options.include_skipped
+    ? `UNION ALL
+       SELECT NULL, a.item_id, a.reviewer_id, a.display_order, NULL, '', NULL, coalesce(a.done_at, a.leased_at), coalesce(a.done_at, a.leased_at), i.position, 1, a.rowid
+       FROM assignments a JOIN items i ON i.id = a.item_id
+       WHERE a.batch_id = @batch AND a.status = 'skipped' ${gold}`
+    : "";
   const rows = sqlite
-    .prepare<[string], { id: string; item_id: string; reviewer_id: string; payload: string; rationale: string; duration_ms: number | null; created_at: number; updated_at: number }>(
-      `SELECT j.id, j.item_id, j.reviewer_id, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at
-       FROM judgments j JOIN items i ON i.id = j.item_id
-       WHERE i.batch_id = ? ${options.include_gold ? "" : "AND i.is_gold = 0"} ORDER BY i.position, j.rowid`,
+    .prepare<{ batch: string }, JudgmentRow>(
+      `SELECT j.id, j.item_id, j.reviewer_id, a.display_order, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at, i.position, 0 AS kind, j.rowid AS seq
+       FROM judgments j JOIN items i ON i.id = j.item_id JOIN assignments a ON a.id = j.assignment_id
+       WHERE i.batch_id = @batch ${gold}
+       ${skipped}
+       ORDER BY 10, 11, 12`,
     )
-    .iterate(batch.id);
+    .iterate({ batch: batch.id });
   const load = itemLoader(sqlite);
   const flagsOf = sqlite.prepare<[string], { response_id: string; flag: string; note: string }>("SELECT response_id, flag, note FROM judgment_flags WHERE judgment_id = ? ORDER BY rowid");
   let cached: ItemContext | null = null;
   for (const row of rows) {
     if (cached?.id !== row.item_id) cached = load(row.item_id);
-    const payload = JSON.parse(row.payload) as JudgmentPayload;
-    const tiers = tiersOf(payload, cached.order, batch.config.overallAspect);
+    const payload = row.payload === null ? null : (JSON.parse(row.payload) as JudgmentPayload);
+    const tiers = payload ? tiersOf(payload, cached.order, batch.config.overallAspect) : [];
     if (options.ties === "drop" && tiers.some((t) => t.length > 1)) continue;
+    const order = cached.order;
     yield {
-      judgmentId: row.id,
+      judgmentId: row.id ?? "",
       itemId: row.item_id,
       promptId: cached.promptId,
       promptExternalId: cached.promptExternalId,
       messages: cached.messages,
       task: batch.task as Task,
-      responses: cached.order.map((id) => cached!.responses.get(id)!),
+      responses: order.map((id) => cached!.responses.get(id)!),
+      shownOrder: (JSON.parse(row.display_order) as number[]).map((index) => order[index]!),
       tiers,
-      payload: payload as unknown as Record<string, unknown>,
-      flags: flagsOf.all(row.id),
+      payload,
+      flags: row.id === null ? [] : flagsOf.all(row.id),
       rationale: row.rationale,
       reviewer: pseudonym(row.reviewer_id),
       durationMs: row.duration_ms,
@@ -419,7 +466,8 @@ function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
   const format = options.format;
   if (format in JUDGMENT_FORMATS) {
     const map = JUDGMENT_FORMATS[format as JudgmentFormat];
-    for (const judgment of judgmentRows(sqlite, batch, options, pseudonym)) yield map(judgment);
+    const rowOptions = { withText: options.with_text };
+    for (const judgment of judgmentRows(sqlite, batch, options, pseudonym)) yield map(judgment, rowOptions);
     return;
   }
   if (format in PROMPT_FORMATS) {

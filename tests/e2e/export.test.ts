@@ -171,4 +171,31 @@ describe("exports", () => {
     await expect(captionFor(page, /format=trl-kto/)).resolves.toBe("first 3 of 2,400 rows");
     await page.close();
   });
+
+  it("adds the texts and the skipped items to the judgments export from the page, and refuses skips elsewhere", async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${batchId}/export?format=judgments&ties=keep`);
+    await page.getByRole("checkbox", { name: "Prompt and response texts (judgments)" }).check();
+    await page.getByRole("checkbox", { name: "Skipped items (judgments)" }).check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await captionFor(page, /with_text=1&include_skipped=1/);
+    const first = JSON.parse((await page.locator(".export-preview li pre").first().textContent())!) as { prompt: unknown[]; responses: Array<{ id: string; text: string }>; skipped: boolean };
+    expect(first.prompt.length).toBeGreaterThan(0);
+    expect(first.responses.every((r) => typeof r.text === "string" && r.text.length > 0)).toBe(true);
+    expect(first.skipped).toBe(false);
+    // The download carries both options; the prompt id and response ids are the demo dataset's own.
+    const href = await page.getByRole("link", { name: "Download JSONL" }).getAttribute("href");
+    const rows = (await (await api(`/batches/${batchId}/export?${href!.split("?")[1]}`, "admin")).text()).trim().split("\n").map((l) => JSON.parse(l) as { prompt_id: string });
+    expect(rows.every((r) => /^demo-\d+$/.test(r.prompt_id))).toBe(true);
+    // A pair format has no row for a skipped item: the page says so instead of a preview.
+    await page.getByRole("radio", { name: /^trl-preference-chat/ }).check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await page.waitForURL(/format=trl-preference-chat/);
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("trl-preference-chat has no row for a skipped item");
+    const refused = await api(`/batches/${batchId}/export?format=hh-rlhf&include_skipped=1`, "admin");
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { details: { fields: Record<string, string> } } }).error.details.fields.include_skipped).toBe("hh-rlhf cannot carry skipped items (only judgments can)");
+    await page.close();
+  });
 });

@@ -155,7 +155,7 @@ describe("errors with --json", () => {
     expect(json(unknown.stdout).error).toMatchObject({ code: "usage", message: expect.stringContaining("--bogus"), details: { usage: "stats --batch ID [--json]" } });
     const exportUsage = runCli(["export", "--json"]);
     expect(exportUsage.status).toBe(2);
-    expect(json(exportUsage.stdout).error).toMatchObject({ code: "usage", message: "--batch ID is required", details: { usage: expect.stringContaining("[--source judgments|imported|both] [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid] [--json]") } });
+    expect(json(exportUsage.stdout).error).toMatchObject({ code: "usage", message: "--batch ID is required", details: { usage: expect.stringContaining("[--source judgments|imported|both] [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid] [--with-text] [--include-skipped] [--json]") } });
   });
 
   it("keeps plain-text errors on stderr without --json", () => {

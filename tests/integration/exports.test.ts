@@ -5,13 +5,13 @@ import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceError } from "~/services/errors.server";
 import type { ExportResult } from "~/services/exports.server";
-import { FIXTURES, HH_SPLIT, hasHhSplit, runCli, setUpTempDatabase } from "./helpers";
+import { FIXTURES, HH_SPLIT, errorOf, hasHhSplit, runCli, setUpTempDatabase } from "./helpers";
 
 const { dir, dbPath } = setUpTempDatabase();
 const { connection, closeConnection } = await import("~/services/database.server");
 const { importFile } = await import("~/services/imports.server");
 const { createBatch } = await import("~/services/batches.server");
-const { nextAssignment } = await import("~/services/assignments.server");
+const { nextAssignment, skipAssignment } = await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
 const { streamExport, previewExport, parseExportOptions, exportCard } = await import("~/services/exports.server");
 const { newId } = await import("../../db/ids");
@@ -121,6 +121,11 @@ describe("consensus policies", () => {
   });
 });
 
+const JUDGMENT_KEYS = [
+  "both_bad", "created_at", "duration_ms", "flags", "item_id", "judgment_id", "preferred", "prompt_id", "rationale", "responses", "reviewer",
+  "scores", "shown_order", "skipped", "strength", "task", "tiers", "updated_at",
+];
+
 describe("every format", () => {
   const expectedKeys: Record<string, string[]> = {
     "trl-preference": ["chosen", "prompt", "rejected"],
@@ -133,8 +138,8 @@ describe("every format", () => {
     prompts: ["prompt"],
     "openai-dpo": ["input", "non_preferred_output", "preferred_output"],
     "hh-rlhf": ["chosen", "rejected"],
-    rankings: ["prompt", "responses", "reviewer", "tiers"],
-    judgments: ["created_at", "duration_ms", "flags", "item_id", "judgment_id", "payload", "prompt_id", "rationale", "responses", "reviewer", "task", "tiers", "updated_at"],
+    rankings: ["prompt", "prompt_id", "responses", "reviewer", "tiers"],
+    judgments: JUDGMENT_KEYS,
   };
   for (const [format, keys] of Object.entries(expectedKeys)) {
     it(`${format}: every line has the same keys and types`, async () => {
@@ -153,6 +158,205 @@ describe("every format", () => {
     expect(new Set(a)).toEqual(new Set(b));
     expect([...new Set(a)].every((name) => /^reviewer-[0-9a-f]{10}$/.test(String(name)))).toBe(true);
     expect(JSON.stringify(b)).not.toContain("ann");
+  });
+});
+
+/**
+ * The JSON types each key path takes over all rows, array elements as `key[]` (an empty list
+ * says nothing about its elements): a file holds one schema when every path has one type.
+ */
+function schemaOf(rows: readonly unknown[]): Record<string, string[]> {
+  const types = new Map<string, Set<string>>();
+  const visit = (value: unknown, path: string) => {
+    const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+    if (!types.has(path)) types.set(path, new Set());
+    types.get(path)!.add(type);
+    if (Array.isArray(value)) for (const v of value) visit(v, `${path}[]`);
+    else if (type === "object") for (const [k, v] of Object.entries(value as object)) visit(v, path ? `${path}.${k}` : k);
+  };
+  for (const row of rows) visit(row, "");
+  return Object.fromEntries([...types].map(([path, set]) => [path, [...set].sort()]));
+}
+
+describe("the judgments format: joinable on the dataset's ids, typed, with skips and texts", () => {
+  interface SourceLine {
+    id: string;
+    messages: Array<{ role: string; content: string }>;
+    responses: Array<{ id: string; model: string; text: string }>;
+  }
+  // The dataset's own ids ("good", "meh", "bad") are what a consumer joins on; Verdict's internal ids differ.
+  const source: SourceLine[] = Array.from({ length: 3 }, (_, i) => ({
+    id: `conv-${i}`,
+    messages: [
+      { role: "system", content: "Answer in one line." },
+      { role: "user", content: `What is ${i} + ${i}?` },
+    ],
+    responses: [
+      { id: "good", model: "gpt-x", text: `${2 * i}.` },
+      { id: "meh", model: "llama-y", text: `About ${2 * i}, I think.` },
+      { id: "bad", model: "mistral-z", text: "I cannot do arithmetic." },
+    ],
+  }));
+  const sourceById = new Map(source.map((line) => [line.id, line]));
+  let pairwise = "";
+  let ranking = "";
+  let rating = "";
+  let internalIds: string[] = [];
+
+  beforeAll(async () => {
+    writeFileSync(join(dir, "joinable.jsonl"), source.map((l) => JSON.stringify(l)).join("\n"));
+    await importFile(join(dir, "joinable.jsonl"), { dataset: "joinable" });
+    internalIds = (sqlite().prepare("SELECT r.id FROM responses r JOIN prompts p ON p.id = r.prompt_id JOIN datasets d ON d.id = p.dataset_id WHERE d.name = 'joinable'").all() as Array<{ id: string }>).map((r) => r.id);
+    const externalOf = sqlite().prepare<[string], { external_id: string }>("SELECT external_id FROM responses WHERE id = ?");
+    const idOf = (order: string[], external: string) => order.find((id) => externalOf.get(id)!.external_id === external)!;
+
+    pairwise = createBatch({ dataset: "joinable", name: "Joinable pairwise", task: "pairwise", overlap: 2, reviewers: ["ann", "ben"], pairing: "first-two" }).id;
+    // ann prefers "good" clearly on item 0 and flags "meh", skips item 1, calls item 2 a tie; ben prefers "meh" slightly everywhere.
+    for (let n = 0; ; n++) {
+      const a = nextAssignment(pairwise, "id-ann");
+      if (!a) break;
+      const item = sqlite().prepare("SELECT position, response_ids FROM items WHERE id = ?").get(a.item_id) as { position: number; response_ids: string };
+      const order = JSON.parse(item.response_ids) as string[];
+      if (item.position === 1) skipAssignment(a.id, "id-ann");
+      else if (item.position === 0)
+        submitJudgment(a.id, "id-ann", { client_id: `join-ann-${n}`, preferred: idOf(order, "good"), strength: 2, flags: [{ response_id: idOf(order, "meh"), flag: "incomplete", note: "hedges" }], rationale: "exact", duration_ms: 3000 });
+      else submitJudgment(a.id, "id-ann", { client_id: `join-ann-${n}`, preferred: "tie", both_bad: true });
+    }
+    judgeAll(pairwise, "id-ben", (_, order) => ({ preferred: idOf(order, "meh"), strength: 1 }));
+
+    ranking = createBatch({ dataset: "joinable", name: "Joinable ranking", task: "ranking", overlap: 1, reviewers: ["ann"] }).id;
+    judgeAll(ranking, "id-ann", (_, order) => ({ tiers: [[idOf(order, "good")], [idOf(order, "meh"), idOf(order, "bad")]] }));
+    rating = createBatch({ dataset: "joinable", name: "Joinable rating", task: "rating", overlap: 1, reviewers: ["ben"], config: { aspects: [{ key: "overall", label: "Overall" }, { key: "style", label: "Style" }] } }).id;
+    judgeAll(rating, "id-ben", (_, order) => ({
+      scores: Object.fromEntries(order.map((id) => [id, { overall: { good: 5, meh: 3, bad: 1 }[externalOf.get(id)!.external_id]!, style: 4 }])),
+    }));
+  });
+
+  /** Every response id a judgments row holds, wherever it holds one. */
+  const responseIdsIn = (row: Record<string, unknown>): string[] => [
+    ...(row.responses as Array<{ id: string }>).map((r) => r.id),
+    ...(row.shown_order as string[]),
+    ...(row.preferred && row.preferred !== "tie" ? [row.preferred as string] : []),
+    ...(row.tiers as string[][]).flat(),
+    ...(row.scores as Array<{ response_id: string }>).map((s) => s.response_id),
+    ...(row.flags as Array<{ response_id: string }>).map((f) => f.response_id),
+  ];
+
+  it("every response id in every column is the imported file's own, joinable on (prompt_id, id)", async () => {
+    for (const batch of [pairwise, ranking, rating]) {
+      const { text } = await exportText(batch, { format: "judgments", ties: "keep", include_skipped: true });
+      for (const id of internalIds) expect(text).not.toContain(id);
+      const rows = lines(text);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        const line = sourceById.get(row.prompt_id as string);
+        expect(line, `prompt_id ${String(row.prompt_id)}`).toBeDefined();
+        const known = new Set(line!.responses.map((r) => r.id));
+        for (const id of responseIdsIn(row)) expect(known.has(id), `${id} in ${line!.id}`).toBe(true);
+        // The model the row names for each id is the file's model for that id: the join is right, not just possible.
+        for (const r of row.responses as Array<{ id: string; model: string }>) expect(r.model).toBe(line!.responses.find((s) => s.id === r.id)!.model);
+      }
+    }
+    const pairRows = lines((await exportText(pairwise, { format: "judgments", ties: "keep" })).text);
+    expect(pairRows.map((r) => [r.prompt_id, r.preferred, r.strength, r.both_bad, r.tiers])).toEqual([
+      ["conv-0", "good", 2, false, [["good"], ["meh"]]],
+      ["conv-0", "meh", 1, false, [["meh"], ["good"]]],
+      ["conv-1", "meh", 1, false, [["meh"], ["good"]]],
+      ["conv-2", "tie", 0, true, [["good", "meh"]]],
+      ["conv-2", "meh", 1, false, [["meh"], ["good"]]],
+    ]);
+    expect(pairRows[0]!.flags).toEqual([{ response_id: "meh", flag: "incomplete", note: "hedges" }]);
+    expect(new Set(pairRows[0]!.shown_order as string[])).toEqual(new Set(["good", "meh"]));
+    const rankRows = lines((await exportText(ranking, { format: "judgments", ties: "keep" })).text);
+    expect(rankRows.map((r) => r.tiers)).toEqual(Array(3).fill([["good"], ["meh", "bad"]]));
+    const rateRows = lines((await exportText(rating, { format: "judgments" })).text);
+    expect(rateRows[0]!.scores).toEqual([
+      { response_id: "good", aspect: "overall", score: 5 },
+      { response_id: "good", aspect: "style", score: 4 },
+      { response_id: "meh", aspect: "overall", score: 3 },
+      { response_id: "meh", aspect: "style", score: 4 },
+      { response_id: "bad", aspect: "overall", score: 1 },
+      { response_id: "bad", aspect: "style", score: 4 },
+    ]);
+    expect(rateRows[0]!.tiers).toEqual([["good"], ["meh"], ["bad"]]);
+    // rankings writes the dataset's ids too, with the prompt id to join on.
+    const ranked = lines((await exportText(ranking, { format: "rankings", ties: "keep" })).text);
+    expect(ranked.map((r) => [r.prompt_id, r.tiers])).toEqual(source.map((l) => [l.id, [["good"], ["meh", "bad"]]]));
+  });
+
+  it("--include-skipped: one row per skipped assignment, skipped true, the same keys with neutral answers", async () => {
+    const without = lines((await exportText(pairwise, { format: "judgments", ties: "keep" })).text);
+    expect(without.every((r) => r.skipped === false)).toBe(true);
+    const rows = lines((await exportText(pairwise, { format: "judgments", ties: "keep", include_skipped: "1" })).text);
+    expect(rows).toHaveLength(without.length + 1);
+    const skipped = rows.filter((r) => r.skipped === true);
+    expect(skipped).toHaveLength(1);
+    const ann = without[0]!.reviewer;
+    expect(skipped[0]).toMatchObject({ judgment_id: "", prompt_id: "conv-1", task: "pairwise", reviewer: ann, preferred: "", strength: 0, both_bad: false, tiers: [], scores: [], flags: [], rationale: "", duration_ms: null });
+    expect(new Set(skipped[0]!.shown_order as string[])).toEqual(new Set(["good", "meh"]));
+    expect(Date.parse(skipped[0]!.created_at as string)).toBeGreaterThan(Date.parse("2020-01-01"));
+    // In item order: the skip sits with its item, after that item's judgments.
+    expect(rows.map((r) => `${String(r.prompt_id)}${r.skipped ? " skipped" : ""}`)).toEqual(["conv-0", "conv-0", "conv-1", "conv-1 skipped", "conv-2", "conv-2"]);
+    // The CLI flag gives the same bytes.
+    const cli = runCli(["export", "--batch", pairwise, "--format", "judgments", "--ties", "keep", "--include-skipped"], { env: { VERDICT_DB: dbPath } });
+    expect(cli.status).toBe(0);
+    expect(lines(cli.stdout)).toEqual(rows);
+  });
+
+  it("--with-text reproduces the prompt messages and the response texts the reviewer read", async () => {
+    const rows = lines((await exportText(pairwise, { format: "judgments", ties: "keep", include_skipped: true, with_text: "true" })).text);
+    expect(rows).toHaveLength(6);
+    for (const row of rows) {
+      const line = sourceById.get(row.prompt_id as string)!;
+      expect(row.prompt).toEqual(line.messages);
+      for (const r of row.responses as Array<{ id: string; model: string; text: string }>) expect(r).toEqual(line.responses.find((s) => s.id === r.id));
+    }
+    expect(lines((await exportText(pairwise, { format: "judgments", ties: "keep" })).text).every((r) => !("prompt" in r) && (r.responses as object[]).every((x) => !("text" in x)))).toBe(true);
+    const cli = runCli(["export", "--batch", pairwise, "--format", "judgments", "--ties", "keep", "--include-skipped", "--with-text"], { env: { VERDICT_DB: dbPath } });
+    expect(cli.status).toBe(0);
+    expect(lines(cli.stdout)).toEqual(rows);
+  });
+
+  for (const withText of [false, true]) {
+    it(`every key has one JSON type on every row of a mixed export (pairwise, ties, skipped; ranking; rating)${withText ? ", with text" : ""}`, async () => {
+      const options = { format: "judgments", ties: "keep", include_skipped: true, with_text: withText };
+      const rows = [
+        ...lines((await exportText(pairwise, options)).text),
+        ...lines((await exportText(ranking, options)).text),
+        ...lines((await exportText(rating, options)).text),
+      ];
+      expect(new Set(rows.map((r) => r.skipped))).toEqual(new Set([true, false]));
+      expect(new Set(rows.map((r) => r.task))).toEqual(new Set(["pairwise", "ranking", "rating"]));
+      const keys = withText ? [...JUDGMENT_KEYS, "prompt"].sort() : JUDGMENT_KEYS;
+      for (const row of rows) expect(Object.keys(row).sort()).toEqual(keys);
+      const schema = schemaOf(rows);
+      expect(schema.duration_ms).toEqual(["null", "number"]);
+      const mixed = Object.entries(schema).filter(([path, types]) => path !== "duration_ms" && types.length !== 1);
+      expect(mixed).toEqual([]);
+      expect(schema).toMatchObject({ preferred: ["string"], strength: ["number"], "tiers[][]": ["string"], "scores[].score": ["number"], skipped: ["boolean"] });
+    });
+  }
+
+  it("takes with_text and include_skipped as booleans or 0/1/true/false; include_skipped only for judgments", () => {
+    for (const value of [true, false, "0", "1", "true", "false"]) {
+      expect(parseExportOptions({ format: "judgments", with_text: value, include_skipped: value })).toMatchObject({ with_text: value === true || value === "1" || value === "true" });
+    }
+    const bad = errorOf(() => parseExportOptions({ format: "judgments", with_text: "yes", include_skipped: 2 }));
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.details!.fields as object).sort()).toEqual(["include_skipped", "with_text"]);
+    for (const format of ["trl-preference", "hh-rlhf", "rankings"]) {
+      const refused = errorOf(() => parseExportOptions({ format, include_skipped: "1" }));
+      expect(refused.status).toBe(400);
+      expect((refused.details!.fields as Record<string, string>).include_skipped).toBe(`${format} cannot carry skipped items (only judgments can)`);
+    }
+    expect(parseExportOptions({ format: "trl-preference", include_skipped: "0", with_text: "1" })).toMatchObject({ include_skipped: false });
+    // Both options a format cannot honour are named at once.
+    const both = errorOf(() => parseExportOptions({ format: "trl-kto", ties: "keep", include_skipped: true }));
+    expect(Object.keys(both.details!.fields as object).sort()).toEqual(["include_skipped", "ties"]);
+    expect(both.message).toBe("ties: trl-kto cannot carry ties; use --ties drop, or the rankings or judgments format; include_skipped: trl-kto has no row for a skipped item; use the judgments format");
+    const cli = runCli(["export", "--batch", pairwise, "--format", "trl-kto", "--include-skipped", "--json"], { env: { VERDICT_DB: dbPath } });
+    expect(cli.status).toBe(1);
+    expect((JSON.parse(cli.stdout) as { error: { details: { fields: Record<string, string> } } }).error.details.fields.include_skipped).toContain("trl-kto cannot carry skipped items");
   });
 });
 

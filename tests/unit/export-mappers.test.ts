@@ -147,13 +147,6 @@ function signature(value: unknown): string {
   return typeof value;
 }
 
-/** Top-level keys with a shallow type (null, array, object or typeof). */
-function shallowTypes(value: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, v === null ? "null" : Array.isArray(v) ? "array" : typeof v]),
-  );
-}
-
 const MESSAGE_SIG = "{content:string,role:string}";
 
 // ---------------------------------------------------------------------------------------------
@@ -586,6 +579,7 @@ const rankingJudgment: ExportJudgment = {
   ],
   task: "ranking",
   responses: judgmentResponses,
+  shownOrder: ["int-3", "int-1", "int-2"],
   tiers: [["int-2"], ["int-1", "int-3"]],
   payload: { task: "ranking", tiers: [["int-2"], ["int-1", "int-3"]] },
   flags: [
@@ -599,12 +593,13 @@ const rankingJudgment: ExportJudgment = {
   updatedAt: UPDATED,
 };
 
-const pairwiseJudgment: ExportJudgment = {
+const pairwiseTie: ExportJudgment = {
   ...rankingJudgment,
   judgmentId: "judg-2",
   task: "pairwise",
   messages: [{ role: "user", content: "Hi" }],
   responses: judgmentResponses.slice(0, 2),
+  shownOrder: ["int-2", "int-1"],
   tiers: [["int-1", "int-2"]],
   payload: { task: "pairwise", preferred: "tie", strength: 0, bothBad: true },
   flags: [],
@@ -615,9 +610,67 @@ const pairwiseJudgment: ExportJudgment = {
   updatedAt: 0,
 };
 
+const pairwiseJudgment: ExportJudgment = {
+  ...pairwiseTie,
+  judgmentId: "judg-3",
+  shownOrder: ["int-1", "int-2"],
+  tiers: [["int-2"], ["int-1"]],
+  payload: { task: "pairwise", preferred: "int-2", strength: 2, bothBad: false },
+  flags: [{ response_id: "int-1", flag: "pii", note: "a phone number" }],
+  rationale: "Y says hello back.",
+  durationMs: 1500,
+  createdAt: CREATED,
+  updatedAt: CREATED,
+};
+
+const ratingJudgment: ExportJudgment = {
+  ...rankingJudgment,
+  judgmentId: "judg-4",
+  task: "rating",
+  responses: judgmentResponses.slice(0, 2),
+  shownOrder: ["int-1", "int-2"],
+  tiers: [["int-1"], ["int-2"]],
+  payload: { task: "rating", scores: { "int-1": { overall: 5, accuracy: 4 }, "int-2": { overall: 2, accuracy: 1 } } },
+  flags: [],
+  rationale: "",
+};
+
+/** A skipped assignment as the service reads it: no judgment, no payload, the skip time. */
+const skippedAssignment: ExportJudgment = {
+  ...pairwiseTie,
+  judgmentId: "",
+  shownOrder: ["int-2", "int-1"],
+  tiers: [],
+  payload: null,
+  flags: [],
+  rationale: "",
+  durationMs: null,
+  createdAt: UPDATED,
+  updatedAt: UPDATED,
+};
+
+/**
+ * The JSON types each key path takes over a set of rows, array elements as `key[]`: a file
+ * holds one schema when every path has exactly one type. An empty list says nothing about
+ * its elements, so [] and [[…]] agree.
+ */
+function schemaOf(rows: readonly unknown[]): Record<string, string[]> {
+  const types = new Map<string, Set<string>>();
+  const visit = (value: unknown, path: string) => {
+    const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+    if (!types.has(path)) types.set(path, new Set());
+    types.get(path)!.add(type);
+    if (Array.isArray(value)) for (const v of value) visit(v, `${path}[]`);
+    else if (type === "object") for (const [k, v] of Object.entries(value as object)) visit(v, path ? `${path}.${k}` : k);
+  };
+  for (const row of rows) visit(row, "");
+  return Object.fromEntries([...types].map(([path, set]) => [path, [...set].sort()]));
+}
+
 describe("rankings", () => {
-  it("maps response ids to their external ids and includes the reviewer", () => {
+  it("maps response ids to their external ids and includes the prompt id and the reviewer", () => {
     expect(rankings(rankingJudgment)).toEqual({
+      prompt_id: "ext-prompt-7",
       prompt: [
         { role: "system", content: "Be brief." },
         { role: "user", content: "Name a colour." },
@@ -633,7 +686,8 @@ describe("rankings", () => {
   });
 
   it("writes a tie as one tier", () => {
-    expect(rankings(pairwiseJudgment)).toEqual({
+    expect(rankings(pairwiseTie)).toEqual({
+      prompt_id: "ext-prompt-7",
       prompt: [{ role: "user", content: "Hi" }],
       responses: [
         { id: "resp-x", model: "model-x", text: "X text" },
@@ -644,24 +698,64 @@ describe("rankings", () => {
     });
   });
 
-  it("never writes internal ids", () => {
-    expect(JSON.stringify(rankings(rankingJudgment))).not.toContain("int-");
+  it("never writes internal ids, and refuses a tier naming a response the item does not have", () => {
+    for (const j of [rankingJudgment, pairwiseTie, pairwiseJudgment, ratingJudgment]) expect(JSON.stringify(rankings(j))).not.toContain("int-");
+    expect(() => rankings({ ...rankingJudgment, tiers: [["int-9"]] })).toThrow(/int-9 is not a response of item item-7/);
   });
 
   it("every line has the same keys and types", () => {
-    const sigs = new Set([rankingJudgment, pairwiseJudgment].map((j) => signature(rankings(j))));
+    const sigs = new Set([rankingJudgment, pairwiseTie, pairwiseJudgment, ratingJudgment].map((j) => signature(rankings(j))));
     expect([...sigs]).toEqual([
-      `{prompt:array<${MESSAGE_SIG}>,responses:array<{id:string,model:string,text:string}>,reviewer:string,tiers:array<array<string>>}`,
+      `{prompt:array<${MESSAGE_SIG}>,prompt_id:string,responses:array<{id:string,model:string,text:string}>,reviewer:string,tiers:array<array<string>>}`,
     ]);
   });
 });
 
 describe("judgments", () => {
-  it("keeps the payload raw, writes external ids in tiers and flags, ISO timestamps", () => {
+  const common = { item_id: "item-7", prompt_id: "ext-prompt-7", skipped: false };
+
+  it("pairwise: the preferred response by its dataset id, strength, both-bad, tiers and flags", () => {
+    expect(judgments(pairwiseJudgment)).toEqual({
+      judgment_id: "judg-3",
+      ...common,
+      task: "pairwise",
+      reviewer: "reviewer-abcdefabcd",
+      responses: [
+        { id: "resp-x", model: "model-x" },
+        { id: "resp-y", model: "model-y" },
+      ],
+      shown_order: ["resp-x", "resp-y"],
+      preferred: "resp-y",
+      strength: 2,
+      both_bad: false,
+      tiers: [["resp-y"], ["resp-x"]],
+      scores: [],
+      flags: [{ response_id: "resp-x", flag: "pii", note: "a phone number" }],
+      rationale: "Y says hello back.",
+      duration_ms: 1500,
+      created_at: "2024-01-02T03:04:05.678Z",
+      updated_at: "2024-01-02T03:04:05.678Z",
+    });
+  });
+
+  it('pairwise tie: preferred "tie", strength 0, one tier; a null duration stays null and epoch 0 is 1970', () => {
+    expect(judgments(pairwiseTie)).toMatchObject({
+      judgment_id: "judg-2",
+      shown_order: ["resp-y", "resp-x"],
+      preferred: "tie",
+      strength: 0,
+      both_bad: true,
+      tiers: [["resp-x", "resp-y"]],
+      duration_ms: null,
+      created_at: "1970-01-01T00:00:00.000Z",
+      updated_at: "1970-01-01T00:00:00.000Z",
+    });
+  });
+
+  it("ranking: tiers best first by dataset id; the pairwise columns neutral", () => {
     expect(judgments(rankingJudgment)).toEqual({
       judgment_id: "judg-1",
-      item_id: "item-7",
-      prompt_id: "ext-prompt-7",
+      ...common,
       task: "ranking",
       reviewer: "reviewer-0123456789",
       responses: [
@@ -669,8 +763,12 @@ describe("judgments", () => {
         { id: "resp-y", model: "model-y" },
         { id: "resp-z", model: "model-z" },
       ],
-      payload: { task: "ranking", tiers: [["int-2"], ["int-1", "int-3"]] },
+      shown_order: ["resp-z", "resp-x", "resp-y"],
+      preferred: "",
+      strength: 0,
+      both_bad: false,
       tiers: [["resp-y"], ["resp-x", "resp-z"]],
+      scores: [],
       flags: [
         { response_id: "resp-z", flag: "hallucination", note: "made up" },
         { response_id: "resp-x", flag: "incomplete", note: "" },
@@ -682,71 +780,107 @@ describe("judgments", () => {
     });
   });
 
-  it("keeps a null duration as null and epoch 0 as 1970", () => {
-    expect(judgments(pairwiseJudgment)).toEqual({
-      judgment_id: "judg-2",
-      item_id: "item-7",
-      prompt_id: "ext-prompt-7",
+  it("rating: scores as a list of {response_id, aspect, score} in dataset and rubric order", () => {
+    expect(judgments(ratingJudgment)).toEqual({
+      judgment_id: "judg-4",
+      ...common,
+      task: "rating",
+      reviewer: "reviewer-0123456789",
+      responses: [
+        { id: "resp-x", model: "model-x" },
+        { id: "resp-y", model: "model-y" },
+      ],
+      shown_order: ["resp-x", "resp-y"],
+      preferred: "",
+      strength: 0,
+      both_bad: false,
+      tiers: [["resp-x"], ["resp-y"]],
+      scores: [
+        { response_id: "resp-x", aspect: "overall", score: 5 },
+        { response_id: "resp-x", aspect: "accuracy", score: 4 },
+        { response_id: "resp-y", aspect: "overall", score: 2 },
+        { response_id: "resp-y", aspect: "accuracy", score: 1 },
+      ],
+      flags: [],
+      rationale: "",
+      duration_ms: 4200,
+      created_at: "2024-01-02T03:04:05.678Z",
+      updated_at: "2024-01-02T03:09:00.001Z",
+    });
+  });
+
+  it("a skipped assignment: the same keys, skipped true, every answer column neutral", () => {
+    expect(judgments(skippedAssignment)).toEqual({
+      judgment_id: "",
+      ...common,
+      skipped: true,
       task: "pairwise",
       reviewer: "reviewer-abcdefabcd",
       responses: [
         { id: "resp-x", model: "model-x" },
         { id: "resp-y", model: "model-y" },
       ],
-      payload: { task: "pairwise", preferred: "tie", strength: 0, bothBad: true },
-      tiers: [["resp-x", "resp-y"]],
+      shown_order: ["resp-y", "resp-x"],
+      preferred: "",
+      strength: 0,
+      both_bad: false,
+      tiers: [],
+      scores: [],
       flags: [],
       rationale: "",
       duration_ms: null,
-      created_at: "1970-01-01T00:00:00.000Z",
-      updated_at: "1970-01-01T00:00:00.000Z",
+      created_at: "2024-01-02T03:09:00.001Z",
+      updated_at: "2024-01-02T03:09:00.001Z",
     });
   });
 
-  it("every line has the same keys; only duration_ms may be null", () => {
-    const a = shallowTypes(judgments(rankingJudgment));
-    const b = shallowTypes(judgments(pairwiseJudgment));
-    const keys = [
-      "created_at",
-      "duration_ms",
-      "flags",
-      "item_id",
-      "judgment_id",
-      "payload",
-      "prompt_id",
-      "rationale",
-      "responses",
-      "reviewer",
-      "task",
-      "tiers",
-      "updated_at",
-    ];
-    expect(Object.keys(a).sort()).toEqual(keys);
-    expect(Object.keys(b).sort()).toEqual(keys);
-    expect(a).toEqual({
-      judgment_id: "string",
-      item_id: "string",
-      prompt_id: "string",
-      task: "string",
-      reviewer: "string",
-      responses: "array",
-      payload: "object",
-      tiers: "array",
-      flags: "array",
-      rationale: "string",
-      duration_ms: "number",
-      created_at: "string",
-      updated_at: "string",
-    });
-    expect({ ...b, duration_ms: "number" }).toEqual(a);
-    expect(b.duration_ms).toBe("null");
+  it("with_text: the prompt messages and each response's text, as the reviewer read them", () => {
+    const row = judgments(pairwiseJudgment, { withText: true });
+    expect(row.prompt).toEqual([{ role: "user", content: "Hi" }]);
+    expect(row.responses).toEqual([
+      { id: "resp-x", model: "model-x", text: "X text" },
+      { id: "resp-y", model: "model-y", text: "Y text" },
+    ]);
+    expect(judgments(skippedAssignment, { withText: true }).prompt).toEqual([{ role: "user", content: "Hi" }]);
+    expect(Object.keys(row)).toEqual([...Object.keys(judgments(pairwiseJudgment)).slice(0, 6), "prompt", ...Object.keys(judgments(pairwiseJudgment)).slice(6)]);
   });
 
-  it("writes the external ids outside the raw payload and no response text", () => {
-    const { payload: _payload, ...rest } = judgments(rankingJudgment);
-    const json = JSON.stringify(rest);
-    expect(json).not.toContain("int-");
-    expect(json).not.toContain("X text");
+  const all = [pairwiseJudgment, pairwiseTie, rankingJudgment, ratingJudgment, skippedAssignment];
+
+  for (const withText of [false, true]) {
+    it(`every key has one JSON type on every row of every task, skipped included; only duration_ms may be null${withText ? " (with_text)" : ""}`, () => {
+      const rows = all.map((j) => judgments(j, { withText }));
+      const keys = Object.keys(rows[0]!);
+      for (const row of rows) expect(Object.keys(row)).toEqual(keys);
+      const schema = schemaOf(rows);
+      expect(schema.duration_ms).toEqual(["null", "number"]);
+      for (const [path, types] of Object.entries(schema)) if (path !== "duration_ms") expect([path, types]).toEqual([path, [types[0]]]);
+      expect(schema).toMatchObject({
+        judgment_id: ["string"],
+        skipped: ["boolean"],
+        preferred: ["string"],
+        strength: ["number"],
+        both_bad: ["boolean"],
+        tiers: ["array"],
+        "tiers[]": ["array"],
+        "tiers[][]": ["string"],
+        "scores[].response_id": ["string"],
+        "scores[].aspect": ["string"],
+        "scores[].score": ["number"],
+        "shown_order[]": ["string"],
+      });
+      expect("payload" in rows[0]!).toBe(false);
+      expect("prompt" in rows[0]!).toBe(withText);
+    });
+  }
+
+  it("never writes an internal response id, and no response text unless asked", () => {
+    for (const j of all) {
+      const json = JSON.stringify(judgments(j));
+      expect(json).not.toContain("int-");
+      expect(json).not.toContain("X text");
+      expect(JSON.stringify(judgments(j, { withText: true }))).not.toContain("int-");
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { renderTranscript } from "../hh-transcript";
 import type { ChatMessage } from "../messages";
-import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt } from "./rows";
+import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt, JudgmentRowOptions } from "./rows";
 
 /**
  * One pure mapper per export format (DESIGN.md §5). Plain-text formats join the conversation
@@ -75,27 +75,70 @@ export function hhRlhf(pair: ExportPair) {
   return { chosen: transcript(pair.messages, pair.chosen.text), rejected: transcript(pair.messages, pair.rejected.text) };
 }
 
-export function rankings(judgment: ExportJudgment) {
+/**
+ * The dataset's own id of each of a judgment's responses. Judgments are checked against their
+ * item's responses, so an unknown id is a broken database: it fails the export rather than
+ * writing an internal id nobody can join on.
+ */
+function externalIds(judgment: ExportJudgment): (id: string) => string {
+  const byId = new Map(judgment.responses.map((r) => [r.id, r.external_id]));
+  return (id) => {
+    const external = byId.get(id);
+    if (external === undefined) throw new Error(`judgment ${judgment.judgmentId}: ${id} is not a response of item ${judgment.itemId}`);
+    return external;
+  };
+}
+
+export function rankings(judgment: ExportJudgment, _options?: JudgmentRowOptions) {
+  const external = externalIds(judgment);
   return {
+    prompt_id: judgment.promptExternalId,
     prompt: judgment.messages,
     responses: judgment.responses.map((r) => ({ id: r.external_id, model: r.model, text: r.text })),
-    tiers: judgment.tiers.map((tier) => tier.map((id) => judgment.responses.find((r) => r.id === id)?.external_id ?? id)),
+    tiers: judgment.tiers.map((tier) => tier.map(external)),
     reviewer: judgment.reviewer,
   };
 }
 
-/** Every judgment, raw; reviewers are pseudonyms, response ids the dataset's own. */
-export function judgments(judgment: ExportJudgment) {
-  const external = (id: string) => judgment.responses.find((r) => r.id === id)?.external_id ?? id;
+/** One rating: a response's score on one aspect of the batch's rubric. */
+export interface ExportScore {
+  response_id: string;
+  aspect: string;
+  score: number;
+}
+
+/**
+ * Every judgment, one typed column per answer whatever the task (README "The judgments
+ * format"): a column a task does not use holds its neutral value ("", 0, false, []), and a
+ * skipped assignment is a row whose answer columns are all neutral, so every key has one JSON
+ * type on every row (only `duration_ms` may be null). Response ids are the dataset's own and
+ * reviewers pseudonyms; `with_text` adds the prompt and the response texts the reviewer read.
+ */
+export function judgments(judgment: ExportJudgment, options: JudgmentRowOptions = { withText: false }) {
+  const external = externalIds(judgment);
+  const payload = judgment.payload;
+  const pairwise = payload?.task === "pairwise" ? payload : null;
+  const scores: ExportScore[] = [];
+  if (payload?.task === "rating") {
+    for (const r of judgment.responses) {
+      for (const [aspect, score] of Object.entries(payload.scores[r.id] ?? {})) scores.push({ response_id: r.external_id, aspect, score });
+    }
+  }
   return {
     judgment_id: judgment.judgmentId,
     item_id: judgment.itemId,
     prompt_id: judgment.promptExternalId,
     task: judgment.task,
     reviewer: judgment.reviewer,
-    responses: judgment.responses.map((r) => ({ id: r.external_id, model: r.model })),
-    payload: judgment.payload,
+    skipped: payload === null,
+    ...(options.withText ? { prompt: judgment.messages } : {}),
+    responses: judgment.responses.map((r) => (options.withText ? { id: r.external_id, model: r.model, text: r.text } : { id: r.external_id, model: r.model })),
+    shown_order: judgment.shownOrder.map(external),
+    preferred: pairwise ? (pairwise.preferred === "tie" ? "tie" : external(pairwise.preferred)) : "",
+    strength: pairwise?.strength ?? 0,
+    both_bad: pairwise?.bothBad ?? false,
     tiers: judgment.tiers.map((tier) => tier.map(external)),
+    scores,
     flags: judgment.flags.map((f) => ({ response_id: external(f.response_id), flag: f.flag, note: f.note })),
     rationale: judgment.rationale,
     duration_ms: judgment.durationMs,
@@ -176,8 +219,11 @@ export const EXPORT_FORMAT_DESCRIPTIONS: Record<ExportFormat, string> = {
   "openai-dpo": "OpenAI preference fine-tuning (DPO): input messages with a preferred and a non-preferred output",
   "hh-rlhf": "Anthropic HH-RLHF format: chosen and rejected Human/Assistant transcripts",
   rankings: "Raw, for analysis: each judgment as tiers of responses, best first",
-  judgments: "Raw, for analysis: every judgment with its payload, flags, rationale and timing",
+  judgments: "Raw, for analysis: every judgment in typed columns, with flags, rationale and timing, joinable on the dataset's ids",
 };
+
+/** Formats that can write a skipped assignment as a row (`include_skipped`). */
+export const SKIP_FORMATS: readonly ExportFormat[] = ["judgments"];
 
 /** Formats that can say "these two are equally good"; the others must drop ties. */
 export const TIE_FORMATS: readonly ExportFormat[] = ["rankings", "judgments"];

@@ -1,3 +1,4 @@
+import type { JudgmentPayload } from "../../tasks/judgment";
 import type { ChatMessage } from "../messages";
 
 /** A response as exports see it. */
@@ -51,8 +52,12 @@ export interface ExportPrompt {
   textPrompt: boolean;
 }
 
-/** One judgment for the `rankings` and `judgments` formats. */
+/**
+ * One judgment (or, with `include_skipped`, one skipped assignment) for the `rankings` and
+ * `judgments` formats. Every response id here is internal; the mappers write the dataset's own.
+ */
 export interface ExportJudgment {
+  /** "" for a skipped assignment: there is no judgment. */
   judgmentId: string;
   itemId: string;
   promptId: string;
@@ -61,13 +66,23 @@ export interface ExportJudgment {
   task: "pairwise" | "ranking" | "rating";
   /** The item's responses in dataset order. */
   responses: ExportResponse[];
-  /** Best first; responses in one tier are tied. */
+  /** Internal response ids in the order this reviewer was shown them. */
+  shownOrder: string[];
+  /** Best first; responses in one tier are tied (empty when skipped). */
   tiers: string[][];
-  payload: Record<string, unknown>;
+  /** What the reviewer submitted; null when they skipped the item. */
+  payload: JudgmentPayload | null;
   flags: Array<{ response_id: string; flag: string; note: string }>;
   rationale: string;
   reviewer: string;
   durationMs: number | null;
+  /** For a skipped assignment both are when it was skipped. */
   createdAt: number;
   updatedAt: number;
+}
+
+/** What the judgment formats' mappers are told besides the row. */
+export interface JudgmentRowOptions {
+  /** Also write the prompt messages and each response's text (the `with_text` option). */
+  withText: boolean;
 }
