@@ -122,6 +122,17 @@ describe("rows a trainer would fail on", () => {
     expect(result.invalid).toEqual({ empty_prompt: 1, system_only_prompt: 1, consecutive_roles: 0 });
   });
 
+  it("every plain-text training format refuses the empty and the system-only prompt", async () => {
+    for (const format of ["trl-preference", "hh-rlhf", "trl-sft"]) {
+      const { rows, result } = await exportRows(batch, { format });
+      expect(rows, format).toHaveLength(3);
+      expect(result.invalid, format).toEqual({ empty_prompt: 1, system_only_prompt: 1, consecutive_roles: 0 });
+    }
+    const kto = await exportRows(batch, { format: "trl-kto" });
+    expect(kto.rows).toHaveLength(6);
+    expect(kto.result.invalid).toEqual({ empty_prompt: 1, system_only_prompt: 1, consecutive_roles: 0 });
+  });
+
   it("chat formats also skip consecutive turns of one role, counting the assistant turn after the prompt", async () => {
     for (const format of ["trl-preference-chat", "trl-reward", "openai-dpo", "trl-sft-chat", "prompts"]) {
       const { rows, result } = await exportRows(batch, { format });
@@ -234,5 +245,44 @@ describe("--with-ids on the pair formats", () => {
     }
     const cli = runCli(["export", "--batch", batch, "--format", "trl-preference", "--with-ids"], { env: { VERDICT_DB: dbPath } });
     expect(JSON.parse(cli.stdout.split("\n")[0]!)).toMatchObject({ prompt_id: "n1", chosen_model: "m-a" });
+  });
+});
+
+describe("a rating item in every training format (golden rows)", () => {
+  it("ratings become pairs from the overall score, and each format writes its row", async () => {
+    writeFileSync(
+      join(dir, "rated.jsonl"),
+      JSON.stringify({
+        id: "rate-1",
+        messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Capital of France?" }],
+        responses: [{ id: "good", model: "m-good", text: "Paris." }, { id: "bad", model: "m-bad", text: "Lyon." }],
+      }),
+    );
+    await importFile(join(dir, "rated.jsonl"), { dataset: "rated" });
+    const rae = addReviewer("rae");
+    const batch = createBatch({ dataset: "rated", name: "rated", task: "rating", overlap: 1, reviewers: ["rae"], config: { aspects: [{ key: "overall", label: "Overall" }] } }).id;
+    judgeAll(batch, rae, (_, r) => ({ scores: { [idOf(r, "good")]: { overall: 5 }, [idOf(r, "bad")]: { overall: 3 } } }));
+    const messages = [{ role: "system", content: "Be brief." }, { role: "user", content: "Capital of France?" }];
+    const plainPrompt = "\n\nHuman: Be brief.\n\nHuman: Capital of France?\n\nAssistant:";
+    const turn = (content: string) => [{ role: "assistant", content }];
+    const golden: Record<string, unknown[]> = {
+      "trl-preference": [{ prompt: plainPrompt, chosen: " Paris.", rejected: " Lyon." }],
+      "trl-preference-chat": [{ prompt: messages, chosen: turn("Paris."), rejected: turn("Lyon.") }],
+      "trl-reward": [{ chosen: [...messages, ...turn("Paris.")], rejected: [...messages, ...turn("Lyon.")], margin: 2 }],
+      "trl-kto": [
+        { prompt: plainPrompt, completion: " Paris.", label: true },
+        { prompt: plainPrompt, completion: " Lyon.", label: false },
+      ],
+      "trl-kto-chat": [
+        { prompt: messages, completion: turn("Paris."), label: true },
+        { prompt: messages, completion: turn("Lyon."), label: false },
+      ],
+      "trl-sft": [{ prompt: plainPrompt, completion: " Paris." }],
+      "trl-sft-chat": [{ prompt: messages, completion: turn("Paris.") }],
+      prompts: [{ prompt: messages }],
+      "openai-dpo": [{ input: { messages }, preferred_output: turn("Paris."), non_preferred_output: turn("Lyon.") }],
+      "hh-rlhf": [{ chosen: `${plainPrompt} Paris.`, rejected: `${plainPrompt} Lyon.` }],
+    };
+    for (const [format, rows] of Object.entries(golden)) expect((await exportRows(batch, { format })).rows, format).toEqual(rows);
   });
 });
