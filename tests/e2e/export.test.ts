@@ -66,7 +66,7 @@ describe("exports", () => {
     await page.locator('tr[data-batch="Demo: pairwise"]').getByRole("link", { name: "Export" }).click();
     await page.getByRole("heading", { name: "Export “Demo: pairwise”" }).waitFor();
     await page.getByRole("radio", { name: /^hh-rlhf/ }).check();
-    await page.getByLabel("Consensus").selectOption("majority");
+    await page.locator('select[name="consensus"]').selectOption("majority");
     await page.getByRole("button", { name: "Preview" }).click();
     await expect(captionFor(page, /format=hh-rlhf/)).resolves.toBe("first 3 of 8 rows");
     expect(await page.locator(".export-preview li").count()).toBe(3);
@@ -98,6 +98,10 @@ describe("exports", () => {
       ["trl-preference-chat", "TRL DPOTrainer (and other preference trainers), conversational"],
       ["trl-reward", "TRL RewardTrainer"],
       ["trl-kto", "TRL KTOTrainer"],
+      ["trl-kto-chat", "TRL KTOTrainer, conversational"],
+      ["trl-sft", "TRL SFTTrainer (prompt-completion)"],
+      ["trl-sft-chat", "TRL SFTTrainer (prompt-completion), conversational"],
+      ["prompts", "TRL GRPO, RLOO and online DPO (prompt-only)"],
       ["openai-dpo", "OpenAI preference fine-tuning (DPO)"],
       ["hh-rlhf", "Anthropic HH-RLHF format"],
       ["rankings", "Raw, for analysis"],
@@ -166,7 +170,7 @@ describe("exports", () => {
     await expect(caption.textContent()).resolves.toBe("first 3 of 1,200 rows");
     await expect(page.getByRole("heading", { level: 2, name: /^Preview:/ }).textContent()).resolves.toBe("Preview: first 3 of 1,200 rows");
     expect(await page.locator(".export-preview li").count()).toBe(3);
-    await page.getByRole("radio", { name: /^trl-kto/ }).check();
+    await page.getByRole("radio", { name: /^trl-kto TRL/ }).check();
     await page.getByRole("button", { name: "Preview" }).click();
     await expect(captionFor(page, /format=trl-kto/)).resolves.toBe("first 3 of 2,400 rows");
     await page.close();
@@ -196,6 +200,62 @@ describe("exports", () => {
     const refused = await api(`/batches/${batchId}/export?format=hh-rlhf&include_skipped=1`, "admin");
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { details: { fields: Record<string, string> } } }).error.details.fields.include_skipped).toBe("hh-rlhf cannot carry skipped items (only judgments can)");
+    await page.close();
+  });
+
+  it("sets the training rows' options on the page: ids, minimum strength, unsolved prompts, and says what it left out", async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${batchId}/export?format=trl-kto-chat`);
+    const training = page.getByRole("group", { name: "Training rows" });
+    await training.getByRole("checkbox", { name: "Add ids (prompt, models, reviewers, batch)" }).check();
+    await training.getByLabel("Minimum strength").selectOption("2");
+    await page.getByRole("button", { name: "Preview" }).click();
+    await captionFor(page, /format=trl-kto-chat.*min_strength=2.*with_ids=1/);
+    const first = JSON.parse((await page.locator(".export-preview li pre").first().textContent())!) as Record<string, unknown>;
+    expect(Object.keys(first).sort()).toEqual(["batch_id", "chosen_model", "completion", "label", "prompt", "prompt_id", "rejected_model", "reviewers", "strength"]);
+    expect(first.batch_id).toBe(batchId);
+    expect(first.prompt_id).toMatch(/^demo-\d+$/);
+    // The download carries the same options.
+    const href = await page.getByRole("link", { name: "Download JSONL" }).getAttribute("href");
+    const rows = (await (await api(`/batches/${batchId}/export?${href!.split("?")[1]}`, "admin")).text()).trim().split("\n").map((l) => JSON.parse(l) as { prompt_id: string });
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prompt_id).not.toBe(rows[i - 1]!.prompt_id);
+    // Unsolved prompts only apply to the prompts format: the page says so.
+    await training.getByRole("checkbox", { name: "Only unsolved prompts (prompts)" }).check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await page.waitForURL(/only_unsolved=1/);
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("only the prompts format picks prompts by outcome");
+    await page.close();
+  });
+
+  it("counts the rows a trainer would fail on beside the preview", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "verdict-export-e2e-"));
+    const file = join(dir, "broken.jsonl");
+    writeFileSync(
+      file,
+      [
+        { id: "fine", messages: [{ role: "user", content: "Hi?" }] },
+        { id: "system-only", messages: [{ role: "system", content: "Be kind." }] },
+        { id: "two-users", messages: [{ role: "user", content: "Hi?" }, { role: "user", content: "Hello?" }] },
+      ]
+        .map((p) => JSON.stringify({ ...p, responses: [{ id: "a", model: "m-a", text: "A" }, { id: "b", model: "m-b", text: "B" }] }))
+        .join("\n"),
+    );
+    cliFor(server, ["import", file, "--dataset", "broken"]);
+    rmSync(dir, { recursive: true, force: true });
+    const broken = (JSON.parse(cliFor(server, ["batches", "create", "--dataset", "broken", "--name", "Broken", "--task", "pairwise", "--reviewers", "reviewer1", "--json"])) as { id: string }).id;
+    await judgeAllViaApi(api, broken, "reviewer1", (assignment) => ({ preferred: assignment.responses[0]!.id, strength: 1 }));
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/${broken}/export?format=trl-preference-chat`);
+    await expect(page.getByTestId("export-preview-caption").textContent()).resolves.toBe("all 1 row");
+    await expect(page.getByTestId("export-invalid").textContent()).resolves.toBe(
+      "Left out, because a trainer would fail on them: 1 with a prompt of only a system message, 1 with two turns of one role in a row.",
+    );
+    await page.getByRole("group", { name: "Training rows" }).getByRole("checkbox", { name: "Keep rows a trainer would fail on" }).check();
+    await page.getByRole("button", { name: "Preview" }).click();
+    await expect(captionFor(page, /keep_invalid=1/)).resolves.toBe("all 3 rows");
+    await expect(page.getByTestId("export-invalid").textContent()).resolves.toMatch(/^Kept, though a trainer would fail on them/);
     await page.close();
   });
 });
