@@ -238,6 +238,11 @@ function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
   if (done) yield done;
 }
 
+/** What every row says of an item's prompt. */
+function promptOf(item: ItemContext): ExportPrompt {
+  return { promptId: item.promptId, promptExternalId: item.promptExternalId, messages: item.messages, textPrompt: item.textPrompt };
+}
+
 /** Pairs of the batch's judgments after the consensus policy, item by item; pairs whose chosen response was flagged are left out. */
 function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportPair> {
   for (const { item, rows, flagged } of judgedItems(sqlite, batch, options, { ties: options.ties })) {
@@ -245,10 +250,7 @@ function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
       if (flagged.has(row.chosenId)) continue;
       yield {
         itemId: item.id,
-        promptId: item.promptId,
-        promptExternalId: item.promptExternalId,
-        messages: item.messages,
-        textPrompt: item.textPrompt,
+        ...promptOf(item),
         chosen: item.responses.get(row.chosenId)!,
         rejected: item.responses.get(row.rejectedId)!,
         strength: row.strength,
@@ -267,10 +269,7 @@ function* judgedBest(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions,
     if (!best || flagged.has(best.responseId)) continue;
     yield {
       itemId: item.id,
-      promptId: item.promptId,
-      promptExternalId: item.promptExternalId,
-      messages: item.messages,
-      textPrompt: item.textPrompt,
+      ...promptOf(item),
       response: item.responses.get(best.responseId)!,
       strength: best.strength,
       reviewers: best.reviewerIds.map(pseudonym),
@@ -320,7 +319,7 @@ function* batchPrompts(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
     for (const { item, rows, flagged } of judgedItems(sqlite, batch, options, { ties: "keep" })) {
       if (seen.has(item.promptId) || !isUnsolved(rows, item.order, flagged)) continue;
       seen.add(item.promptId);
-      yield { promptId: item.promptId, promptExternalId: item.promptExternalId, messages: item.messages, textPrompt: item.textPrompt };
+      yield promptOf(item);
     }
     return;
   }
