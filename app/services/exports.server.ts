@@ -76,7 +76,7 @@ const encoder = new TextEncoder();
 const READER_CACHE_KIB = 8192;
 
 /** A connection of its own for one export, with the smaller page cache above. The caller closes it. */
-function exportReader(): Connection {
+export function exportReader(): Connection {
   const reader = dedicatedConnection();
   reader.sqlite.pragma(`cache_size = -${READER_CACHE_KIB}`);
   return reader;
@@ -271,8 +271,8 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
   }
 }
 
-/** Every line of the export, as objects, in order. */
-function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions): Generator<unknown> {
+/** Every line of the export, as objects, in order (the JSONL lines; export-files.server.ts writes them as CSV or Parquet too). */
+export function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions): Generator<unknown> {
   const pseudonym = pseudonymizer(batch.id);
   if (options.format in JUDGMENT_FORMATS) {
     const map = JUDGMENT_FORMATS[options.format as JudgmentFormat];
@@ -324,15 +324,21 @@ export async function* streamExport(
       yield chunk;
     }
     reader.sqlite.exec("COMMIT");
-    const result: ExportResult = { id: newId(), rows, bytes, sha256: hash.digest("hex") };
-    connection()
-      .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(result.id, batch.id, options.format, JSON.stringify(options), rows, result.sha256, hooks.actorId ?? null, Date.now());
+    const result = recordExport(batch.id, options, { rows, bytes, sha256: hash.digest("hex") }, hooks.actorId);
     hooks.onDone?.(result);
   } finally {
     if (reader.sqlite.inTransaction) reader.sqlite.exec("ROLLBACK");
     reader.sqlite.close();
   }
+}
+
+/** Records a finished export (its options, row count and the sha256 of the file's bytes) in `exports`. */
+export function recordExport(batchId: string, options: Record<string, unknown> & { format: string }, file: Omit<ExportResult, "id">, actorId?: string | null): ExportResult {
+  const result: ExportResult = { id: newId(), ...file };
+  connection()
+    .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    .run(result.id, batchId, options.format, JSON.stringify(options), result.rows, result.sha256, actorId ?? null, Date.now());
+  return result;
 }
 
 /** The first rows (parsed) and the total count, for the export page's preview. Records nothing. */
@@ -351,42 +357,6 @@ export function previewExport(batchId: string, rawOptions: unknown, limit = 5): 
   } finally {
     reader.sqlite.close();
   }
-}
-
-/** A file name for the download: batch name, format, date. */
-function exportFileName(batchId: string, format: string): string {
-  const batch = getBatch(batchId);
-  const slug = batch.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "batch";
-  return `${slug}.${format}.jsonl`;
-}
-
-/**
- * An HTTP download of an export: the options and the batch are checked first (so mistakes are
- * a JSON 400/404), then the body streams as it is produced; a client that disconnects cancels
- * the stream, which stops the work and records nothing.
- */
-export function exportDownload(batchId: string, rawOptions: unknown, hooks: { actorId?: string | null; signal?: AbortSignal } = {}): Response {
-  const options = parseExportOptions(rawOptions);
-  const fileName = exportFileName(batchId, options.format);
-  const chunks = streamExport(batchId, options, hooks);
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "application/jsonl; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${fileName}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
 }
 
 export interface ExportRecord {
