@@ -11,10 +11,11 @@ import { asServiceError, ServiceError } from "../services/errors.server";
 import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
 import { addBatchReviewers, changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { once } from "node:events";
-import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, streamExport, type ExportResult } from "../services/exports.server";
+import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, parseExportOptions, type ExportResult } from "../services/exports.server";
+import { FILE_FORMAT_DESCRIPTIONS, FILE_FORMATS, parseFileFormat, streamExportFile } from "../services/export-files.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { importProgressLine } from "./progress";
 import { formatFigure, formatInterval } from "../core/figures";
@@ -30,7 +31,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches list [--json]
   batches pause|resume|close|reopen ID
   batches add-reviewers ID --reviewers u1,u2,... [--json]
-  export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card]
+  export --batch ID --format ${EXPORT_FORMATS.join("|")} [--file-format ${FILE_FORMATS.join("|")}] [--out FILE] [--card]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both] [--json]
   stats --batch ID [--json]
@@ -41,6 +42,9 @@ const USAGE = `Usage: npm run -s cli -- <command>
 
 Export formats (--format):
 ${EXPORT_FORMATS.map((f) => `  ${f.padEnd(21)} ${EXPORT_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
+
+Export file formats (--file-format, default jsonl; parquet needs --out):
+${FILE_FORMATS.map((f) => `  ${f.padEnd(21)} ${FILE_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
 `;
 
 class UsageError extends Error {}
@@ -266,6 +270,7 @@ async function exportCommand(args: string[]) {
   const { values } = parse(args, {
     batch: { type: "string" },
     format: { type: "string" },
+    "file-format": { type: "string" },
     out: { type: "string" },
     card: { type: "boolean", default: false },
     consensus: { type: "string" },
@@ -282,6 +287,7 @@ async function exportCommand(args: string[]) {
   const options = Object.fromEntries(
     Object.entries({
       format: values.format,
+      file_format: values["file-format"],
       consensus: values.consensus,
       min_agreement: values["min-agreement"],
       ties: values.ties,
@@ -290,23 +296,36 @@ async function exportCommand(args: string[]) {
       source: values.source,
     }).filter(([, v]) => v !== undefined),
   );
+  // Options are checked before --out is opened, so a refused option leaves no file behind.
+  parseExportOptions(options);
+  // Parquet is binary with its footer at the end: useless in a terminal or a text pipe.
+  if (parseFileFormat(options) === "parquet" && !values.out) throw new UsageError("--file-format parquet writes a binary file; give --out FILE");
   const out = values.out ? createWriteStream(values.out as string) : process.stdout;
   let result: ExportResult | null = null;
   const started = Date.now();
   let lastProgress = started;
-  for await (const chunk of streamExport(values.batch as string, options, {
-    onDone: (r) => (result = r),
-    onProgress: (rows) => {
-      if (Date.now() - lastProgress < 1000) return;
-      lastProgress = Date.now();
-      process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}export: ${formatFigure(rows, "count")} rows, ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : "\n"}`);
-    },
-  })) {
-    if (!out.write(chunk)) await once(out, "drain");
-  }
-  if (values.out) {
-    (out as ReturnType<typeof createWriteStream>).end();
-    await once(out, "finish");
+  try {
+    for await (const chunk of streamExportFile(values.batch as string, options, {
+      onDone: (r) => (result = r),
+      onProgress: (rows) => {
+        if (Date.now() - lastProgress < 1000) return;
+        lastProgress = Date.now();
+        process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}export: ${formatFigure(rows, "count")} rows, ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : "\n"}`);
+      },
+    })) {
+      if (!out.write(chunk)) await once(out, "drain");
+    }
+    if (values.out) {
+      (out as ReturnType<typeof createWriteStream>).end();
+      await once(out, "finish");
+    }
+  } catch (error) {
+    // Nothing half-written: a failed export removes the part of --out it wrote.
+    if (values.out) {
+      (out as ReturnType<typeof createWriteStream>).destroy();
+      rmSync(values.out as string, { force: true });
+    }
+    throw error;
   }
   const done = result as ExportResult | null;
   if (!done) throw new ServiceError("invalid", "the export did not finish");
