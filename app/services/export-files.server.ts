@@ -47,9 +47,9 @@ const CSV_BATCH_ROWS = 256;
  * A Parquet row group is cut once its values reach this many bytes (by `approximateBytes`) or
  * rows. Encoding a group holds its values, their UTF-8 bytes, the JSON text, pages and
  * compressed pages at once, several times the figure, and V8 is slow to hand the garbage
- * back: on the bench's 1M pairs (~2.7 KB a row) 8 MiB groups peaked at 213 MB RSS against
- * 165 MB for JSONL, 2 MiB at 200 MB, 1 MiB at 167 MB with a file 3% larger than at 2 MiB
- * (`npm run bench -- export`, docs/decisions.md).
+ * back: on 50,000 of the export bench's pairs (~2.7 KB a row) 8 MiB groups peaked at 213 MB
+ * RSS against 165 MB for JSONL, 2 MiB at 200 MB, 1 MiB at 167 MB with a file 3% larger than
+ * at 2 MiB (`npm run bench -- export`, docs/decisions.md §15).
  */
 const PARQUET_GROUP_BYTES = 1024 * 1024;
 const PARQUET_GROUP_ROWS = 100_000;
