@@ -11,18 +11,11 @@ import { asServiceError, ServiceError } from "../services/errors.server";
 import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
 import { addBatchReviewers, changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { once } from "node:events";
-import {
-  EXPORT_FORMAT_DESCRIPTIONS,
-  EXPORT_FORMATS,
-  exportCard,
-  parseCardOptions,
-  parseExportOptions,
-  streamExport,
-  type ExportResult,
-} from "../services/exports.server";
+import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, parseCardOptions, parseExportOptions, type ExportResult } from "../services/exports.server";
+import { FILE_FORMAT_DESCRIPTIONS, FILE_FORMATS, parseFileFormat, streamExportFile } from "../services/export-files.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { importProgressLine } from "./progress";
 import { formatFigure, formatInterval } from "../core/figures";
@@ -38,7 +31,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches list [--json]
   batches pause|resume|close|reopen ID
   batches add-reviewers ID --reviewers u1,u2,... [--json]
-  export --batch ID --format ${EXPORT_FORMATS.join("|")} [--out FILE] [--card [--license ID [--license-name N --license-link URL]]]
+  export --batch ID --format ${EXPORT_FORMATS.join("|")} [--file-format ${FILE_FORMATS.join("|")}] [--out FILE] [--card [--license ID [--license-name N --license-link URL]]]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both]
          [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid]
@@ -51,6 +44,9 @@ const USAGE = `Usage: npm run -s cli -- <command>
 
 Export formats (--format):
 ${EXPORT_FORMATS.map((f) => `  ${f.padEnd(21)} ${EXPORT_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
+
+Export file formats (--file-format, default jsonl; parquet needs --out):
+${FILE_FORMATS.map((f) => `  ${f.padEnd(21)} ${FILE_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
 `;
 
 class UsageError extends Error {}
@@ -292,6 +288,7 @@ async function exportCommand(args: string[]) {
   const { values } = parse(args, {
     batch: { type: "string" },
     format: { type: "string" },
+    "file-format": { type: "string" },
     out: { type: "string" },
     card: { type: "boolean", default: false },
     license: { type: "string" },
@@ -321,6 +318,7 @@ async function exportCommand(args: string[]) {
   const options = Object.fromEntries(
     Object.entries({
       format: values.format,
+      file_format: values["file-format"],
       consensus: values.consensus,
       min_agreement: values["min-agreement"],
       ties: values.ties,
@@ -338,23 +336,34 @@ async function exportCommand(args: string[]) {
   // Everything is checked before --out is opened, so a refused option leaves no file behind.
   parseExportOptions(options);
   if (values.card) parseCardOptions(values.batch as string, card);
+  // Parquet is binary with its footer at the end: useless in a terminal or a text pipe.
+  if (parseFileFormat(options) === "parquet" && !values.out) throw new UsageError("--file-format parquet writes a binary file; give --out FILE");
   const out = values.out ? createWriteStream(values.out as string) : process.stdout;
   let result: ExportResult | null = null;
   const started = Date.now();
   let lastProgress = started;
-  for await (const chunk of streamExport(values.batch as string, options, {
-    onDone: (r) => (result = r),
-    onProgress: (rows) => {
-      if (Date.now() - lastProgress < 1000) return;
-      lastProgress = Date.now();
-      process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}export: ${formatFigure(rows, "count")} rows, ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : "\n"}`);
-    },
-  })) {
-    if (!out.write(chunk)) await once(out, "drain");
-  }
-  if (values.out) {
-    (out as ReturnType<typeof createWriteStream>).end();
-    await once(out, "finish");
+  try {
+    for await (const chunk of streamExportFile(values.batch as string, options, {
+      onDone: (r) => (result = r),
+      onProgress: (rows) => {
+        if (Date.now() - lastProgress < 1000) return;
+        lastProgress = Date.now();
+        process.stderr.write(`${process.stderr.isTTY ? "\r" : ""}export: ${formatFigure(rows, "count")} rows, ${((Date.now() - started) / 1000).toFixed(1)} s${process.stderr.isTTY ? "\x1b[K" : "\n"}`);
+      },
+    })) {
+      if (!out.write(chunk)) await once(out, "drain");
+    }
+    if (values.out) {
+      (out as ReturnType<typeof createWriteStream>).end();
+      await once(out, "finish");
+    }
+  } catch (error) {
+    // Nothing half-written: a failed export removes the part of --out it wrote.
+    if (values.out) {
+      (out as ReturnType<typeof createWriteStream>).destroy();
+      rmSync(values.out as string, { force: true });
+    }
+    throw error;
   }
   const done = result as ExportResult | null;
   if (!done) throw new ServiceError("invalid", "the export did not finish");

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireRole } from "~/services/auth.server";
-import { exportCardResponse } from "~/services/exports.server";
+import { exportCardResponse } from "~/services/export-files.server";
 import { apiResponse } from "~/services/http.server";
 
 /** The export page's "Dataset card" link: the same card as the API, for a signed-in admin. */

@@ -6,6 +6,7 @@ import { getBatch } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
 import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, listExports, parseCardOptions, previewExport } from "~/services/exports.server";
 import { HUB_LICENSES } from "~/core/formats/export/licenses";
+import { FILE_FORMAT_DESCRIPTIONS, FILE_FORMAT_MEDIA, FILE_FORMATS, parseFileFormat, type FileFormat } from "~/services/export-files.server";
 import adminStyles from "~/styles/admin.css?url";
 import { formatFigure } from "~/core/figures";
 import { INVALID_REASONS, type InvalidCounts, type InvalidReason } from "~/core/formats/export/validity";
@@ -13,7 +14,7 @@ import { INVALID_REASONS, type InvalidCounts, type InvalidReason } from "~/core/
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
-const DEFAULTS = { format: "trl-preference-chat", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "", with_text: "", include_skipped: "" };
+const DEFAULTS = { format: "trl-preference-chat", file_format: "jsonl", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "", with_text: "", include_skipped: "" };
 /** The card's options: they shape the dataset card only, so the download link leaves them out. */
 const CARD_KEYS = ["license", "license_name", "license_link"] as const;
 const CARD_DEFAULTS = { license: "", license_name: "", license_link: "" };
@@ -43,7 +44,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     }
     let preview: ReturnType<typeof previewExport> | null = null;
     let error: string | null = null;
+    let fileFormat: FileFormat = "jsonl";
     try {
+      fileFormat = parseFileFormat(options);
       preview = previewExport(batch.id, options, PREVIEW_ROWS);
     } catch (e) {
       const failure = asServiceError(e);
@@ -62,6 +65,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       preview,
       error,
       formats: EXPORT_FORMATS.map((id) => ({ id, description: EXPORT_FORMAT_DESCRIPTIONS[id] })),
+      fileFormats: FILE_FORMATS.map((id) => ({ id, label: FILE_FORMAT_MEDIA[id].label, description: FILE_FORMAT_DESCRIPTIONS[id] })),
+      fileLabel: FILE_FORMAT_MEDIA[fileFormat].label,
       history: listExports(batch.id),
     };
   } catch (e) {
@@ -89,7 +94,7 @@ function previewCaption(shown: number, total: number): string {
 }
 
 export default function ExportPage() {
-  const { batch, chosen, excluded, query, cardQuery, defaultLicense, cardError, licenses, preview, error, formats, history } = useLoaderData<typeof loader>();
+  const { batch, chosen, excluded, query, cardQuery, defaultLicense, cardError, licenses, preview, error, formats, fileFormats, fileLabel, history } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   return (
     <>
@@ -111,6 +116,18 @@ export default function ExportPage() {
               </label>
             ))}
           </fieldset>
+          <div className="form-row">
+            <label>
+              File format
+              <select name="file_format" defaultValue={chosen.file_format}>
+                {fileFormats.map((f) => (
+                  <option key={f.id} value={f.id}>
+                    {f.label}: {f.description}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
           <div className="form-row">
             <label>
               Consensus
@@ -243,7 +260,7 @@ export default function ExportPage() {
                   </a>
                 )}
                 <a className="button primary" href={`/admin/batches/${batch.id}/export/download?${query}`} download>
-                  Download JSONL
+                  Download {fileLabel}
                 </a>
               </div>
             </div>
@@ -275,6 +292,7 @@ export default function ExportPage() {
               <tr>
                 <th scope="col">When</th>
                 <th scope="col">Format</th>
+                <th scope="col">File</th>
                 <th scope="col" className="num">Rows</th>
                 <th scope="col">sha256</th>
                 <th scope="col">By</th>
@@ -285,6 +303,7 @@ export default function ExportPage() {
                 <tr key={e.id}>
                   <td>{new Date(e.createdAt).toISOString().slice(0, 19).replace("T", " ")}</td>
                   <td>{e.format}</td>
+                  <td>{typeof e.options.file_format === "string" ? e.options.file_format : "jsonl"}</td>
                   <td className="num">{formatFigure(e.rows, "count")}</td>
                   <td>
                     <code className="small">{e.sha256.slice(0, 16)}…</code>

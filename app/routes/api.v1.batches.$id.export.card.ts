@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireApiRole } from "~/services/auth.server";
-import { exportCardResponse } from "~/services/exports.server";
+import { exportCardResponse } from "~/services/export-files.server";
 import { apiResponse } from "~/services/http.server";
 
 /**

@@ -1,13 +1,13 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireApiRole } from "~/services/auth.server";
-import { exportDownload } from "~/services/exports.server";
+import { exportFileDownload } from "~/services/export-files.server";
 import { apiResponse } from "~/services/http.server";
 
-/** GET /api/v1/batches/:id/export?format=…&consensus=…: the export, streamed as JSONL. Admins only. */
+/** GET /api/v1/batches/:id/export?format=…&file_format=…&consensus=…: the export, streamed as JSONL, CSV or Parquet. Admins only. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return apiResponse(() => {
     const user = requireApiRole(request, "admin");
     const options = Object.fromEntries(new URL(request.url).searchParams);
-    return exportDownload(params.id!, options, { actorId: user.id, signal: request.signal });
+    return exportFileDownload(params.id!, options, { actorId: user.id, signal: request.signal });
   });
 }

@@ -125,7 +125,7 @@ const encoder = new TextEncoder();
 const READER_CACHE_KIB = 8192;
 
 /** A connection of its own for one export, with the smaller page cache above. The caller closes it. */
-function exportReader(): Connection {
+export function exportReader(): Connection {
   const reader = dedicatedConnection();
   reader.sqlite.pragma(`cache_size = -${READER_CACHE_KIB}`);
   return reader;
@@ -459,8 +459,11 @@ function* validRows<T extends { messages: ChatMessage[] }>(rows: Iterable<T>, op
   }
 }
 
-/** Every line of the export, as objects, in order. Rows left out as invalid are counted in `invalid`. */
-function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, invalid: InvalidCounts = noInvalidRows()): Generator<unknown> {
+/**
+ * Every line of the export, as objects, in order (the JSONL lines; export-files.server.ts writes
+ * them as CSV or Parquet too). Rows left out as invalid are counted in `invalid`.
+ */
+export function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, invalid: InvalidCounts = noInvalidRows()): Generator<unknown> {
   const pseudonym = pseudonymizer(batch.id);
   const format = options.format;
   if (format in JUDGMENT_FORMATS) {
@@ -558,17 +561,30 @@ export async function* streamExport(
       yield chunk;
     }
     reader.sqlite.exec("COMMIT");
-    const result: ExportResult = { id: newId(), rows, bytes, sha256: hash.digest("hex"), invalid };
-    if (hooks.record !== false) {
-      connection()
-        .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .run(result.id, batch.id, options.format, JSON.stringify(options), rows, result.sha256, hooks.actorId ?? null, Date.now());
-    }
+    const result = recordExport(batch.id, options, { rows, bytes, sha256: hash.digest("hex"), invalid }, hooks);
     hooks.onDone?.(result);
   } finally {
     if (reader.sqlite.inTransaction) reader.sqlite.exec("ROLLBACK");
     reader.sqlite.close();
   }
+}
+
+/**
+ * Records a finished export (its options, row count and the sha256 of the file's bytes) in
+ * `exports`, unless `record` is false (a dataset card's hash run).
+ */
+export function recordExport(
+  batchId: string,
+  options: Record<string, unknown> & { format: string },
+  file: Omit<ExportResult, "id">,
+  hooks: { actorId?: string | null; record?: boolean } = {},
+): ExportResult {
+  const result: ExportResult = { id: newId(), ...file };
+  if (hooks.record === false) return result;
+  connection()
+    .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+    .run(result.id, batchId, options.format, JSON.stringify(options), result.rows, result.sha256, hooks.actorId ?? null, Date.now());
+  return result;
 }
 
 /** The first rows (parsed) and the total count, for the export page's preview. Records nothing. */
@@ -588,42 +604,6 @@ export function previewExport(batchId: string, rawOptions: unknown, limit = 5): 
   } finally {
     reader.sqlite.close();
   }
-}
-
-/** A file name for the download: batch name, format, date. */
-function exportFileName(batchId: string, format: string): string {
-  const batch = getBatch(batchId);
-  const slug = batch.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "batch";
-  return `${slug}.${format}.jsonl`;
-}
-
-/**
- * An HTTP download of an export: the options and the batch are checked first (so mistakes are
- * a JSON 400/404), then the body streams as it is produced; a client that disconnects cancels
- * the stream, which stops the work and records nothing.
- */
-export function exportDownload(batchId: string, rawOptions: unknown, hooks: { actorId?: string | null; signal?: AbortSignal } = {}): Response {
-  const options = parseExportOptions(rawOptions);
-  const fileName = exportFileName(batchId, options.format);
-  const chunks = streamExport(batchId, options, hooks);
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await chunks.return(undefined);
-    },
-  });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "application/jsonl; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${fileName}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
 }
 
 export interface ExportRecord {
@@ -716,37 +696,6 @@ export function exportCard(batchId: string, result: ExportResult, rawOptions: un
     license: card.license,
     licenseName: card.license_name,
     licenseLink: card.license_link,
-  });
-}
-
-/**
- * The card for the export that these options would produce now, for the card endpoints: the
- * export runs to a hash sink (same bytes as a download, nothing kept in memory) and is not
- * recorded, so the card's rows and sha256 are those of a download made with the same options
- * on the same data. Reusing the latest recorded export instead could describe bytes the data no
- * longer gives. Options and licence are checked before the export runs (400 with field messages).
- */
-export async function exportCardFor(batchId: string, raw: Record<string, unknown>, hooks: { signal?: AbortSignal } = {}): Promise<{ card: string; fileName: string }> {
-  const options = parseExportOptions(raw);
-  const license = parseCardOptions(batchId, raw);
-  const dataFile = exportFileName(batchId, options.format);
-  let result: ExportResult | null = null;
-  for await (const chunk of streamExport(batchId, options, { signal: hooks.signal, record: false, onDone: (r) => (result = r) })) void chunk;
-  const done = result as ExportResult | null;
-  if (!done) throw new ServiceError("invalid", "the export was cancelled before it finished");
-  return { card: exportCard(batchId, done, options, dataFile, license), fileName: `${dataFile}.README.md` };
-}
-
-/** An HTTP answer with the card as Markdown, shown in the browser (`inline`) under the name the CLI gives it. */
-export async function exportCardResponse(batchId: string, raw: Record<string, unknown>, hooks: { signal?: AbortSignal } = {}): Promise<Response> {
-  const { card, fileName } = await exportCardFor(batchId, raw, hooks);
-  return new Response(card, {
-    headers: {
-      "Content-Type": "text/markdown; charset=utf-8",
-      "Content-Disposition": `inline; filename="${fileName}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
   });
 }
 

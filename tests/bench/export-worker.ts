@@ -13,6 +13,10 @@
  *   node --import tsx tests/bench/export-worker.ts raw BATCH_ID OUT
  *       The baseline: one SQL join iterated with bare better-sqlite3, JSON.stringify of the
  *       same objects, 64 KiB chunks written to OUT.
+ *   node --import tsx tests/bench/export-worker.ts csv|parquet BATCH_ID OUT
+ *       streamExportFile(BATCH_ID, the same options, file_format csv or parquet) written to
+ *       OUT; `lines` is then the CSV's line count (rows + the header) or the row count the
+ *       Parquet footer gives when @dsnp/parquetjs opens the file.
  *
  * Both runs write through fs.createWriteStream and wait for "drain" when it asks them to. The
  * timed part ends when the file is closed; the output is then flushed to disk and read back to
@@ -26,6 +30,7 @@ import { finished } from "node:stream/promises";
 import type { ChatMessage } from "../../app/core/formats/messages";
 import { closeConnection, connection } from "../../app/services/database.server";
 import { streamExport, type ExportResult } from "../../app/services/exports.server";
+import { streamExportFile, type FileFormat } from "../../app/services/export-files.server";
 import { openDatabase } from "../../db/client";
 import { newId } from "../../db/ids";
 import { bulkLoad, DEFAULT_CONFIG_JSON, fixtureInserts, NO_PASSWORD, PARAMS_JSON, uniformVerdict } from "./bulk-load";
@@ -54,8 +59,10 @@ export interface SetupResult {
   db_mb: number;
 }
 
+export type RunMode = "verdict" | "raw" | "csv" | "parquet";
+
 export interface RunResult extends ProcessUsage {
-  mode: "verdict" | "raw";
+  mode: RunMode;
   /** From the first row requested to the output file closed. */
   seconds: number;
   /** Rows the run wrote, by its own count (Verdict: the count streamExport reports). */
@@ -183,12 +190,15 @@ function progress(label: string): (rows: number) => void {
   };
 }
 
-async function runVerdict(batchId: string, file: string): Promise<{ seconds: number; rows: number; reported: string | null }> {
+async function runVerdict(batchId: string, file: string, fileFormat: FileFormat): Promise<{ seconds: number; rows: number; reported: string | null }> {
   if (!process.env.VERDICT_DB) throw new Error("VERDICT_DB must name the benchmark database");
   let done: ExportResult | null = null;
   const out = createWriteStream(file);
   const started = performance.now();
-  for await (const chunk of streamExport(batchId, EXPORT_OPTIONS, { onDone: (result) => (done = result), onProgress: progress("verdict") })) {
+  const hooks = { onDone: (result: ExportResult) => (done = result), onProgress: progress(fileFormat === "jsonl" ? "verdict" : fileFormat) };
+  // JSONL straight from streamExport, as before; the other file formats through streamExportFile.
+  const chunks = fileFormat === "jsonl" ? streamExport(batchId, EXPORT_OPTIONS, hooks) : streamExportFile(batchId, { ...EXPORT_OPTIONS, file_format: fileFormat }, hooks);
+  for await (const chunk of chunks) {
     await write(out, chunk);
   }
   out.end();
@@ -282,11 +292,23 @@ async function inspect(file: string): Promise<{ bytes: number; lines: number; sh
   return { bytes: (await stat(file)).size, lines, sha256: hash.digest("hex") };
 }
 
-async function run(mode: "verdict" | "raw", batchId: string, file: string): Promise<RunResult> {
-  const measured = mode === "verdict" ? await runVerdict(batchId, file) : { ...(await runRaw(batchId, file)), reported: null };
+/** The rows a Parquet file's footer counts, read by another library than the writer. */
+async function parquetRowCount(file: string): Promise<number> {
+  const { ParquetReader } = await import("@dsnp/parquetjs");
+  const reader = await ParquetReader.openFile(file);
+  try {
+    return Number(reader.getRowCount());
+  } finally {
+    await reader.close();
+  }
+}
+
+async function run(mode: RunMode, batchId: string, file: string): Promise<RunResult> {
+  const measured = mode === "raw" ? { ...(await runRaw(batchId, file)), reported: null } : await runVerdict(batchId, file, mode === "verdict" ? "jsonl" : mode);
   // Read before inspecting the file, so the peak is the measured run's own.
   const usage = processUsage();
   const written = await inspect(file);
+  if (mode === "parquet") written.lines = await parquetRowCount(file);
   return {
     mode,
     seconds: measured.seconds,
@@ -301,6 +323,6 @@ async function run(mode: "verdict" | "raw", batchId: string, file: string): Prom
 
 workerMain(async ([mode, ...rest]) => {
   if (mode === "setup" && rest.length === 2) return setup(Number(rest[0]), Number(rest[1]));
-  if ((mode === "verdict" || mode === "raw") && rest.length === 2) return run(mode, rest[0]!, rest[1]!);
-  return workerUsage("export-worker.ts setup ITEMS SEED | verdict BATCH_ID OUT | raw BATCH_ID OUT");
+  if ((mode === "verdict" || mode === "raw" || mode === "csv" || mode === "parquet") && rest.length === 2) return run(mode, rest[0]!, rest[1]!);
+  return workerUsage("export-worker.ts setup ITEMS SEED | verdict|raw|csv|parquet BATCH_ID OUT");
 });

@@ -8,6 +8,8 @@
  *  - the raw baseline, in another child process: one SQL join iterated with bare
  *    better-sqlite3 (sorted on the narrow keys, texts joined after: see ./export-worker.ts),
  *    JSON.stringify of the same objects, 64 KiB chunks written to a file;
+ *  - the same export as CSV and as Parquet (streamExportFile), each in a child process of its
+ *    own: rows/s, MiB/s, peak RSS (the 200 MB bound holds for them too);
  * and checks that both files hold one line per pair and whether they are the same bytes.
  * Prints one JSON object on stdout; progress goes to stderr. Exit 0 whether or not the
  * targets are met; exit 1 if a run failed or a count is wrong (a byte difference alone is
@@ -16,7 +18,7 @@
 import { join } from "node:path";
 import { DEFAULT_SEED } from "./corpus";
 import { EXPORT_OPTIONS, REVIEWERS } from "./export-shared";
-import type { RunResult, SetupResult } from "./export-worker";
+import type { RunMode, RunResult, SetupResult } from "./export-worker";
 import { round } from "./stats";
 import { benchWorker, COMMON_FLAGS, describeUsage, errorMessage as message, finish, inScratchDir, log, parseFlags, positiveInt } from "./harness";
 
@@ -50,6 +52,7 @@ export async function runExportBench(args: string[]): Promise<number> {
   let setup: SetupResult | undefined;
   let verdict: RunResult | undefined;
   let raw: RunResult | undefined;
+  const files: Partial<Record<Exclude<RunMode, "verdict" | "raw">, RunResult>> = {};
   await inScratchDir("export", values.keep, async ({ dir, env }) => {
     try {
       log(`export bench: ${items} items × ${REVIEWERS} reviewers = ${pairs} stored pairs, seed ${seed}, in ${dir}`);
@@ -72,13 +75,26 @@ export async function runExportBench(args: string[]): Promise<number> {
         failures.push(`raw: ${message(error)}`);
       }
 
-      for (const run of [verdict, raw]) {
+      for (const mode of ["csv", "parquet"] as const) {
+        log(`  running streamExportFile as ${mode} …`);
+        try {
+          const run = await runWorker<RunResult>([mode, setup.batch_id, join(dir, `verdict.${mode}`)], env);
+          files[mode] = run;
+          log(`  ${mode}: ${describe(run)}`);
+        } catch (error) {
+          failures.push(`${mode}: ${message(error)}`);
+        }
+      }
+
+      for (const run of [verdict, raw, files.csv, files.parquet]) {
         if (!run) continue;
         if (run.rows !== pairs) failures.push(`${run.mode}: expected ${pairs} rows, wrote ${run.rows}`);
-        if (run.lines !== run.rows) failures.push(`${run.mode}: counted ${run.rows} rows but the file has ${run.lines} lines`);
+        // A CSV's lines are its rows and the header; a Parquet file's "lines" the rows its footer counts.
+        const expectedLines = run.mode === "csv" ? run.rows + 1 : run.rows;
+        if (run.lines !== expectedLines) failures.push(`${run.mode}: counted ${run.rows} rows but the file has ${run.lines} ${run.mode === "parquet" ? "rows by its footer" : "lines"}`);
       }
-      if (verdict && verdict.reported_sha256 !== verdict.sha256) {
-        failures.push(`verdict: streamExport recorded sha256 ${verdict.reported_sha256} but the file's is ${verdict.sha256}`);
+      for (const run of [verdict, files.csv, files.parquet]) {
+        if (run && run.reported_sha256 !== run.sha256) failures.push(`${run.mode}: the export recorded sha256 ${run.reported_sha256} but the file's is ${run.sha256}`);
       }
       if (verdict && raw && verdict.lines !== raw.lines) failures.push(`the Verdict file has ${verdict.lines} lines, the raw one ${raw.lines}`);
       if (verdict && raw && verdict.sha256 !== raw.sha256) {
@@ -98,7 +114,21 @@ export async function runExportBench(args: string[]): Promise<number> {
   const fileMb = verdict ? verdict.bytes / 1024 / 1024 : null;
   const rawFileMb = raw ? raw.bytes / 1024 / 1024 : null;
   const peakRssMb = verdict?.max_rss_mb ?? null;
-  const meets = ratio !== null && peakRssMb !== null && ratio >= TARGETS.ratio_to_raw && peakRssMb < TARGETS.peak_rss_mb;
+  const fileFigures = (run: RunResult | undefined) =>
+    run
+      ? {
+          rows: run.rows,
+          file_mb: round(run.bytes / 1024 / 1024, 1),
+          seconds: round(run.seconds, 3),
+          rows_per_s: Math.round(run.rows / run.seconds),
+          mb_per_s: round(run.bytes / 1024 / 1024 / run.seconds, 1),
+          peak_rss_mb: round(run.max_rss_mb, 1),
+          cpu_seconds: round(run.user_cpu_seconds + run.system_cpu_seconds, 2),
+          sha256: run.sha256,
+        }
+      : null;
+  const filesWithinRss = [files.csv, files.parquet].every((run) => run !== undefined && run.max_rss_mb < TARGETS.peak_rss_mb);
+  const meets = ratio !== null && peakRssMb !== null && ratio >= TARGETS.ratio_to_raw && peakRssMb < TARGETS.peak_rss_mb && filesWithinRss;
   const result = {
     bench: "export",
     format: EXPORT_OPTIONS.format,
@@ -125,6 +155,8 @@ export async function runExportBench(args: string[]): Promise<number> {
     raw_sha256: raw?.sha256 ?? null,
     cpu_seconds: verdict ? round(verdict.user_cpu_seconds + verdict.system_cpu_seconds, 2) : null,
     raw_cpu_seconds: raw ? round(raw.user_cpu_seconds + raw.system_cpu_seconds, 2) : null,
+    csv: fileFigures(files.csv),
+    parquet: fileFigures(files.parquet),
     setup_seconds: setup ? round(setup.seconds, 1) : null,
     db_mb: setup ? round(setup.db_mb, 0) : null,
     failures,

@@ -10,7 +10,8 @@ const { importFile } = await import("~/services/imports.server");
 const { createBatch } = await import("~/services/batches.server");
 const { nextAssignment } = await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
-const { exportCardFor, parseCardOptions, streamExport } = await import("~/services/exports.server");
+const { parseCardOptions, streamExport } = await import("~/services/exports.server");
+const { exportCardFor } = await import("~/services/export-files.server");
 
 afterAll(() => closeConnection());
 const sqlite = () => connection().sqlite;
