@@ -11,6 +11,7 @@ import {
   index,
   integer,
   primaryKey,
+  real,
   sqliteTable,
   text,
   uniqueIndex,
@@ -294,6 +295,18 @@ export const preferencePairs = sqliteTable(
     check("pairs_source_check", sql`${t.source} in ('pairwise', 'ranking', 'rating', 'imported')`),
   ],
 );
+
+/**
+ * What a model costs (issue 11): USD per million input and output tokens, by the model name
+ * responses carry. Leaderboards turn it and the responses' token usage into a cost per 1,000
+ * responses.
+ */
+export const modelPrices = sqliteTable("model_prices", {
+  model: text("model").primaryKey(),
+  inputUsdPerMtok: real("input_usd_per_mtok").notNull(),
+  outputUsdPerMtok: real("output_usd_per_mtok").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
 
 export const exports = sqliteTable("exports", {
   id: text("id").primaryKey(),

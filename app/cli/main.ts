@@ -17,6 +17,7 @@ import { once } from "node:events";
 import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, parseCardOptions, parseExportOptions, type ExportResult } from "../services/exports.server";
 import { FILE_FORMAT_DESCRIPTIONS, FILE_FORMATS, parseFileFormat, streamExportFile } from "../services/export-files.server";
 import { batchStats, leaderboard } from "../services/stats.server";
+import { listModels, setModelPrice } from "../services/models.server";
 import { importProgressLine } from "./progress";
 import { formatFigure, formatInterval } from "../core/figures";
 
@@ -38,6 +39,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
          [--with-text] [--include-skipped] [--json]
   stats --batch ID [--json]
   leaderboard --batch ID | --dataset NAME [--json]
+  models price --model M --input-usd-per-mtok X --output-usd-per-mtok Y [--json]
+  models list [--json]
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
@@ -275,6 +278,30 @@ async function tokensCommand(args: string[]) {
   throw new UsageError(`unknown tokens command ${sub ?? "(none)"}`);
 }
 
+async function modelsCommand(args: string[]) {
+  const [sub, ...rest] = args;
+  if (sub === "price") {
+    const { values } = parse(rest, { model: { type: "string" }, "input-usd-per-mtok": { type: "string" }, "output-usd-per-mtok": { type: "string" }, json: { type: "boolean", default: false } });
+    if (!values.model) throw new UsageError("--model M is required");
+    if (values["input-usd-per-mtok"] === undefined || values["output-usd-per-mtok"] === undefined) throw new UsageError("give both --input-usd-per-mtok X and --output-usd-per-mtok Y");
+    const price = setModelPrice({ model: values.model, input_usd_per_mtok: values["input-usd-per-mtok"], output_usd_per_mtok: values["output-usd-per-mtok"] });
+    if (values.json) return print(price);
+    process.stdout.write(`${price.model}: ${price.input_usd_per_mtok} USD per million input tokens, ${price.output_usd_per_mtok} per million output tokens\n`);
+    return;
+  }
+  if (sub === "list") {
+    const { values } = parse(rest, { json: { type: "boolean", default: false } });
+    const models = listModels();
+    if (values.json) return print(models);
+    for (const m of models) {
+      const price = m.price ? `${m.price.input_usd_per_mtok} / ${m.price.output_usd_per_mtok} USD per Mtok in / out` : "no price";
+      process.stdout.write(`${m.model.padEnd(24)} ${formatFigure(m.responses, "count").padStart(9)} responses  ${price}\n`);
+    }
+    return;
+  }
+  throw new UsageError(`unknown models command ${sub ?? "(none)"}`);
+}
+
 /** ", 3 rows left out: 2 empty_prompt, 1 consecutive_roles (--keep-invalid writes them)", or nothing. */
 function invalidNote(invalid: Record<string, number>, kept: boolean): string {
   const parts = Object.entries(invalid).filter(([, n]) => n > 0);
@@ -410,6 +437,16 @@ async function statsCommand(args: string[]) {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+/** "  412 ms, 180 output tokens, $0.19 per 1,000 responses (frontier)", for what is known. */
+function costNote(m: { mean_latency_ms: number | null; mean_output_tokens: number | null; usd_per_1k_responses: number | null; on_cost_frontier: boolean }): string {
+  const parts = [
+    m.mean_latency_ms === null ? null : `${formatFigure(Math.round(m.mean_latency_ms), "count")} ms`,
+    m.mean_output_tokens === null ? null : `${formatFigure(Math.round(m.mean_output_tokens), "count")} output tokens`,
+    m.usd_per_1k_responses === null ? null : `$${m.usd_per_1k_responses.toPrecision(3)} per 1,000 responses${m.on_cost_frontier ? " (cost frontier)" : ""}`,
+  ].filter(Boolean);
+  return parts.length ? `  ${parts.join(", ")}` : "";
+}
+
 async function leaderboardCommand(args: string[]) {
   const { values } = parse(args, { batch: { type: "string" }, dataset: { type: "string" }, json: { type: "boolean", default: false } });
   if (!values.batch === !values.dataset) throw new UsageError("give --batch ID or --dataset NAME");
@@ -417,7 +454,7 @@ async function leaderboardCommand(args: string[]) {
   if (values.json) return print(board);
   for (const [i, m] of board.models.entries()) {
     process.stdout.write(
-      `${String(i + 1).padStart(2)}. ${m.model.padEnd(24)} ${formatFigure(m.rating, "rating").padStart(7)}  [${formatInterval(m.ci, "rating")}]  ${formatFigure(m.battles, "count")} battles (${m.wins}-${m.ties}-${m.losses})\n`,
+      `${String(i + 1).padStart(2)}. ${m.model.padEnd(24)} ${formatFigure(m.rating, "rating").padStart(7)}  [${formatInterval(m.ci, "rating")}]  ${formatFigure(m.battles, "count")} battles (${m.wins}-${m.ties}-${m.losses})${costNote(m)}\n`,
     );
   }
   if (board.method) process.stdout.write(`fit: ${board.method === "mle" ? "maximum likelihood" : `regularized (${board.method_reason})`}\n`);
@@ -442,6 +479,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "import") await importCommand(rest);
     else if (command === "batches") await batchesCommand(rest);
     else if (command === "tokens") await tokensCommand(rest);
+    else if (command === "models") await modelsCommand(rest);
     else if (command === "export") await exportCommand(rest);
     else if (command === "stats") await statsCommand(rest);
     else if (command === "leaderboard") await leaderboardCommand(rest);

@@ -13,7 +13,9 @@ import { agreementWithMajority, agreementWithMajorityByColumn, goldAccuracy, med
 import { binomialTwoSidedP, firstShownTopBias, lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
 import { bootstrapRatings, bradleyTerry, winRates, type Battle, type FitMethod } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
+import { costFrontier, usdPer1kResponses } from "../core/cost/price";
 import { getBatch, itemsNeedingReviewer, type BatchRecord } from "./batches.server";
+import { priceTable } from "./models.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 
@@ -925,12 +927,44 @@ export function batchStats(batchId: string): BatchStats {
 }
 
 export interface Leaderboard {
-  models: Array<{ model: string; rating: number; ci: [number, number] | null; battles: number; wins: number; ties: number; losses: number }>;
+  models: Array<{
+    model: string;
+    rating: number;
+    ci: [number, number] | null;
+    battles: number;
+    wins: number;
+    ties: number;
+    losses: number;
+    /** Means over the model's responses in the scope that carry the figure (sampled, or imported metadata); null when none does. */
+    mean_latency_ms: number | null;
+    mean_input_tokens: number | null;
+    mean_output_tokens: number | null;
+    /** From the model's price and its mean token counts (app/core/cost/price.ts); null when either is unknown. */
+    usd_per_1k_responses: number | null;
+    /** No other model in the table is both at most as costly and better rated (costFrontier). */
+    on_cost_frontier: boolean;
+  }>;
   win_rates: Record<string, Record<string, number | null>>;
   /** "mle": the plain maximum-likelihood fit (as Chatbot Arena's); "regularized": where that does not exist; null without battles. */
   method: FitMethod | null;
   /** Why the fit is regularized (which models never lost or never won), else null. */
   method_reason: string | null;
+}
+
+/**
+ * Mean latency and token counts per model over the scope's responses, from their metadata
+ * (`latency_ms`, `usage.prompt_tokens`, `usage.completion_tokens`: what sampling stores and an
+ * import may carry). A value that is not a number is left out, not counted as 0.
+ */
+function modelUsage(responsesInScope: string, scope: string): Map<string, { latency: number | null; input: number | null; output: number | null }> {
+  const numeric = (path: string) => `CASE WHEN json_type(r.metadata, '${path}') IN ('integer', 'real') THEN json_extract(r.metadata, '${path}') END`;
+  const rows = connection()
+    .sqlite.prepare<{ scope: string }, { model: string; latency: number | null; input: number | null; output: number | null }>(
+      `SELECT r.model, avg(${numeric("$.latency_ms")}) AS latency, avg(${numeric("$.usage.prompt_tokens")}) AS input, avg(${numeric("$.usage.completion_tokens")}) AS output
+       FROM responses r WHERE ${responsesInScope} GROUP BY r.model`,
+    )
+    .all({ scope });
+  return new Map(rows.map((r) => [r.model, r]));
 }
 
 /** Bradley–Terry ratings of the models from a batch's pairs, or from every batch of a dataset. */
@@ -986,13 +1020,26 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
   const fit = bradleyTerry(battles);
   const intervals = battles.length ? bootstrapRatings(battles, { replicates: 200, seed: BOOTSTRAP.seed, level: BOOTSTRAP.level }) : {};
   const table = winRates(battles);
-  const models = Object.entries(fit?.ratings ?? {})
-    .map(([model, rating]) => ({
-      model,
-      rating: Math.round(rating * 10) / 10,
-      ci: intervals[model] ? ([Math.round(intervals[model]![0] * 10) / 10, Math.round(intervals[model]![1] * 10) / 10] as [number, number]) : null,
-      ...(table.battles[model] ?? { battles: 0, wins: 0, ties: 0, losses: 0 }),
-    }))
+  const usage = modelUsage(responses, param);
+  const prices = priceTable();
+  const rated = Object.entries(fit?.ratings ?? {})
+    .map(([model, rating]) => {
+      const use = usage.get(model);
+      const tenth = (n: number | null | undefined) => (n === null || n === undefined ? null : Math.round(n * 10) / 10);
+      const usd = usdPer1kResponses(prices.get(model) ?? null, use?.input ?? null, use?.output ?? null);
+      return {
+        model,
+        rating: Math.round(rating * 10) / 10,
+        ci: intervals[model] ? ([Math.round(intervals[model]![0] * 10) / 10, Math.round(intervals[model]![1] * 10) / 10] as [number, number]) : null,
+        ...(table.battles[model] ?? { battles: 0, wins: 0, ties: 0, losses: 0 }),
+        mean_latency_ms: tenth(use?.latency),
+        mean_input_tokens: tenth(use?.input),
+        mean_output_tokens: tenth(use?.output),
+        usd_per_1k_responses: usd === null ? null : Math.round(usd * 1e6) / 1e6,
+      };
+    })
     .sort((a, b) => b.rating - a.rating);
+  const frontier = costFrontier(rated.map((m) => ({ model: m.model, rating: m.rating, usd: m.usd_per_1k_responses })));
+  const models = rated.map((m) => ({ ...m, on_cost_frontier: frontier.has(m.model) }));
   return { models, win_rates: table.matrix, method: fit?.method ?? null, method_reason: fit?.reason ?? null };
 }
