@@ -48,6 +48,7 @@ function Header() {
           <NavLink to="/review">Review</NavLink>
           {user.role === "admin" && <NavLink to="/admin/datasets">Datasets</NavLink>}
           {user.role === "admin" && <NavLink to="/admin/batches" end>Batches</NavLink>}
+          {user.role === "admin" && <NavLink to="/admin/models">Models</NavLink>}
         </nav>
       )}
       {user && (

@@ -16,7 +16,7 @@
  * - p_value: 3 decimals, and "< 0.001" below that (APA style), since smaller values say no more
  *   at the precision the data give.
  */
-export type FigureKind = "count" | "coefficient" | "rate" | "rating" | "seconds" | "p_value";
+export type FigureKind = "count" | "coefficient" | "rate" | "rating" | "seconds" | "p_value" | "usd";
 
 /** Written in place of a figure that is undefined (null). */
 export const NO_FIGURE = "—";
@@ -28,6 +28,8 @@ const formats: Record<FigureKind, Intl.NumberFormat> = {
   rating: new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
   seconds: new Intl.NumberFormat("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
   p_value: new Intl.NumberFormat("en-US", { minimumFractionDigits: 3, maximumFractionDigits: 3 }),
+  // Costs span cents to hundreds of dollars: three significant digits read at every size.
+  usd: new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumSignificantDigits: 3 }),
 };
 
 /**
@@ -40,6 +42,7 @@ const formats: Record<FigureKind, Intl.NumberFormat> = {
  * @example formatFigure(0.5189, "rate") // "51.9%"
  * @example formatFigure(1166.94, "rating") // "1,166.9"
  * @example formatFigure(7.7e-81, "p_value") // "< 0.001"
+ * @example formatFigure(0.046512, "usd") // "$0.0465"
  */
 export function formatFigure(value: number | null | undefined, kind: FigureKind): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return NO_FIGURE;

@@ -15,6 +15,10 @@ describe("formatFigure", () => {
     expect(formatFigure(14, "seconds")).toBe("14.0");
     expect(formatFigure(0.0346, "p_value")).toBe("0.035");
     expect(formatFigure(1, "p_value")).toBe("1.000");
+    expect(formatFigure(0.046512, "usd")).toBe("$0.0465");
+    expect(formatFigure(1.42, "usd")).toBe("$1.42");
+    expect(formatFigure(18, "usd")).toBe("$18");
+    expect(formatFigure(1234.5, "usd")).toBe("$1,230");
   });
 
   it("writes tiny p-values as < 0.001 and a dash for undefined figures", () => {

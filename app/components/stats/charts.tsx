@@ -108,6 +108,38 @@ export function LeaderboardChart({ models }: { models: Array<{ model: string; ra
   );
 }
 
+/**
+ * Rating against cost per 1,000 responses, one point per priced model, with the cost-quality
+ * frontier (the models no other beats on both) joined by a line from the cheapest up: a model
+ * below the line costs more than one that is at least as good.
+ */
+export function CostQualityChart({ models }: { models: Array<{ model: string; rating: number; usd_per_1k_responses: number | null; on_cost_frontier: boolean }> }) {
+  const priced = models.filter((m) => m.usd_per_1k_responses !== null).map((m) => ({ model: m.model, rating: m.rating, usd: m.usd_per_1k_responses as number, frontier: m.on_cost_frontier }));
+  if (priced.length === 0) return null;
+  const frontier = priced.filter((m) => m.frontier).sort((a, b) => a.usd - b.usd);
+  const others = priced.filter((m) => !m.frontier);
+  return (
+    <figure className="chart" aria-label="Rating against cost">
+      <ScatterChart width={520} height={280} margin={{ top: 10, right: 30, bottom: 20, left: 10 }}>
+        <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
+        <XAxis type="number" dataKey="usd" name="USD per 1,000 responses" tick={AXIS} tickFormatter={(v: number) => formatFigure(v, "usd")} domain={[0, "auto"]} />
+        <YAxis type="number" dataKey="rating" name="rating" tick={AXIS} tickFormatter={ratingTick} domain={["auto", "auto"]} width={60} />
+        <ZAxis type="category" dataKey="model" name="model" />
+        <Tooltip
+          cursor={{ strokeDasharray: "3 3" }}
+          formatter={(value, name) => (typeof value === "number" ? formatFigure(value, name === "rating" ? "rating" : "usd") : value)}
+        />
+        <Scatter name="cost frontier" data={frontier} fill="var(--accent)" line={{ stroke: "var(--accent)", strokeWidth: 2 }} isAnimationActive={false} />
+        <Scatter name="other models" data={others} fill="var(--muted)" isAnimationActive={false} />
+      </ScatterChart>
+      <figcaption className="muted small">
+        Rating against USD per 1,000 responses (from each model&apos;s price and its mean token usage); the line joins the cost-quality frontier:{" "}
+        <span data-testid="cost-frontier">{frontier.map((m) => m.model).join(", ")}</span>
+      </figcaption>
+    </figure>
+  );
+}
+
 /** A half-circle gauge of the share of judgments preferring the left response; 50% is unbiased. */
 export function PositionGauge({ leftRate, pValue }: { leftRate: number | null; pValue: number | null }) {
   const share = leftRate ?? 0.5;

@@ -1,11 +1,23 @@
 import type { ColumnDef } from "@tanstack/react-table";
 import { formatFigure, formatInterval } from "~/core/figures";
-import { LeaderboardChart } from "./charts";
+import { CostQualityChart, LeaderboardChart } from "./charts";
 import { DataTable, type ColumnMeta } from "./data-table";
 
 /** What the panel shows of a leaderboard (the stats service's `Leaderboard`, as the loader sends it). */
 export interface LeaderboardView {
-  models: Array<{ model: string; rating: number; ci: [number, number] | null; battles: number; wins: number; ties: number; losses: number }>;
+  models: Array<{
+    model: string;
+    rating: number;
+    ci: [number, number] | null;
+    battles: number;
+    wins: number;
+    ties: number;
+    losses: number;
+    mean_latency_ms: number | null;
+    mean_output_tokens: number | null;
+    usd_per_1k_responses: number | null;
+    on_cost_frontier: boolean;
+  }>;
   win_rates: Record<string, Record<string, number | null>>;
   method: "mle" | "regularized" | null;
   method_reason: string | null;
@@ -36,6 +48,24 @@ const columns: ColumnDef<Model, unknown>[] = [
     meta: count("battles judged equal (in rankings: the two in one tier); each counts as half a win"),
   },
   { accessorKey: "losses", header: "Losses", cell: (info) => formatFigure(info.getValue() as number, "count"), meta: count("battles the other model was preferred in") },
+  {
+    accessorKey: "mean_latency_ms",
+    header: "Latency (ms)",
+    cell: (info) => formatFigure(info.getValue() as number | null, "count"),
+    meta: count("mean time to answer over the model's responses that record it (sampled, or latency_ms in imported metadata)"),
+  },
+  {
+    accessorKey: "mean_output_tokens",
+    header: "Output tokens",
+    cell: (info) => formatFigure(info.getValue() as number | null, "count"),
+    meta: count("mean completion tokens per response (usage.completion_tokens)"),
+  },
+  {
+    accessorKey: "usd_per_1k_responses",
+    header: "USD / 1k",
+    cell: (info) => `${formatFigure(info.getValue() as number | null, "usd")}${info.row.original.on_cost_frontier ? " ◆" : ""}`,
+    meta: count("what 1,000 responses cost at the model's price (set on the Models page) and mean token usage; ◆ marks the cost-quality frontier"),
+  },
 ];
 
 /** A leaderboard (of a batch or of a dataset): ratings chart, sortable table and win-rate matrix. */
@@ -56,6 +86,7 @@ export function LeaderboardPanel({ board }: { board: LeaderboardView }) {
         )}
       </p>
       <LeaderboardChart models={board.models} />
+      <CostQualityChart models={board.models} />
       <DataTable label="Leaderboard" rows={board.models} columns={columns} initialSort={[{ id: "rating", desc: true }]} />
       <h3>Win rates (row beats column; ties count half)</h3>
       <div className="table-scroll"><table className="data-table" aria-label="Win rates">
