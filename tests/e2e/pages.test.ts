@@ -40,6 +40,8 @@ function everyPage(): Visit[] {
     { path: "/admin/datasets/demo/leaderboard", as: "admin", status: 200 },
     { path: "/admin/batches", as: "admin", status: 200 },
     { path: "/admin/batches/new", as: "admin", status: 200 },
+    { path: "/admin/models", as: "admin", status: 200 },
+    { path: "/admin/models", as: "reviewer1", status: 403 },
     ...ids.flatMap((id) => [
       { path: `/admin/batches/${id}/stats`, as: "admin" as const, status: 200 },
       { path: `/admin/batches/${id}/export`, as: "admin" as const, status: 200 },
