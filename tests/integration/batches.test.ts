@@ -106,24 +106,24 @@ describe("closing and reopening a batch", () => {
 });
 
 describe("batches close|reopen on the command line", () => {
-  it("closes saying what it means, reopens, and refuses to reopen an active batch with exit 1", () => {
+  it("closes saying what it means, reopens, and refuses to reopen an active batch with exit 1", async () => {
     const batch = createBatch({ dataset: "small", name: "cli-reopen", task: "pairwise", overlap: 1, reviewers: ["ann"] });
-    const close = runCli(["batches", "close", batch.id]);
+    const close = await runCli(["batches", "close", batch.id]);
     expect(close.stderr).toBe("");
     expect(close.status).toBe(0);
     expect(close.stdout).toBe(
       `batch ${batch.id} is closed; reviewers can no longer judge it, its judgments are kept and still export (undo: batches reopen ${batch.id})\n`,
     );
-    const reopen = runCli(["batches", "reopen", batch.id]);
+    const reopen = await runCli(["batches", "reopen", batch.id]);
     expect(reopen.status).toBe(0);
     expect(reopen.stdout).toBe(`batch ${batch.id} is active\n`);
     expect(getBatch(batch.id).status).toBe("active");
-    const again = runCli(["batches", "reopen", batch.id]);
+    const again = await runCli(["batches", "reopen", batch.id]);
     expect(again.status).toBe(1);
     expect(again.stderr).toBe("error: cannot reopen an active batch\n");
-    const usage = runCli(["batches", "reopen"]);
+    const usage = await runCli(["batches", "reopen"]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain("batches reopen takes one batch id");
-    expect(runCli(["help"]).stdout).toContain("batches pause|resume|close|reopen ID");
+    expect((await runCli(["help"])).stdout).toContain("batches pause|resume|close|reopen ID");
   });
 });

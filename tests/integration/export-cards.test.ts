@@ -59,19 +59,19 @@ describe("the import licence", () => {
     await importFile(more, { dataset: "licensed" });
     expect(licenseOf("licensed")).toBe("mit");
     // … and one with a licence changes it (here back to mit, through the CLI).
-    const upsert = cli(["import", more, "--dataset", "licensed", "--upsert", "--license", "apache-2.0", "--json"]);
+    const upsert = await cli(["import", more, "--dataset", "licensed", "--upsert", "--license", "apache-2.0", "--json"]);
     expect(upsert.status, upsert.stderr).toBe(0);
     expect(licenseOf("licensed")).toBe("apache-2.0");
-    expect(cli(["import", more, "--dataset", "licensed", "--upsert", "--license", "mit"]).status).toBe(0);
+    expect((await cli(["import", more, "--dataset", "licensed", "--upsert", "--license", "mit"])).status).toBe(0);
     expect(licenseOf("licensed")).toBe("mit");
   });
 
   it("refuses an unlisted id and other, importing nothing", async () => {
     const path = writeDataset("refused", 1);
-    const typo = cli(["import", path, "--dataset", "refused", "--license", "MIT"]);
+    const typo = await cli(["import", path, "--dataset", "refused", "--license", "MIT"]);
     expect(typo.status).toBe(1);
     expect(typo.stderr).toContain('license: "MIT" is not a Hugging Face licence identifier; did you mean mit');
-    const other = cli(["import", path, "--dataset", "refused", "--license", "other", "--json"]);
+    const other = await cli(["import", path, "--dataset", "refused", "--license", "other", "--json"]);
     expect(other.status).toBe(1);
     expect(other.stderr).toContain("other cannot be a dataset's licence");
     expect(sqlite().prepare("SELECT count(*) AS n FROM datasets WHERE name = 'refused'").get()).toEqual({ n: 0 });
@@ -121,13 +121,13 @@ describe("card options", () => {
 });
 
 describe("export --card in the CLI", () => {
-  it("writes FILE.README.md beside each file, so two exports in one folder keep their own card", () => {
+  it("writes FILE.README.md beside each file, so two exports in one folder keep their own card", async () => {
     const folder = join(dir, "hub");
     mkdirSync(folder);
-    const first = cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", join(folder, "pref.jsonl"), "--card", "--json"]);
+    const first = await cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", join(folder, "pref.jsonl"), "--card", "--json"]);
     expect(first.status, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ file: join(folder, "pref.jsonl"), card: join(folder, "pref.jsonl.README.md") });
-    const second = cli([
+    const second = await cli([
       "export", "--batch", plainBatch, "--format", "hh-rlhf", "--out", join(folder, "hh.jsonl"), "--card",
       "--license", "other", "--license-name", "acme-data-1.0", "--license-link", "https://example.org/acme",
     ]);
@@ -143,21 +143,21 @@ describe("export --card in the CLI", () => {
     expect(hhCard).toContain(createHash("sha256").update(readFileSync(join(folder, "hh.jsonl"))).digest("hex"));
   });
 
-  it("refuses a bad licence before opening --out: no file at all, nothing recorded", () => {
+  it("refuses a bad licence before opening --out: no file at all, nothing recorded", async () => {
     const before = exportCount();
     const out = join(dir, "refused-export.jsonl");
-    const bad = cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--card", "--license", "other", "--json"]);
+    const bad = await cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--card", "--license", "other", "--json"]);
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ error: { code: "invalid", details: { fields: { license_name: expect.any(String), license_link: expect.any(String) } } } });
-    const typo = cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--card", "--license", "Apache-2.0"]);
+    const typo = await cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--card", "--license", "Apache-2.0"]);
     expect(typo.status).toBe(1);
     expect(typo.stderr).toContain("did you mean apache-2.0");
     // A bad export option is refused before the file is opened too.
-    expect(cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--consensus", "most"]).status).toBe(1);
+    expect((await cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--consensus", "most"])).status).toBe(1);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.README.md`)).toBe(false);
     expect(exportCount()).toBe(before);
-    const usage = cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--license", "mit"]);
+    const usage = await cli(["export", "--batch", mitBatch, "--format", "trl-preference", "--out", out, "--license", "mit"]);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain("add --card");
     expect(existsSync(out)).toBe(false);

@@ -207,16 +207,16 @@ describe("recording and downloads", () => {
 });
 
 describe("CLI", () => {
-  it("--file-format parquet without --out is a usage error", () => {
-    const result = runCli(["export", "--batch", batchId, "--format", "hh-rlhf", "--file-format", "parquet"], { env: { VERDICT_DB: dbPath } });
+  it("--file-format parquet without --out is a usage error", async () => {
+    const result = await runCli(["export", "--batch", batchId, "--format", "hh-rlhf", "--file-format", "parquet"], { env: { VERDICT_DB: dbPath } });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("--file-format parquet writes a binary file; give --out FILE");
     expect(result.stdout).toBe("");
   });
 
-  it("--file-format csv --out x.csv writes the CSV; a refused option writes no file", () => {
+  it("--file-format csv --out x.csv writes the CSV; a refused option writes no file", async () => {
     const out = join(dir, "x.csv");
-    const result = runCli(["export", "--batch", batchId, "--format", "trl-preference", "--consensus", "all", "--file-format", "csv", "--out", out, "--json"], { env: { VERDICT_DB: dbPath } });
+    const result = await runCli(["export", "--batch", batchId, "--format", "trl-preference", "--consensus", "all", "--file-format", "csv", "--out", out, "--json"], { env: { VERDICT_DB: dbPath } });
     expect(result.status, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout) as { rows: number; sha256: string; file: string };
     const bytes = readFileSync(out);
@@ -225,7 +225,7 @@ describe("CLI", () => {
     expect(records).toHaveLength(summary.rows);
     expect(records.map((r) => r.chosen)).toContain(`'${HYPERLINK}`);
     const refused = join(dir, "refused.csv");
-    const bad = runCli(["export", "--batch", batchId, "--format", "trl-preference", "--file-format", "xlsx", "--out", refused], { env: { VERDICT_DB: dbPath } });
+    const bad = await runCli(["export", "--batch", batchId, "--format", "trl-preference", "--file-format", "xlsx", "--out", refused], { env: { VERDICT_DB: dbPath } });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("file_format");
     expect(existsSync(refused)).toBe(false);
@@ -233,7 +233,7 @@ describe("CLI", () => {
 
   it("--file-format parquet --out x.parquet writes a file another reader opens", async () => {
     const out = join(dir, "x.parquet");
-    const result = runCli(["export", "--batch", batchId, "--format", "trl-preference-chat", "--file-format", "parquet", "--out", out], { env: { VERDICT_DB: dbPath } });
+    const result = await runCli(["export", "--batch", batchId, "--format", "trl-preference-chat", "--file-format", "parquet", "--out", out], { env: { VERDICT_DB: dbPath } });
     expect(result.status, result.stderr).toBe(0);
     const reader = await ParquetReader.openFile(out);
     expect(Number(reader.getRowCount())).toBeGreaterThan(0);

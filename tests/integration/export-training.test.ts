@@ -155,12 +155,12 @@ describe("rows a trainer would fail on", () => {
     expect((await exportRows(batch, { format: "judgments" })).rows).toHaveLength(5);
   });
 
-  it("the CLI prints the counts in --json and on stderr", () => {
+  it("the CLI prints the counts in --json and on stderr", async () => {
     const out = join(dir, "invalid.jsonl.out");
-    const json = runCli(["export", "--batch", batch, "--format", "trl-sft-chat", "--out", out, "--json"], { env: { VERDICT_DB: dbPath } });
+    const json = await runCli(["export", "--batch", batch, "--format", "trl-sft-chat", "--out", out, "--json"], { env: { VERDICT_DB: dbPath } });
     expect(json.status).toBe(0);
     expect((JSON.parse(json.stdout) as { invalid: unknown }).invalid).toEqual({ empty_prompt: 1, system_only_prompt: 1, consecutive_roles: 2 });
-    const plain = runCli(["export", "--batch", batch, "--format", "trl-sft-chat"], { env: { VERDICT_DB: dbPath } });
+    const plain = await runCli(["export", "--batch", batch, "--format", "trl-sft-chat"], { env: { VERDICT_DB: dbPath } });
     expect(plain.stderr).toContain("exported 1 rows");
     expect(plain.stderr).toContain("4 rows left out: 1 empty_prompt, 1 system_only_prompt, 2 consecutive_roles (--keep-invalid writes them)");
   });
@@ -243,7 +243,7 @@ describe("--with-ids on the pair formats", () => {
       expect(rows[0]).toMatchObject({ prompt_id: "n1", batch_id: batch, strength: 2 });
       expect(JSON.stringify(rows)).not.toContain("id-ida");
     }
-    const cli = runCli(["export", "--batch", batch, "--format", "trl-preference", "--with-ids"], { env: { VERDICT_DB: dbPath } });
+    const cli = await runCli(["export", "--batch", batch, "--format", "trl-preference", "--with-ids"], { env: { VERDICT_DB: dbPath } });
     expect(JSON.parse(cli.stdout.split("\n")[0]!)).toMatchObject({ prompt_id: "n1", chosen_model: "m-a" });
   });
 });

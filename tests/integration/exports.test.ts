@@ -298,7 +298,7 @@ describe("the judgments format: joinable on the dataset's ids, typed, with skips
     // In item order: the skip sits with its item, after that item's judgments.
     expect(rows.map((r) => `${String(r.prompt_id)}${r.skipped ? " skipped" : ""}`)).toEqual(["conv-0", "conv-0", "conv-1", "conv-1 skipped", "conv-2", "conv-2"]);
     // The CLI flag gives the same bytes.
-    const cli = runCli(["export", "--batch", pairwise, "--format", "judgments", "--ties", "keep", "--include-skipped"], { env: { VERDICT_DB: dbPath } });
+    const cli = await runCli(["export", "--batch", pairwise, "--format", "judgments", "--ties", "keep", "--include-skipped"], { env: { VERDICT_DB: dbPath } });
     expect(cli.status).toBe(0);
     expect(lines(cli.stdout)).toEqual(rows);
   });
@@ -312,7 +312,7 @@ describe("the judgments format: joinable on the dataset's ids, typed, with skips
       for (const r of row.responses as Array<{ id: string; model: string; text: string }>) expect(r).toEqual(line.responses.find((s) => s.id === r.id));
     }
     expect(lines((await exportText(pairwise, { format: "judgments", ties: "keep" })).text).every((r) => !("prompt" in r) && (r.responses as object[]).every((x) => !("text" in x)))).toBe(true);
-    const cli = runCli(["export", "--batch", pairwise, "--format", "judgments", "--ties", "keep", "--include-skipped", "--with-text"], { env: { VERDICT_DB: dbPath } });
+    const cli = await runCli(["export", "--batch", pairwise, "--format", "judgments", "--ties", "keep", "--include-skipped", "--with-text"], { env: { VERDICT_DB: dbPath } });
     expect(cli.status).toBe(0);
     expect(lines(cli.stdout)).toEqual(rows);
   });
@@ -337,7 +337,7 @@ describe("the judgments format: joinable on the dataset's ids, typed, with skips
     });
   }
 
-  it("takes with_text and include_skipped as booleans or 0/1/true/false; include_skipped only for judgments", () => {
+  it("takes with_text and include_skipped as booleans or 0/1/true/false; include_skipped only for judgments", async () => {
     for (const value of [true, false, "0", "1", "true", "false"]) {
       expect(parseExportOptions({ format: "judgments", with_text: value, include_skipped: value })).toMatchObject({ with_text: value === true || value === "1" || value === "true" });
     }
@@ -354,7 +354,7 @@ describe("the judgments format: joinable on the dataset's ids, typed, with skips
     const both = errorOf(() => parseExportOptions({ format: "trl-kto", ties: "keep", include_skipped: true }));
     expect(Object.keys(both.details!.fields as object).sort()).toEqual(["include_skipped", "ties"]);
     expect(both.message).toBe("ties: trl-kto cannot carry ties; use --ties drop, or the rankings or judgments format; include_skipped: trl-kto has no row for a skipped item; use the judgments format");
-    const cli = runCli(["export", "--batch", pairwise, "--format", "trl-kto", "--include-skipped", "--json"], { env: { VERDICT_DB: dbPath } });
+    const cli = await runCli(["export", "--batch", pairwise, "--format", "trl-kto", "--include-skipped", "--json"], { env: { VERDICT_DB: dbPath } });
     expect(cli.status).toBe(1);
     expect((JSON.parse(cli.stdout) as { error: { details: { fields: Record<string, string> } } }).error.details.fields.include_skipped).toContain("trl-kto cannot carry skipped items");
   });
@@ -410,8 +410,10 @@ describe("reproducibility", () => {
     const insA = sqlite().prepare("INSERT INTO assignments (id, item_id, batch_id, reviewer_id, status, display_order, leased_at, lease_expires_at, done_at) VALUES (?, ?, ?, ?, 'submitted', '[0,1]', 0, 0, 0)");
     const insJ = sqlite().prepare("INSERT INTO judgments (id, assignment_id, item_id, reviewer_id, payload, client_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 0, 0)");
     const insP = sqlite().prepare("INSERT INTO preference_pairs (id, judgment_id, batch_id, item_id, reviewer_id, prompt_id, chosen_id, rejected_id, strength, source, shown_chosen_first) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pairwise', 1)");
-    sqlite().transaction(() => {
-      for (const item of items) {
+    // In slices with the event loop let through between them: one 100,000-pair transaction
+    // blocks the test worker past vitest's 60 s RPC deadline on a loaded machine.
+    const slice = sqlite().transaction((from: number) => {
+      for (const item of items.slice(from, from + 1000)) {
         const [a, b] = JSON.parse(item.response_ids) as [string, string];
         for (const reviewer of bulkReviewers) {
           const assignment = newId();
@@ -421,7 +423,11 @@ describe("reproducibility", () => {
           insP.run(newId(), judgment, batch, item.id, reviewer, item.prompt_id, a, b, 2);
         }
       }
-    })();
+    });
+    for (let from = 0; from < items.length; from += 1000) {
+      slice(from);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     const first = await exportText(batch, { format: "trl-preference-chat", consensus: "all" });
     expect(first.result.rows).toBe(100_000);
     const rows = first.text.trimEnd().split("\n");
@@ -490,18 +496,18 @@ describe("lossless round trips", () => {
 });
 
 describe("the export command", () => {
-  it("writes the file and its dataset card, prints the summary, and streams to stdout without --out", () => {
+  it("writes the file and its dataset card, prints the summary, and streams to stdout without --out", async () => {
     const out = join(dir, "cli-export.jsonl");
-    const result = runCli(["export", "--batch", policyBatch, "--format", "hh-rlhf", "--out", out, "--card", "--json"], { env: { VERDICT_DB: dbPath } });
+    const result = await runCli(["export", "--batch", policyBatch, "--format", "hh-rlhf", "--out", out, "--card", "--json"], { env: { VERDICT_DB: dbPath } });
     expect(result.status).toBe(0);
     const summary = JSON.parse(result.stdout) as { rows: number; sha256: string; file: string };
     expect(summary.rows).toBe(3);
     expect(createHash("sha256").update(readFileSync(out)).digest("hex")).toBe(summary.sha256);
     expect(readFileSync(`${out}.README.md`, "utf8")).toContain("path: cli-export.jsonl");
-    const stdout = runCli(["export", "--batch", policyBatch, "--format", "hh-rlhf"], { env: { VERDICT_DB: dbPath } });
+    const stdout = await runCli(["export", "--batch", policyBatch, "--format", "hh-rlhf"], { env: { VERDICT_DB: dbPath } });
     expect(stdout.stdout).toBe(readFileSync(out, "utf8"));
     expect(stdout.stderr).toContain(`exported 3 rows`);
-    const bad = runCli(["export", "--batch", policyBatch, "--format", "trl-kto", "--ties", "keep"], { env: { VERDICT_DB: dbPath } });
+    const bad = await runCli(["export", "--batch", policyBatch, "--format", "trl-kto", "--ties", "keep"], { env: { VERDICT_DB: dbPath } });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("trl-kto cannot carry ties");
   });

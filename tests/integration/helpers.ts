@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,14 +23,33 @@ export function setUpTempDatabase(extraEnv: Record<string, string> = {}): { dir:
   return { dir, dbPath };
 }
 
-/** Runs the real CLI (`npm run -s cli -- …` without npm's overhead). */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): SpawnSyncReturns<string> {
-  return spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], {
-    cwd: ROOT,
-    input: options.input ?? "",
-    encoding: "utf8",
-    env: { ...process.env, ...options.env },
-    timeout: 60_000,
+/** What a CLI run printed and how it ended. */
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real CLI (`npm run -s cli -- …` without npm's overhead). Asynchronous on purpose: a
+ * synchronous child blocks the test worker, and a worker blocked past 60 s (a few CLI runs on a
+ * loaded machine) misses vitest's RPC deadline, which fails a green run ("Timeout calling
+ * onTaskUpdate", vitest-dev/vitest#11082).
+ */
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...options.env },
+      timeout: 120_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
   });
 }
 

@@ -99,11 +99,11 @@ describe("--upsert on judged prompts", () => {
     expect(error.lines).toEqual(['line 2: response: response "b" of prompt "judged" has been judged; its text cannot change (import it under a new response id)']);
   });
 
-  it("reports it from the CLI with exit code 1", () => {
+  it("reports it from the CLI with exit code 1", async () => {
     const changed = structuredClone(original);
     changed[0]!.responses[0]!.text = "Yes, wet.";
     closeConnection();
-    const result = runCli(["import", file("cli.jsonl", native(changed)), "--dataset", "d", "--upsert"], { env: { VERDICT_DB: dbPath } });
+    const result = await runCli(["import", file("cli.jsonl", native(changed)), "--dataset", "d", "--upsert"], { env: { VERDICT_DB: dbPath } });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('line 1: response: response "a" of prompt "judged" has been judged; its text cannot change');
     expect(textsOf("judged")[0]!.text).toBe("Yes.");

@@ -51,8 +51,8 @@ beforeAll(async () => {
 });
 
 describe("model prices", () => {
-  it("are set from the CLI and listed with each model's response count", () => {
-    const set = runCli(["models", "price", "--model", "cheap", "--input-usd-per-mtok", "0.15", "--output-usd-per-mtok", "0.6", "--json"], { env: { VERDICT_DB: dbPath } });
+  it("are set from the CLI and listed with each model's response count", async () => {
+    const set = await runCli(["models", "price", "--model", "cheap", "--input-usd-per-mtok", "0.15", "--output-usd-per-mtok", "0.6", "--json"], { env: { VERDICT_DB: dbPath } });
     expect(set.status).toBe(0);
     expect(JSON.parse(set.stdout)).toMatchObject({ model: "cheap", input_usd_per_mtok: 0.15, output_usd_per_mtok: 0.6 });
     setModelPrice({ model: "mid", input_usd_per_mtok: 1, output_usd_per_mtok: 4 });
@@ -67,11 +67,11 @@ describe("model prices", () => {
     ]);
   });
 
-  it("refuses bad prices with field messages and a usage error without both prices", () => {
+  it("refuses bad prices with field messages and a usage error without both prices", async () => {
     const error = errorOf(() => setModelPrice({ model: "", input_usd_per_mtok: "-1", output_usd_per_mtok: "x" }));
     expect(error.status).toBe(400);
     expect(Object.keys(error.details?.fields as object).sort()).toEqual(["input_usd_per_mtok", "model", "output_usd_per_mtok"]);
-    const usage = runCli(["models", "price", "--model", "cheap", "--input-usd-per-mtok", "1"], { env: { VERDICT_DB: dbPath } });
+    const usage = await runCli(["models", "price", "--model", "cheap", "--input-usd-per-mtok", "1"], { env: { VERDICT_DB: dbPath } });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain("give both --input-usd-per-mtok X and --output-usd-per-mtok Y");
   });
@@ -91,10 +91,10 @@ describe("the leaderboard's cost and latency", () => {
     expect(dataset.models.map((m) => [m.model, m.usd_per_1k_responses])).toEqual(board.models.map((m) => [m.model, m.usd_per_1k_responses]));
   });
 
-  it("the CLI prints them beside the ratings, and in --json", () => {
-    const plain = runCli(["leaderboard", "--batch", batch], { env: { VERDICT_DB: dbPath } });
+  it("the CLI prints them beside the ratings, and in --json", async () => {
+    const plain = await runCli(["leaderboard", "--batch", batch], { env: { VERDICT_DB: dbPath } });
     expect(plain.stdout).toMatch(/cheap .*203 ms, 53 output tokens, \$0\.0465 per 1,000 responses \(cost frontier\)/);
-    const json = JSON.parse(runCli(["leaderboard", "--batch", batch, "--json"], { env: { VERDICT_DB: dbPath } }).stdout) as { models: Array<Record<string, unknown>> };
+    const json = JSON.parse((await runCli(["leaderboard", "--batch", batch, "--json"], { env: { VERDICT_DB: dbPath } })).stdout) as { models: Array<Record<string, unknown>> };
     expect(Object.keys(json.models[0]!)).toEqual(expect.arrayContaining(["mean_latency_ms", "mean_output_tokens", "usd_per_1k_responses", "on_cost_frontier"]));
   });
 });

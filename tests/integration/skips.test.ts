@@ -154,26 +154,26 @@ describe("the reviewer's place and preferences in a batch", () => {
 });
 
 describe("the CLI", () => {
-  it("adds reviewers and lists items that need another reviewer", () => {
+  it("adds reviewers and lists items that need another reviewer", async () => {
     const batchId = createBatch({ dataset: "ds", name: "cli skips", task: "pairwise", overlap: 1, reviewers: ["ann"] }).id;
     const first = nextAssignment(batchId, ids.ann!)!;
     skipAssignment(first.id, ids.ann!);
     closeConnection();
     const env = { VERDICT_DB: dbPath };
-    const list = runCli(["batches", "list"], { env });
+    const list = await runCli(["batches", "list"], { env });
     expect(list.status).toBe(0);
     expect(list.stdout.split("\n").find((line) => line.startsWith(batchId))).toMatch(/cli skips \(ds\) {2}1 needs another reviewer$/);
-    const stats = runCli(["stats", "--batch", batchId], { env });
+    const stats = await runCli(["stats", "--batch", batchId], { env });
     expect(stats.stdout).toContain(`progress: 0 of 4 judgments done, 0 leased; 1 item needs another reviewer (batches add-reviewers ${batchId} --reviewers …)`);
-    expect(JSON.parse(runCli(["stats", "--batch", batchId, "--json"], { env }).stdout).progress.needs_reviewer).toBe(1);
-    const added = runCli(["batches", "add-reviewers", batchId, "--reviewers", "bob,ann", "--json"], { env });
+    expect(JSON.parse((await runCli(["stats", "--batch", batchId, "--json"], { env })).stdout).progress.needs_reviewer).toBe(1);
+    const added = await runCli(["batches", "add-reviewers", batchId, "--reviewers", "bob,ann", "--json"], { env });
     expect(added.status).toBe(0);
     expect(JSON.parse(added.stdout)).toEqual({ added: ["bob"], already: ["ann"] });
-    const refused = runCli(["batches", "add-reviewers", batchId, "--reviewers", "zed"], { env });
+    const refused = await runCli(["batches", "add-reviewers", batchId, "--reviewers", "zed"], { env });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("error: reviewers: unknown or disabled: zed");
-    expect(runCli(["batches", "add-reviewers", batchId], { env }).status).toBe(2);
-    const json = JSON.parse(runCli(["batches", "list", "--json"], { env }).stdout) as Array<{ id: string; needsReviewer: number }>;
+    expect((await runCli(["batches", "add-reviewers", batchId], { env })).status).toBe(2);
+    const json = JSON.parse((await runCli(["batches", "list", "--json"], { env })).stdout) as Array<{ id: string; needsReviewer: number }>;
     expect(json.find((b) => b.id === batchId)!.needsReviewer).toBe(0);
   });
 });
