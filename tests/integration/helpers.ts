@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -32,6 +32,31 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
     env: { ...process.env, ...options.env },
     timeout: 60_000,
   });
+}
+
+/**
+ * Starts the real CLI without blocking (for tests whose fake servers live in this process,
+ * which runCli's spawnSync would freeze). One process — node with tsx's loader, not the tsx
+ * wrapper that forks another — so a signal sent to `child` reaches the CLI itself.
+ */
+export function spawnCli(args: string[], options: { env?: Record<string, string> } = {}): {
+  child: ChildProcess;
+  done: Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+} {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "app/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+  return { child, done };
 }
 
 /** The ServiceError `fn` throws (failing the test when it throws none, or something else). */
