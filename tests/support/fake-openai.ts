@@ -29,6 +29,8 @@ export interface FakeServer {
   requests: FakeRequest[];
   /** OK answers sent in full. */
   answered: number;
+  /** TCP connections accepted: far fewer than requests when the client keeps them alive. */
+  connections: number;
   behave: (request: FakeRequest) => Behaviour;
   close: () => Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startFakeOpenAI(): Promise<FakeServer> {
     url: "",
     requests: [],
     answered: 0,
+    connections: 0,
     behave: () => ({ kind: "ok" }),
     close: async () => {},
   };
@@ -95,8 +98,10 @@ export async function startFakeOpenAI(): Promise<FakeServer> {
   const server = createServer((req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
-  // Keep-alive sockets would hold close() open; tests want it prompt.
-  server.keepAliveTimeout = 1000;
+  server.on("connection", () => state.connections++);
+  // undici takes 1 s off the server's keep-alive hint, so a 1 s timeout would close every
+  // socket after one request; close() ends the idle ones itself.
+  server.keepAliveTimeout = 10_000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   state.url = `http://127.0.0.1:${port}/v1`;
