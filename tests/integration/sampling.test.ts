@@ -7,6 +7,7 @@ import { runCli, setUpTempDatabase, spawnCli } from "./helpers";
 const { dir, dbPath } = setUpTempDatabase({ VERDICT_SEED: "none" });
 const { importFile } = await import("~/services/imports.server");
 const { connection, closeConnection } = await import("~/services/database.server");
+const { sample, runSamplingJob } = await import("~/services/sampling.server");
 
 const KEY = "sk-test-5f3e9c1d2b7a4e60";
 const ENV = { SAMPLE_KEY: KEY };
@@ -201,6 +202,28 @@ describe("sample", () => {
     for (const [i] of texts.entries()) {
       expect(stored.filter((r) => r.prompt === `p${i + 1}`).map((r) => r.external_id)).toEqual(["tiny-llm#0", "tiny-llm#1"]);
     }
+  });
+
+  it("a cancelled job keeps the answers it stored and is marked cancelled; running it again finishes it", async () => {
+    await dataset("cancelled", Array.from({ length: 12 }, (_, i) => `cancel me ${i}`));
+    server.behave = () => ({ kind: "ok", delayMs: 30 });
+    const cancel = new AbortController();
+    const summary = await sample(
+      { dataset: "cancelled", endpoint: server.url, model: "m", n: 1, concurrency: 2 },
+      { signal: cancel.signal, onProgress: (p) => p.done >= 3 && cancel.abort() },
+    );
+    expect(summary.status).toBe("cancelled");
+    const kept = responsesOf("cancelled").length;
+    expect(kept).toBe(summary.sampled);
+    expect(kept).toBeGreaterThanOrEqual(3);
+    expect(kept).toBeLessThan(12);
+    const job = () => connection().sqlite.prepare("SELECT status, sampled, already_present, failed FROM sampling_jobs WHERE id = ?").get(summary.job);
+    expect(job()).toEqual({ status: "cancelled", sampled: kept, already_present: 0, failed: 0 });
+
+    const resumed = await runSamplingJob(summary.job);
+    expect(resumed).toMatchObject({ status: "done", requested: 12, already_present: kept, sampled: 12 - kept, failed: 0 });
+    expect(job()).toEqual({ status: "done", sampled: 12 - kept, already_present: kept, failed: 0 });
+    expect(responsesOf("cancelled")).toHaveLength(12);
   });
 
   it("refuses bad options without sampling, and never echoes a key given in the URL", () => {
