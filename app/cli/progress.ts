@@ -46,10 +46,14 @@ export function samplingProgressWriter(stream: NodeJS.WriteStream = process.stde
 } {
   let last = 0;
   let drawn = false;
+  let finalShown = false;
   return {
     update(progress) {
       const now = Date.now();
       const finished = progress.done === progress.total;
+      // The service reports the last sample and then the end of the run: one final line, not two.
+      if (finished && finalShown) return;
+      finalShown = finished;
       if (stream.isTTY) {
         if (now - last < 100 && !finished) return;
         stream.write(`\r${samplingProgressLine(progress)}\x1b[K`);
