@@ -331,3 +331,58 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_log_at_idx").on(t.at)],
 );
+
+export type SamplingJobStatus = "running" | "done" | "failed" | "cancelled";
+
+/**
+ * A run of sampling responses from an OpenAI-compatible endpoint into a dataset (the CLI's
+ * `sample`, later the browser's). `options` hold everything needed to run it again except the
+ * API key, which is never stored: only the name of the environment variable that held it.
+ * Counts are updated in the transaction of each answer, so they stay true after a crash.
+ */
+export const samplingJobs = sqliteTable(
+  "sampling_jobs",
+  {
+    id: text("id").primaryKey(),
+    datasetId: text("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    /** The responses' model column: the --label, or the model name. */
+    label: text("label").notNull(),
+    options: text("options", { mode: "json" }).$type<JsonObject>().notNull(),
+    status: text("status").$type<SamplingJobStatus>().notNull(),
+    /** Samples the job wants in all (prompts × n), missing ones found at start, answered, failed. */
+    requested: integer("requested").notNull().default(0),
+    alreadyPresent: integer("already_present").notNull().default(0),
+    sampled: integer("sampled").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [
+    index("sampling_jobs_dataset_idx").on(t.datasetId, t.createdAt),
+    check("sampling_jobs_status_check", sql`${t.status} in ('running', 'done', 'failed', 'cancelled')`),
+  ],
+);
+
+/** A sample a job gave up on, and why (status, a snippet of the body; never the key). */
+export const samplingFailures = sqliteTable(
+  "sampling_failures",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => samplingJobs.id, { onDelete: "cascade" }),
+    promptId: text("prompt_id")
+      .notNull()
+      .references(() => prompts.id, { onDelete: "cascade" }),
+    sampleIndex: integer("sample_index").notNull(),
+    /** The HTTP status of the last attempt, null for a connection error or timeout. */
+    status: integer("status"),
+    reason: text("reason").notNull(),
+    attempts: integer("attempts").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.promptId, t.sampleIndex] })],
+);

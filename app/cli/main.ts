@@ -18,7 +18,8 @@ import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, parseCardOption
 import { FILE_FORMAT_DESCRIPTIONS, FILE_FORMATS, parseFileFormat, streamExportFile } from "../services/export-files.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { listModels, setModelPrice } from "../services/models.server";
-import { importProgressLine } from "./progress";
+import { importProgressLine, samplingProgressWriter } from "./progress";
+import { sample, samplingFailures } from "../services/sampling.server";
 import { formatFigure, formatInterval } from "../core/figures";
 
 const USAGE = `Usage: npm run -s cli -- <command>
@@ -41,6 +42,9 @@ const USAGE = `Usage: npm run -s cli -- <command>
   leaderboard --batch ID | --dataset NAME [--json]
   models price --model M --input-usd-per-mtok X --output-usd-per-mtok Y [--json]
   models list [--json]
+  sample --dataset NAME --endpoint URL --model M [--label NAME] [--n 2] [--temperature T] [--top-p P]
+         [--max-tokens K] [--seed S] [--system-prompt-file F] [--concurrency 4] [--api-key-env VAR]
+         [--max-retries 5] [--retry-base-ms 500] [--retry-max-ms 30000] [--timeout-ms 120000] [--json]
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
@@ -59,7 +63,7 @@ class UsageError extends Error {}
  * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
  * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
  */
-const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export"]);
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -460,6 +464,93 @@ async function leaderboardCommand(args: string[]) {
   if (board.method) process.stdout.write(`fit: ${board.method === "mle" ? "maximum likelihood" : `regularized (${board.method_reason})`}\n`);
 }
 
+async function sampleCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    dataset: { type: "string" },
+    endpoint: { type: "string" },
+    model: { type: "string" },
+    label: { type: "string" },
+    n: { type: "string" },
+    temperature: { type: "string" },
+    "top-p": { type: "string" },
+    "max-tokens": { type: "string" },
+    seed: { type: "string" },
+    "system-prompt-file": { type: "string" },
+    concurrency: { type: "string" },
+    "api-key-env": { type: "string" },
+    "max-retries": { type: "string" },
+    "retry-base-ms": { type: "string" },
+    "retry-max-ms": { type: "string" },
+    "timeout-ms": { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (positionals.length) throw new UsageError("sample takes no positional arguments");
+  for (const flag of ["dataset", "endpoint", "model"] as const) {
+    if (!values[flag]) throw new UsageError(`--${flag} is required`);
+  }
+  // The key is read from the environment by name, so it is never on a command line (ps, shell history).
+  const keyEnv = values["api-key-env"] as string | undefined;
+  if (keyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv)) throw new UsageError("--api-key-env takes the name of an environment variable, not the key");
+  const apiKey = keyEnv === undefined ? undefined : process.env[keyEnv];
+  if (keyEnv !== undefined && !apiKey) throw new UsageError(`the environment variable ${keyEnv} (--api-key-env) is not set`);
+  const systemFile = values["system-prompt-file"] as string | undefined;
+  let systemPrompt: string | undefined;
+  if (systemFile !== undefined) {
+    try {
+      systemPrompt = readFileSync(systemFile, "utf8").replace(/\r?\n$/, "");
+    } catch {
+      throw new UsageError(`cannot read --system-prompt-file ${systemFile}`);
+    }
+  }
+  const options = Object.fromEntries(
+    Object.entries({
+      dataset: values.dataset,
+      endpoint: values.endpoint,
+      model: values.model,
+      label: values.label,
+      n: values.n,
+      temperature: values.temperature,
+      top_p: values["top-p"],
+      max_tokens: values["max-tokens"],
+      seed: values.seed,
+      system_prompt: systemPrompt,
+      concurrency: values.concurrency,
+      api_key_env: keyEnv,
+      max_retries: values["max-retries"],
+      retry_base_ms: values["retry-base-ms"],
+      retry_max_ms: values["retry-max-ms"],
+      timeout_ms: values["timeout-ms"],
+    }).filter(([, v]) => v !== undefined),
+  );
+  const cancel = new AbortController();
+  const onInterrupt = () => {
+    process.stderr.write("\ncancelling: answers already stored are kept; run the same command again to finish\n");
+    cancel.abort();
+  };
+  process.once("SIGINT", onInterrupt);
+  const progress = samplingProgressWriter();
+  try {
+    const summary = await sample(options, { apiKey, signal: cancel.signal, onProgress: progress.update });
+    progress.end();
+    const failures = samplingFailures(summary.job);
+    for (const f of failures.slice(0, 10)) process.stderr.write(`failed: prompt ${f.prompt_external_id} sample ${f.sample_index}: ${f.reason}\n`);
+    if (failures.length > 10) process.stderr.write(`… and ${failures.length - 10} more failures (sampling_failures, job ${summary.job})\n`);
+    const { dataset, model, requested, sampled, already_present, failed } = summary;
+    if (values.json) print({ dataset, model, requested, sampled, already_present, failed });
+    else
+      process.stdout.write(
+        `sampled ${sampled} responses from ${model} into "${dataset}" (${requested} wanted, ${already_present} already there, ${failed} failed${summary.status === "cancelled" ? ", cancelled" : ""})\n`,
+      );
+    if (summary.status === "cancelled") return 130;
+    return failed > 0 ? 1 : 0;
+  } catch (error) {
+    progress.end();
+    throw error;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
 /** The lines of USAGE for one command: its own and their continuation lines (those starting with "["), joined. */
 function usageOf(command: string): string {
   const lines: string[] = [];
@@ -483,6 +574,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "export") await exportCommand(rest);
     else if (command === "stats") await statsCommand(rest);
     else if (command === "leaderboard") await leaderboardCommand(rest);
+    else if (command === "sample") return await sampleCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

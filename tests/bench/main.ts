@@ -8,6 +8,7 @@ import { EXPORT_USAGE, runExportBench } from "./export";
 import { BenchUsageError, errorReport } from "./harness";
 import { IMPORT_USAGE, runImportBench } from "./import";
 import { REVIEW_USAGE, runReviewBench } from "./review";
+import { runSamplingBench, SAMPLING_USAGE } from "./sampling";
 import { runStatsBench, STATS_USAGE } from "./stats-bench";
 
 interface Bench {
@@ -20,6 +21,7 @@ const BENCHES: Record<string, Bench> = {
   review: { usage: REVIEW_USAGE, run: runReviewBench },
   export: { usage: EXPORT_USAGE, run: runExportBench },
   stats: { usage: STATS_USAGE, run: runStatsBench },
+  sampling: { usage: SAMPLING_USAGE, run: runSamplingBench },
 };
 
 function usage(): string {

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -26,31 +26,40 @@ export function setUpTempDatabase(extraEnv: Record<string, string> = {}): { dir:
 /** What a CLI run printed and how it ended. */
 export interface CliRun {
   status: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
 
 /**
- * Runs the real CLI (`npm run -s cli -- …` without npm's overhead). Asynchronous on purpose: a
- * synchronous child blocks the test worker, and a worker blocked past 60 s (a few CLI runs on a
- * loaded machine) misses vitest's RPC deadline, which fails a green run ("Timeout calling
- * onTaskUpdate", vitest-dev/vitest#11082).
+ * Starts the real CLI (`npm run -s cli -- …` without npm's overhead) without blocking: a
+ * synchronous child would freeze fake servers living in this process, and a test worker
+ * blocked past 60 s (a few CLI runs on a loaded machine) misses vitest's RPC deadline, which
+ * fails a green run ("Timeout calling onTaskUpdate", vitest-dev/vitest#11082). One process —
+ * node with tsx's loader, not the tsx wrapper that forks another — so a signal sent to `child`
+ * reaches the CLI itself.
  */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "app/cli/main.ts"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...options.env },
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(options.input ?? "");
+export function spawnCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): { child: ChildProcess; done: Promise<CliRun> } {
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "app/cli/main.ts"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  child.stdin!.end(options.input ?? "");
+  const done = new Promise<CliRun>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Runs the real CLI to its end (see spawnCli). */
+export function runCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  return spawnCli(args, options).done;
 }
 
 /** The ServiceError `fn` throws (failing the test when it throws none, or something else). */

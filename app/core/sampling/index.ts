@@ -1,0 +1,4 @@
+export * from "./request";
+export * from "./response";
+export * from "./retry";
+export * from "./progress";
