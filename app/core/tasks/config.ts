@@ -73,13 +73,6 @@ export const batchConfigSchema = z
       .min(1, { error: (issue) => `${quoted(issue.input)} minutes is below 1` })
       .max(7 * 24 * 60, { error: (issue) => `${quoted(issue.input)} minutes is more than 7 days (10080)` })
       .default(30),
-    /**
-     * How the batch's prompts and pairs were chosen, recorded by the service when it creates
-     * the batch (whatever a config sets here is replaced), so a random batch can be made again.
-     */
-    selection: z
-      .object({ pairing: z.string(), seed: z.number().int(), sample: z.number().int().optional(), stratify: z.string().optional() })
-      .optional(),
   })
   .superRefine((c, ctx) => {
     const keys = c.aspects.map((a) => a.key);
