@@ -9,7 +9,7 @@ import { IMPORT_FORMATS } from "../core/formats";
 import { ImportRejected, importFile } from "../services/imports.server";
 import { asServiceError, ServiceError } from "../services/errors.server";
 import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
-import { addBatchReviewers, changeBatchStatus, createBatch, listBatches } from "../services/batches.server";
+import { addBatchReviewers, changeBatchStatus, createBatch, listBatches, previewBatch, type BatchPlan } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
 import { createWriteStream, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -29,7 +29,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
   users disable NAME
   import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--license ID] [--json]
   batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
-                 [--pairing all-pairs|first-two|models:A,B] [--config JSON | --config-file FILE] [--json]
+                 [--pairing all-pairs|first-two|random:K|models:A,B] [--sample N] [--stratify FIELD] [--seed S]
+                 [--config JSON | --config-file FILE] [--dry-run] [--json]
   batches list [--json]
   batches pause|resume|close|reopen ID
   batches add-reviewers ID --reviewers u1,u2,... [--json]
@@ -180,7 +181,37 @@ function parseJson(text: string, flag: string): unknown {
   }
 }
 
+/**
+ * A numeric option as a number; text that is not one is passed on as it is, so the service's
+ * field message names what was typed (`seed: "x" is not a number`). Undefined when absent.
+ */
+function numberOption(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  // The service's schema refuses the text by name; typing it as a number only gets it there.
+  return text.trim() !== "" && Number.isFinite(value) ? value : (text as unknown as number);
+}
+
+/** The figures of a plan beside items and judgments_needed, for scripts. */
+function planDetails(plan: BatchPlan) {
+  return {
+    prompts: plan.prompts,
+    skipped: plan.skipped,
+    ...(plan.sample && { sample: plan.sample }),
+    ...(plan.strata.length > 0 && { strata: plan.strata }),
+    notes: plan.notes,
+  };
+}
+
+function planLine(plan: BatchPlan): string {
+  const f = (n: number) => formatFigure(n, "count");
+  const strata = plan.strata.length ? `; per stratum: ${plan.strata.map((s) => `${s.value} ${f(s.taken)}`).join(", ")}` : "";
+  const notes = plan.notes.length ? `; ${plan.notes.join("; ")}` : "";
+  return `${f(plan.items)} items from ${f(plan.prompts)} prompts, ${f(plan.judgmentsNeeded)} judgments needed${plan.skipped ? ` (${f(plan.skipped)} ${plan.skipped === 1 ? "prompt" : "prompts"} did not fit)` : ""}${strata}${notes}`;
+}
+
 async function batchesCommand(args: string[]) {
+
   const [sub, ...rest] = args;
   if (sub === "create") {
     const { values } = parse(rest, {
@@ -190,8 +221,12 @@ async function batchesCommand(args: string[]) {
       overlap: { type: "string", default: "1" },
       reviewers: { type: "string" },
       pairing: { type: "string" },
+      sample: { type: "string" },
+      stratify: { type: "string" },
+      seed: { type: "string" },
       config: { type: "string" },
       "config-file": { type: "string" },
+      "dry-run": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     });
     for (const flag of ["dataset", "name", "task", "reviewers"] as const) {
@@ -204,17 +239,27 @@ async function batchesCommand(args: string[]) {
       : values.config
         ? parseJson(values.config as string, "--config")
         : {};
-    const result = createBatch({
+    const input = {
       dataset: values.dataset as string,
       name: values.name as string,
       task: values.task as "pairwise",
       overlap,
       reviewers: (values.reviewers as string).split(",").filter(Boolean),
       pairing: values.pairing as string | undefined,
+      sample: numberOption(values.sample as string | undefined),
+      stratify: values.stratify as string | undefined,
+      seed: numberOption(values.seed as string | undefined),
       config,
-    });
-    if (values.json) print({ id: result.id, items: result.items });
-    else process.stdout.write(`created batch ${result.id} with ${result.items} items${result.skipped ? ` (${result.skipped} prompts did not fit)` : ""}\n`);
+    };
+    if (values["dry-run"]) {
+      const plan = previewBatch(input);
+      if (values.json) print({ items: plan.items, judgments_needed: plan.judgmentsNeeded, ...planDetails(plan) });
+      else process.stdout.write(`would create a batch of ${planLine(plan)} (dry run: nothing written)\n`);
+      return;
+    }
+    const result = createBatch(input);
+    if (values.json) print({ id: result.id, items: result.items, judgments_needed: result.judgmentsNeeded, ...planDetails(result) });
+    else process.stdout.write(`created batch ${result.id} with ${planLine(result)}\n`);
     return;
   }
   if (sub === "list") {

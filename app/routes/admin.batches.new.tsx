@@ -6,12 +6,13 @@ import { RubricEditor } from "~/components/admin/rubric-editor";
 import { batchFromForm, rubricRows } from "~/core/tasks/batch-form";
 import { DEFAULT_ASPECTS, DEFAULT_FLAGS } from "~/core/tasks/config";
 import { requireRole } from "~/services/auth.server";
-import { createBatch } from "~/services/batches.server";
+import { createBatch, previewBatch, type BatchPlan } from "~/services/batches.server";
 import { listDatasets } from "~/services/datasets.server";
 import { asServiceError } from "~/services/errors.server";
 import { listUsers } from "~/services/users.server";
 import adminStyles from "~/styles/admin.css?url";
 import { formatFigure } from "~/core/figures";
+import { DEFAULT_SEED } from "~/core/pairing/selection";
 
 export const meta: MetaFunction = () => [{ title: "New batch · Verdict" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -33,6 +34,11 @@ const formSchema = z.object({
   overlap: text,
   pairing: text,
   models: text,
+  pairs: text,
+  sample: text,
+  stratify: text,
+  seed: text,
+  intent: text,
   scale: text,
   flags: text,
   rationaleRequired: z.literal("on").optional(),
@@ -45,11 +51,15 @@ const formSchema = z.object({
 
 type Fields = Record<string, string>;
 
+/** The figures the Preview button shows: what Create would make, computed by the same service without writing. */
+type Preview = Pick<BatchPlan, "items" | "judgmentsNeeded" | "prompts" | "skipped" | "strata" | "notes"> & { overlap: number };
+
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
   const form = await request.formData();
   const parsed = formSchema.safeParse(Object.fromEntries([...form].filter(([, v]) => typeof v === "string")));
-  if (!parsed.success) return data({ fields: {} as Fields, values: null, message: "The form arrived incomplete; reload the page and try again." }, { status: 400 });
+  const none = null as Preview | null;
+  if (!parsed.success) return data({ fields: {} as Fields, values: null, preview: none, message: "The form arrived incomplete; reload the page and try again." }, { status: 400 });
   const [keys, labels, mins, maxes] = ["aspectKey", "aspectLabel", "aspectMin", "aspectMax"].map((name) => all(form, name));
   const values = {
     ...parsed.data,
@@ -59,8 +69,13 @@ export async function action({ request }: ActionFunctionArgs) {
     rubric: keys!.map((key, i) => ({ key, label: labels![i] ?? "", min: mins![i] ?? "", max: maxes![i] ?? "" })),
   };
   const result = batchFromForm(values);
-  if (!result.ok) return data({ fields: result.fields, values, message: "Some fields need a change; see the messages beside them." }, { status: 400 });
+  if (!result.ok) return data({ fields: result.fields, values, preview: none, message: "Some fields need a change; see the messages beside them." }, { status: 400 });
   try {
+    if (parsed.data.intent === "preview") {
+      const plan = previewBatch(result.batch);
+      const preview: Preview = { items: plan.items, judgmentsNeeded: plan.judgmentsNeeded, prompts: plan.prompts, skipped: plan.skipped, strata: plan.strata, notes: plan.notes, overlap: result.batch.overlap };
+      return data({ fields: {} as Fields, values, preview, message: null as string | null });
+    }
     const batch = createBatch(result.batch, user.id);
     return redirect(`/admin/batches?${new URLSearchParams({ created: batch.id, skipped: String(batch.skipped) })}#batch-${batch.id}`);
   } catch (error) {
@@ -70,7 +85,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const fields = Object.fromEntries(Object.entries(serviceFields).map(([field, message]) => [result.fieldOf(field), message]));
     // A message the form shows beside a field is not repeated at the top.
     return data(
-      { fields, values, message: Object.keys(fields).length ? "Some fields need a change; see the messages beside them." : failure.message },
+      { fields, values, preview: none, message: Object.keys(fields).length ? "Some fields need a change; see the messages beside them." : failure.message },
       { status: failure.status },
     );
   }
@@ -87,6 +102,25 @@ function FieldError({ name, fields }: { name: string; fields: Fields }) {
 /** Props that mark a field invalid and point at its message. */
 const invalid = (name: string, fields: Fields) => (fields[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
 
+function PreviewFigures({ preview }: { preview: Preview }) {
+  const f = (n: number) => formatFigure(n, "count");
+  return (
+    <output className="notice batch-preview" aria-live="polite" data-testid="batch-preview">
+      <strong>
+        {f(preview.items)} {preview.items === 1 ? "item" : "items"}, {f(preview.judgmentsNeeded)} {preview.judgmentsNeeded === 1 ? "judgment" : "judgments"} needed
+      </strong>{" "}
+      ({f(preview.items)} × overlap {preview.overlap}) from {f(preview.prompts)} {preview.prompts === 1 ? "prompt" : "prompts"}
+      {preview.skipped > 0 && `; ${f(preview.skipped)} ${preview.skipped === 1 ? "prompt does" : "prompts do"} not fit`}. Nothing is created until you press Create batch.
+      {preview.strata.length > 0 && (
+        <span className="small"> Per stratum: {preview.strata.map((s) => `${s.value} ${f(s.taken)} of ${f(s.available)}`).join(", ")}.</span>
+      )}
+      {preview.notes.map((note) => (
+        <span key={note} className="small"> {note.charAt(0).toUpperCase() + note.slice(1)}.</span>
+      ))}
+    </output>
+  );
+}
+
 export default function NewBatch() {
   const { datasets, users } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -94,6 +128,9 @@ export default function NewBatch() {
   const fields: Fields = result?.fields ?? {};
   // What was sent, for a page rendered afresh after a refused form (no JavaScript); with scripts the fields simply keep their values.
   const sent = result?.values ?? null;
+  const preview = result?.preview ?? null;
+  const submitting = navigation.state === "submitting";
+  const previewing = submitting && navigation.formData?.get("intent") === "preview";
   return (
     <section className="panel">
       <h1>New batch</h1>
@@ -137,6 +174,7 @@ export default function NewBatch() {
             <select name="pairing" defaultValue={sent?.pairing ?? "first-two"} {...invalid("pairing", fields)}>
               <option value="first-two">First two responses (pairwise) / all (ranking, rating)</option>
               <option value="all-pairs">All pairs of responses (pairwise only)</option>
+              <option value="random">K random pairs per prompt (pairwise only)</option>
               <option value="models">Only these models…</option>
             </select>
           </label>
@@ -144,12 +182,37 @@ export default function NewBatch() {
             Models (comma-separated, in display order)
             <input name="models" defaultValue={sent?.models} placeholder="model-a,model-b" size={36} {...invalid("models", fields)} />
           </label>
+          <label data-pairing="random">
+            Pairs per prompt (K)
+            <input name="pairs" type="number" min={1} defaultValue={sent?.pairs ?? 2} {...invalid("pairs", fields)} />
+          </label>
         </div>
         <FieldError name="dataset" fields={fields} />
         <FieldError name="task" fields={fields} />
         <FieldError name="overlap" fields={fields} />
         <FieldError name="pairing" fields={fields} />
         <FieldError name="models" fields={fields} />
+        <FieldError name="pairs" fields={fields} />
+        <fieldset>
+          <legend>Prompts</legend>
+          <div className="form-row">
+            <label>
+              Sample (prompts drawn at random; blank = all)
+              <input name="sample" type="number" min={1} defaultValue={sent?.sample} {...invalid("sample", fields)} />
+            </label>
+            <label>
+              Stratify by metadata field (equal prompts per value)
+              <input name="stratify" defaultValue={sent?.stratify} placeholder="topic" {...invalid("stratify", fields)} />
+            </label>
+            <label>
+              Seed (the same seed makes the same batch)
+              <input name="seed" type="number" min={0} defaultValue={sent?.seed ?? DEFAULT_SEED} {...invalid("seed", fields)} />
+            </label>
+          </div>
+          <FieldError name="sample" fields={fields} />
+          <FieldError name="stratify" fields={fields} />
+          <FieldError name="seed" fields={fields} />
+        </fieldset>
         <fieldset>
           <legend>Reviewers</legend>
           <div className="checkbox-grid">
@@ -204,9 +267,16 @@ export default function NewBatch() {
           </label>
           <FieldError name="advanced" fields={fields} />
         </details>
-        <button type="submit" className="primary" disabled={navigation.state === "submitting"}>
-          {navigation.state === "submitting" ? "Creating…" : "Create batch"}
-        </button>
+        {preview && <PreviewFigures preview={preview} />}
+        {/* Create comes first: Enter in a field submits the first button. */}
+        <div className="form-row">
+          <button type="submit" className="primary" disabled={submitting}>
+            {submitting && !previewing ? "Creating…" : "Create batch"}
+          </button>
+          <button type="submit" name="intent" value="preview" disabled={submitting}>
+            {previewing ? "Previewing…" : "Preview"}
+          </button>
+        </div>
       </Form>
     </section>
   );

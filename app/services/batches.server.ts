@@ -7,31 +7,46 @@ import { recordAudit } from "./audit.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
+import { DEFAULT_SEED, MAX_SEED, randomFor, randomPairs, selectPrompts, stratumOf, type PromptCandidate, type StratumCount } from "../core/pairing/selection";
 
 /**
  * How an item's responses are picked from a prompt's responses:
  * - `all-pairs`: pairwise only, one item per two responses of a prompt;
+ * - `random:K`: pairwise only, K of those pairs drawn at random (seeded), all of them when the
+ *   prompt has fewer;
  * - `first-two`: the prompt's first two responses (pairwise), or all of them (ranking, rating);
  * - `models:A,B,…`: only the named models' responses (the first of each), in that order;
  *   prompts missing one of them are left out.
  */
+export type Pairing = "all-pairs" | "first-two" | string[] | { random: number };
+
+const PAIRINGS = "all-pairs, first-two, random:K or models:A,B";
+
 export const pairingSchema = z
-  .string({ error: "expected all-pairs, first-two or models:A,B" })
-  .transform((text, ctx): "all-pairs" | "first-two" | string[] => {
+  .string({ error: `expected ${PAIRINGS}` })
+  .transform((text, ctx): Pairing => {
     if (text === "all-pairs" || text === "first-two") return text;
+    const random = /^random:(.*)$/.exec(text)?.[1];
+    if (random !== undefined) {
+      if (/^\d+$/.test(random.trim()) && Number(random) >= 1) return { random: Number(random) };
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)}: K in random:K must be a whole number of at least 1` });
+      return z.NEVER;
+    }
     const models = /^models:(.*)$/.exec(text)?.[1]?.split(",").map((m) => m.trim());
     if (models && models.length >= 2 && models.every(Boolean)) return models;
     const named = models?.filter(Boolean).length ?? 0;
     ctx.addIssue({
       code: "custom",
       message: !models
-        ? `${JSON.stringify(text)} is not a pairing: use all-pairs, first-two or models:A,B`
+        ? `${JSON.stringify(text)} is not a pairing: use ${PAIRINGS}`
         : named < 2
           ? `${JSON.stringify(text)} names ${named === 0 ? "no model" : "one model"}; "models:A,B" needs at least two, comma-separated`
           : `${JSON.stringify(text)} has an empty model name`,
     });
     return z.NEVER;
   });
+
+const quoted = (value: unknown) => JSON.stringify(value) ?? String(value);
 
 export const newBatchSchema = z.object({
   dataset: z.string().min(1, "required"),
@@ -40,6 +55,20 @@ export const newBatchSchema = z.object({
   overlap: z.number().int().min(1).max(50).default(1),
   reviewers: z.array(z.string().trim().toLowerCase().min(1)).min(1, "at least one reviewer"),
   pairing: pairingSchema.default("first-two"),
+  /** How many prompts to draw at random (seeded); all when the dataset has fewer. */
+  sample: z
+    .number({ error: (issue) => `${quoted(issue.input)} is not a number` })
+    .int({ error: (issue) => `${quoted(issue.input)} is not a whole number` })
+    .min(1, { error: (issue) => `${quoted(issue.input)} prompts: sample at least 1` })
+    .optional(),
+  /** A prompt metadata field: equal numbers of prompts per value. */
+  stratify: z.string().trim().min(1, "name a metadata field").optional(),
+  seed: z
+    .number({ error: (issue) => `${quoted(issue.input)} is not a number` })
+    .int({ error: (issue) => `${quoted(issue.input)} is not a whole number` })
+    .min(0, { error: (issue) => `${quoted(issue.input)} is below 0` })
+    .max(MAX_SEED, { error: (issue) => `${quoted(issue.input)} is more than ${MAX_SEED}` })
+    .default(DEFAULT_SEED),
   config: z.unknown().default({}),
 });
 export type NewBatch = z.input<typeof newBatchSchema>;
@@ -61,11 +90,15 @@ export interface BatchSummary {
   createdAt: number;
 }
 
-/** Which responses of one prompt form items, by task and pairing. */
+/**
+ * Which responses of one prompt form items, by task and pairing. `random` draws the pairs of
+ * `random:K` (the service gives each prompt a generator of its own, see randomFor).
+ */
 export function itemsOfPrompt(
   responses: ReadonlyArray<{ id: string; model: string }>,
   task: Task,
-  pairing: "all-pairs" | "first-two" | string[],
+  pairing: Pairing,
+  random: () => number = randomFor(DEFAULT_SEED, ""),
 ): string[][] {
   let chosen: Array<{ id: string; model: string }> = [...responses];
   if (Array.isArray(pairing)) {
@@ -74,6 +107,7 @@ export function itemsOfPrompt(
     chosen = picked as Array<{ id: string; model: string }>;
   }
   const ids = chosen.map((r) => r.id);
+  const pairwiseOnly = pairing === "all-pairs" || typeof pairing === "object" && !Array.isArray(pairing);
   if (task === "pairwise") {
     if (ids.length < 2) return [];
     if (pairing === "all-pairs") {
@@ -81,26 +115,81 @@ export function itemsOfPrompt(
       for (let i = 0; i < ids.length; i++) for (let j = i + 1; j < ids.length; j++) out.push([ids[i]!, ids[j]!]);
       return out;
     }
+    if (!Array.isArray(pairing) && typeof pairing === "object") return randomPairs(ids.length, pairing.random, random).map(([i, j]) => [ids[i]!, ids[j]!]);
     return [ids.slice(0, 2)];
   }
-  if (pairing === "all-pairs") return [];
+  if (pairwiseOnly) return [];
   if (task === "ranking") return ids.length >= 2 && ids.length <= MAX_RANKING_RESPONSES ? [ids] : [];
   return ids.length >= 1 ? [ids] : [];
+}
+
+/** What a batch holds or would hold: the figures of a dry run and of a created batch alike. */
+export interface BatchPlan {
+  items: number;
+  /** items × overlap. */
+  judgmentsNeeded: number;
+  /** Prompts that gave items. */
+  prompts: number;
+  /** Prompts of the dataset whose responses fit no item. */
+  skipped: number;
+  /** With --sample: how many prompts were asked for and how many fitting prompts there were to draw from. */
+  sample?: { requested: number; available: number };
+  /** With --stratify: each value's fitting prompts and how many were taken. */
+  strata: StratumCount[];
+  /** Plain-language notes on the selection (a sample larger than the prompts, short strata). */
+  notes: string[];
 }
 
 /**
  * Creates a batch with its items and reviewers in one transaction. The dataset's prompts are
  * read on a connection of their own (a reader beside the writer), so datasets of any size
- * stream through without being loaded whole.
+ * stream through without being loaded whole (a sample or strata keep one id per fitting prompt).
  */
-export function createBatch(input: NewBatch, actorId: string | null = null): { id: string; items: number; skipped: number } {
+export function createBatch(input: NewBatch, actorId: string | null = null): BatchPlan & { id: string } {
+  return buildBatch(input, actorId, true);
+}
+
+/**
+ * What createBatch would create, by the same code (every check, the same selection and pairs),
+ * without writing anything: the items are counted instead of inserted.
+ */
+export function previewBatch(input: NewBatch): BatchPlan {
+  const { id, ...plan } = buildBatch(input, null, false);
+  void id; // a dry run's id names nothing
+  return plan;
+}
+
+type ResponseRow = { prompt_id: string; response_id: string; model: string; metadata?: string };
+
+/** Calls `each` once per prompt of the dataset with its responses in import order (and its metadata text when asked for). */
+function forEachPrompt(
+  rows: Iterable<ResponseRow>,
+  each: (promptId: string, responses: Array<{ id: string; model: string }>, metadata: string | undefined) => void,
+): void {
+  let current: string | null = null;
+  let metadata: string | undefined;
+  let list: Array<{ id: string; model: string }> = [];
+  for (const row of rows) {
+    if (row.prompt_id !== current) {
+      if (current !== null) each(current, list, metadata);
+      current = row.prompt_id;
+      metadata = row.metadata;
+      list = [];
+    }
+    list.push({ id: row.response_id, model: row.model });
+  }
+  if (current !== null) each(current, list, metadata);
+}
+
+function buildBatch(input: NewBatch, actorId: string | null, write: boolean): BatchPlan & { id: string } {
   const parsed = newBatchSchema.safeParse(input);
   if (!parsed.success) throw invalidFrom(parsed.error);
-  const { dataset, name, task, overlap, reviewers, pairing } = parsed.data;
+  const { dataset, name, task, overlap, reviewers, pairing, sample, stratify, seed } = parsed.data;
   const config = batchConfigSchema.safeParse(parsed.data.config ?? {});
   if (!config.success) throw invalidFrom(config.error, "config");
-  if (pairing === "all-pairs" && task !== "pairwise") {
-    const reason = `all-pairs is only for pairwise batches, not ${task}`;
+  const pairingText = typeof input.pairing === "string" ? input.pairing.trim() : "first-two";
+  if ((pairing === "all-pairs" || (typeof pairing === "object" && !Array.isArray(pairing))) && task !== "pairwise") {
+    const reason = `${pairing === "all-pairs" ? "all-pairs" : "random:K"} is only for pairwise batches, not ${task}`;
     throw new ServiceError("invalid", `pairing: ${reason}`, { fields: { pairing: reason } });
   }
 
@@ -121,50 +210,93 @@ export function createBatch(input: NewBatch, actorId: string | null = null): { i
     throw new ServiceError("invalid", `overlap: ${reason}`, { fields: { overlap: reason } });
   }
 
+  const groupsOf = (promptId: string, list: Array<{ id: string; model: string }>) => itemsOfPrompt(list, task, pairing, randomFor(seed, promptId));
   const batchId = newId();
   const reader = dedicatedConnection();
-  let items = 0;
-  let skipped = 0;
+  const plan: BatchPlan = { items: 0, judgmentsNeeded: 0, prompts: 0, skipped: 0, strata: [], notes: [] };
   try {
-    const rows = reader.sqlite
-      .prepare<[string], { prompt_id: string; response_id: string; model: string }>(
-        `SELECT p.id AS prompt_id, r.id AS response_id, r.model FROM prompts p JOIN responses r ON r.prompt_id = p.id
-         WHERE p.dataset_id = ? ORDER BY p.rowid, r.rowid`,
-      )
-      .iterate(datasetRow.id);
-    const insertItem = sqlite.prepare("INSERT INTO items (id, batch_id, prompt_id, response_ids, position) VALUES (?, ?, ?, ?, ?)");
-    const flush = (promptId: string | null, responses: Array<{ id: string; model: string }>) => {
-      if (promptId === null) return;
-      const groups = itemsOfPrompt(responses, task, pairing);
-      if (groups.length === 0) skipped++;
-      for (const ids of groups) insertItem.run(newId(), batchId, promptId, JSON.stringify(ids), items++);
+    const rowsOf = (withMetadata: boolean) =>
+      reader.sqlite
+        .prepare<[string], ResponseRow>(
+          `SELECT p.id AS prompt_id, r.id AS response_id, r.model${withMetadata ? ", p.metadata" : ""} FROM prompts p JOIN responses r ON r.prompt_id = p.id
+           WHERE p.dataset_id = ? ORDER BY p.rowid, r.rowid`,
+        )
+        .iterate(datasetRow.id);
+
+    // A sample or strata need every fitting prompt known before any is chosen: a first pass
+    // collects them (and their stratum), the second makes the chosen prompts' items.
+    let chosen: Set<string> | null = null;
+    if (sample !== undefined || stratify !== undefined) {
+      const candidates: PromptCandidate[] = [];
+      const fields = new Set<string>();
+      let hasField = false;
+      forEachPrompt(rowsOf(stratify !== undefined), (promptId, list, metadata) => {
+        let stratum: string | undefined;
+        if (stratify !== undefined) {
+          const values = JSON.parse(metadata ?? "{}") as Record<string, unknown>;
+          if (Object.hasOwn(values, stratify)) hasField = true;
+          else if (!hasField && fields.size < 1000) for (const key of Object.keys(values)) fields.add(key);
+          stratum = stratumOf(values[stratify]);
+        }
+        if (groupsOf(promptId, list).length === 0) plan.skipped++;
+        else candidates.push({ id: promptId, stratum });
+      });
+      if (stratify !== undefined && !hasField) {
+        const known = [...fields].sort();
+        const listed = known.length <= 12 ? known.join(", ") : `${known.slice(0, 12).join(", ")} and ${known.length - 12} more`;
+        const reason = `no prompt of dataset ${datasetRow.name} has metadata field ${JSON.stringify(stratify)} (its fields: ${listed || "none"})`;
+        throw new ServiceError("invalid", `stratify: ${reason}`, { fields: { stratify: reason } });
+      }
+      const selection = selectPrompts(candidates, { sample, stratified: stratify !== undefined, seed });
+      chosen = new Set(selection.ids);
+      plan.strata = selection.strata;
+      if (sample !== undefined) {
+        plan.sample = { requested: sample, available: selection.available };
+        if (stratify === undefined && sample > selection.available) {
+          plan.notes.push(`sample ${sample} is more than the ${selection.available} prompts that fit: all of them are taken`);
+        }
+      }
+      for (const s of selection.strata) {
+        if (s.taken < s.wanted) plan.notes.push(`stratum ${JSON.stringify(s.value)} has only ${s.available} of the ${s.wanted} prompts asked: all of them are taken`);
+      }
+    }
+
+    const insertItem = write ? sqlite.prepare("INSERT INTO items (id, batch_id, prompt_id, response_ids, position) VALUES (?, ?, ?, ?, ?)") : null;
+    const makeItems = () => {
+      forEachPrompt(rowsOf(false), (promptId, list) => {
+        if (chosen && !chosen.has(promptId)) return;
+        const groups = groupsOf(promptId, list);
+        if (groups.length === 0) {
+          if (!chosen) plan.skipped++;
+          return;
+        }
+        plan.prompts++;
+        for (const ids of groups) insertItem?.run(newId(), batchId, promptId, JSON.stringify(ids), plan.items);
+        plan.items += groups.length;
+      });
+      if (plan.items === 0) {
+        throw new ServiceError("invalid", `no prompt of dataset "${dataset}" has responses that fit a ${task} item with pairing ${pairingText}`);
+      }
+      plan.judgmentsNeeded = plan.items * overlap;
     };
+    if (!write) {
+      makeItems();
+      return { id: batchId, ...plan };
+    }
+    const selectionRecord: BatchSelection = { pairing: pairingText, seed, ...(sample !== undefined && { sample }), ...(stratify !== undefined && { stratify }) };
     sqlite.transaction(() => {
       sqlite
         .prepare("INSERT INTO batches (id, name, dataset_id, task, config, overlap, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)")
-        .run(batchId, name, datasetRow.id, task, JSON.stringify(config.data), overlap, actorId, Date.now());
+        .run(batchId, name, datasetRow.id, task, JSON.stringify({ ...config.data, selection: selectionRecord }), overlap, actorId, Date.now());
       const addReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
       for (const username of new Set(reviewers)) addReviewer.run(batchId, byName.get(username)!.id);
-      let current: string | null = null;
-      let responses: Array<{ id: string; model: string }> = [];
-      for (const row of rows) {
-        if (row.prompt_id !== current) {
-          flush(current, responses);
-          current = row.prompt_id;
-          responses = [];
-        }
-        responses.push({ id: row.response_id, model: row.model });
-      }
-      flush(current, responses);
-      if (items === 0) {
-        throw new ServiceError("invalid", `no prompt of dataset "${dataset}" has responses that fit a ${task} item with pairing ${parsed.data.pairing ?? "first-two"}`);
-      }
-      recordAudit(connection().db, { userId: actorId, action: "batch.create", subject: batchId, detail: { name, task, overlap, items } });
+      makeItems();
+      recordAudit(connection().db, { userId: actorId, action: "batch.create", subject: batchId, detail: { name, task, overlap, items: plan.items, selection: selectionRecord } });
     }).immediate();
   } finally {
     reader.sqlite.close();
   }
-  return { id: batchId, items, skipped };
+  return { id: batchId, ...plan };
 }
 
 /**
@@ -229,12 +361,22 @@ function releaseLeases(batchId: string): void {
   db.update(assignments).set({ status: "expired" }).where(leased).run();
 }
 
+/**
+ * How a batch's prompts and pairs were chosen, recorded beside its config (key `selection` of the
+ * stored JSON) so a random batch can be made again. Not part of BatchConfig: the config goes to
+ * reviewers with every item, and a `models:A,B` pairing would name the models of a blind batch.
+ */
+const selectionSchema = z.object({ pairing: z.string(), seed: z.number().int(), sample: z.number().int().optional(), stratify: z.string().optional() });
+export type BatchSelection = z.infer<typeof selectionSchema>;
+
 export interface BatchRecord {
   id: string;
   name: string;
   datasetId: string;
   task: Task;
   config: BatchConfig;
+  /** Absent for batches made before selections were recorded. */
+  selection?: BatchSelection;
   overlap: number;
   status: BatchStatus;
 }
@@ -247,12 +389,15 @@ export function getBatch(batchId: string): BatchRecord {
     )
     .get(batchId);
   if (!row) throw new ServiceError("not_found", `no batch ${batchId}`);
+  const stored = JSON.parse(row.config) as { selection?: unknown };
+  const selection = selectionSchema.safeParse(stored.selection);
   return {
     id: row.id,
     name: row.name,
     datasetId: row.dataset_id,
     task: row.task,
-    config: batchConfigSchema.parse(JSON.parse(row.config)),
+    config: batchConfigSchema.parse(stored),
+    ...(selection.success && { selection: selection.data }),
     overlap: row.overlap,
     status: row.status,
   };

@@ -226,6 +226,66 @@ describe("the new-batch form", () => {
     expect(config.scale).toBe("7-point");
     await closeClean(page);
   });
+  it("previews what Create would make (items, judgments needed) without creating it, then creates exactly that", async () => {
+    const batchCount = () => {
+      const db = new Database(server.dbPath, { readonly: true });
+      const n = (db.prepare("SELECT count(*) AS n FROM batches").get() as { n: number }).n;
+      db.close();
+      return n;
+    };
+    const page = await adminPage("/admin/batches/new");
+    await page.getByLabel("Name", { exact: true }).fill("Sampled pairs");
+    await page.getByLabel("Overlap (reviewers per item)").fill("2");
+    for (const box of await page.getByRole("checkbox", { name: /reviewer[12]/ }).all()) await box.check();
+    const pairs = page.getByLabel("Pairs per prompt (K)");
+    expect(await pairs.isVisible()).toBe(false);
+    await page.getByLabel("Pairing").selectOption("random");
+    await pairs.fill("1");
+    await page.getByLabel(/^Sample/).fill("3");
+    await page.getByLabel(/^Seed/).fill("42");
+    const before = batchCount();
+    const preview = page.getByTestId("batch-preview");
+
+    // A field the prompts lack is named beside the stratify field.
+    await page.getByLabel(/^Stratify by metadata field/).fill("no_such_field");
+    await page.getByRole("button", { name: "Preview" }).click();
+    await page.locator("#stratify-error").waitFor();
+    expect(await page.locator("#stratify-error").textContent()).toMatch(/^no prompt of dataset demo has metadata field "no_such_field"/);
+    await page.getByLabel(/^Stratify by metadata field/).fill("");
+
+    await page.getByRole("button", { name: "Preview" }).click();
+    await preview.waitFor();
+    expect(await preview.textContent()).toMatch(/^3 items, 6 judgments needed \(3 × overlap 2\) from 3 prompts/);
+    expect(batchCount()).toBe(before);
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("Sampled pairs");
+
+    await page.getByRole("button", { name: "Create batch" }).click();
+    await page.waitForURL(/\/admin\/batches\?created=/);
+    expect(batchCount()).toBe(before + 1);
+    const id = new URL(page.url()).searchParams.get("created")!;
+    expect(await page.getByRole("status").filter({ hasText: "Created batch" }).textContent()).toContain("with 3 items.");
+    const db = new Database(server.dbPath, { readonly: true });
+    const config = JSON.parse((db.prepare("SELECT config FROM batches WHERE id = ?").get(id) as { config: string }).config) as Record<string, unknown>;
+    db.close();
+    expect(config.selection).toEqual({ pairing: "random:1", seed: 42, sample: 3 });
+    await closeClean(page);
+  });
+
+  it("previews without JavaScript too: the page comes back with the figures and what was typed", async () => {
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.route(/\.js(\?|$)/, (route) => route.abort());
+    await page.goto(`${server.url}/admin/batches/new`);
+    await page.getByLabel("Name", { exact: true }).fill("Plain preview");
+    await page.getByLabel(/^Sample/).fill("2");
+    await Promise.all([page.waitForLoadState("load"), page.getByRole("button", { name: "Preview" }).click()]);
+    await page.getByTestId("batch-preview").waitFor();
+    expect(await page.getByTestId("batch-preview").textContent()).toMatch(/^2 items, 2 judgments needed \(2 × overlap 1\) from 2 prompts/);
+    expect(await page.getByLabel("Name", { exact: true }).inputValue()).toBe("Plain preview");
+    expect(await page.getByLabel(/^Sample/).inputValue()).toBe("2");
+    await page.close();
+  });
+
   it("works without JavaScript: a refused form comes back with what was typed and the message beside the field", async () => {
     const page = await browser.context.newPage();
     await signIn(page, server.url, "admin", server.credentials.admin!);

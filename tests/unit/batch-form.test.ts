@@ -120,6 +120,31 @@ describe("batchFromForm: messages next to the fields, naming the bad value", () 
   });
 });
 
+describe("batchFromForm: random pairs, sample, strata and seed", () => {
+  it("builds random:K and passes the selection on as numbers; blank fields ask for nothing", () => {
+    const { batch } = batchOf(form({ pairing: "random", pairs: " 3 ", sample: "50", stratify: " topic ", seed: "7" }));
+    expect(batch).toMatchObject({ pairing: "random:3", sample: 50, stratify: "topic", seed: 7 });
+    const plain = batchOf(form({ pairs: "x", sample: " ", stratify: "", seed: "" })).batch;
+    expect(plain.pairing).toBe("first-two");
+    expect(plain).not.toHaveProperty("sample");
+    expect(plain).not.toHaveProperty("stratify");
+    expect(plain).not.toHaveProperty("seed");
+  });
+
+  it("names a K, sample or seed that is not a whole number at its field", () => {
+    expect(fieldsOf(form({ pairing: "random", pairs: "two" }))).toEqual({ pairs: 'the number of pairs "two" is not a whole number' });
+    expect(fieldsOf(form({ pairing: "random", pairs: "" }))).toEqual({ pairs: "the number of pairs is required" });
+    expect(fieldsOf(form({ sample: "1e3", seed: "4.5" }))).toEqual({ sample: 'the sample "1e3" is not a whole number', seed: 'the seed "4.5" is not a whole number' });
+  });
+
+  it("puts the service's pairing message at the K field for random pairs, and its selection messages at their fields", () => {
+    const result = batchOf(form({ pairing: "random", pairs: "0" }));
+    expect(result.fieldOf("pairing")).toBe("pairs");
+    expect(result.fieldOf("stratify")).toBe("stratify");
+    expect(result.fieldOf("sample")).toBe("sample");
+  });
+});
+
 describe("batchFromForm: the advanced JSON", () => {
   it("is laid over the form's config key by key", () => {
     const { config } = batchOf(form({ advanced: '{"scale": "7-point", "leaseMinutes": 90}' })).batch;

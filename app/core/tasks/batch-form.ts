@@ -22,6 +22,14 @@ export interface BatchFormValues {
   reviewers: string[];
   pairing: string;
   models: string;
+  /** K of `random:K`, read when the pairing is "random". */
+  pairs?: string;
+  /** Prompts to draw; blank = all. */
+  sample?: string;
+  /** Metadata field to stratify by; blank = none. */
+  stratify?: string;
+  /** Blank = the default seed. */
+  seed?: string;
   scale: string;
   flags: string;
   rationaleRequired: boolean;
@@ -41,6 +49,9 @@ export interface BatchFromForm {
   overlap: number;
   reviewers: string[];
   pairing: string;
+  sample?: number;
+  stratify?: string;
+  seed?: number;
   config: Record<string, unknown>;
 }
 
@@ -85,6 +96,20 @@ export function batchFromForm(values: BatchFormValues): BatchFormResult {
     }
     pairing = `models:${models.join(",")}`;
   }
+  if (values.pairing === "random") {
+    const k = wholeNumber(values.pairs ?? "", "the number of pairs");
+    if ("error" in k) fields.pairs = k.error;
+    else pairing = `random:${k.value}`;
+  }
+  // The selection: blank means "not asked for"; the service checks the values' ranges.
+  const selection: { sample?: number; stratify?: string; seed?: number } = {};
+  for (const [key, what] of [["sample", "the sample"], ["seed", "the seed"]] as const) {
+    if (!values[key]?.trim()) continue;
+    const n = wholeNumber(values[key], what);
+    if ("error" in n) fields[key] = n.error;
+    else selection[key] = n.value;
+  }
+  if (values.stratify?.trim()) selection.stratify = values.stratify.trim();
 
   const config: Record<string, unknown> = {
     flags: values.flags.split(",").map((s) => s.trim()).filter(Boolean),
@@ -148,9 +173,10 @@ export function batchFromForm(values: BatchFormValues): BatchFormResult {
     ok: true,
     fieldOf: (serviceField) => {
       const field = formFieldOf(serviceField, advancedKeys, rowOf);
-      return field === "pairing" && values.pairing === "models" ? "models" : field;
+      if (field !== "pairing") return field;
+      return values.pairing === "models" ? "models" : values.pairing === "random" ? "pairs" : field;
     },
-    batch: { name: values.name.trim(), dataset: values.dataset, task, overlap: overlap.value, reviewers: values.reviewers, pairing, config },
+    batch: { name: values.name.trim(), dataset: values.dataset, task, overlap: overlap.value, reviewers: values.reviewers, pairing, ...selection, config },
   };
 }
 
