@@ -491,7 +491,7 @@ function costNote(m: { mean_latency_ms: number | null; mean_output_tokens: numbe
   const parts = [
     m.mean_latency_ms === null ? null : `${formatFigure(Math.round(m.mean_latency_ms), "count")} ms`,
     m.mean_output_tokens === null ? null : `${formatFigure(Math.round(m.mean_output_tokens), "count")} output tokens`,
-    m.usd_per_1k_responses === null ? null : `$${m.usd_per_1k_responses.toPrecision(3)} per 1,000 responses${m.on_cost_frontier ? " (cost frontier)" : ""}`,
+    m.usd_per_1k_responses === null ? null : `${formatFigure(m.usd_per_1k_responses, "usd")} per 1,000 responses${m.on_cost_frontier ? " (cost frontier)" : ""}`,
   ].filter(Boolean);
   return parts.length ? `  ${parts.join(", ")}` : "";
 }

@@ -2,6 +2,7 @@ import {
   CartesianGrid,
   Cell,
   ErrorBar,
+  LabelList,
   Line,
   LineChart,
   Pie,
@@ -129,8 +130,12 @@ export function CostQualityChart({ models }: { models: Array<{ model: string; ra
           cursor={{ strokeDasharray: "3 3" }}
           formatter={(value, name) => (typeof value === "number" ? formatFigure(value, name === "rating" ? "rating" : "usd") : value)}
         />
-        <Scatter name="cost frontier" data={frontier} fill="var(--accent)" line={{ stroke: "var(--accent)", strokeWidth: 2 }} isAnimationActive={false} />
-        <Scatter name="other models" data={others} fill="var(--muted)" isAnimationActive={false} />
+        <Scatter name="cost frontier" data={frontier} fill="var(--accent)" line={{ stroke: "var(--accent)", strokeWidth: 2 }} isAnimationActive={false}>
+          <LabelList dataKey="model" position="right" style={{ fontSize: 11, fill: "var(--text)" }} />
+        </Scatter>
+        <Scatter name="other models" data={others} fill="var(--muted)" isAnimationActive={false}>
+          <LabelList dataKey="model" position="right" style={{ fontSize: 11, fill: "var(--muted)" }} />
+        </Scatter>
       </ScatterChart>
       <figcaption className="muted small">
         Rating against USD per 1,000 responses (from each model&apos;s price and its mean token usage); the line joins the cost-quality frontier:{" "}
