@@ -237,7 +237,8 @@ describe("statistics", () => {
     const cells = await table.locator("tbody tr").first().locator("td").allTextContents();
     expect(cells[1]).toMatch(/^1,\d{3}\.\d$/); // atlas-7b rates above 1000
     expect(cells[2]).toMatch(/^\d{1,3}(,\d{3})*\.\d – \d{1,3}(,\d{3})*\.\d$/);
-    expect(cells.slice(3)).toEqual(["16", "14", "0", "2"]);
+    // Battles, wins, ties, losses; the demo responses record no latency or tokens and have no price.
+    expect(cells.slice(3)).toEqual(["16", "14", "0", "2", "—", "—", "—"]);
     const winRates = await page.getByRole("table", { name: "Win rates" }).locator("tbody td").allTextContents();
     expect(winRates.sort()).toEqual(["12.5%", "87.5%", "—", "—"]);
     const reviewerRow = await page.getByRole("table", { name: "Reviewers" }).locator("tbody tr", { hasText: "reviewer2" }).locator("td").allTextContents();
