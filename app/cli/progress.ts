@@ -5,32 +5,25 @@ import { samplingProgressLine, type SamplingProgress } from "../core/sampling";
 
 /**
  * A progress line on stderr: redrawn in place on a terminal, one line every few seconds
- * otherwise (so CI logs stay short). stdout stays clean for --json.
+ * otherwise (so CI logs stay short). stdout stays clean for --json. The final state is always
+ * written, once.
  */
-export function importProgressLine(stream: NodeJS.WriteStream = process.stderr): {
-  update: (progress: ImportProgress) => void;
-  end: () => void;
-} {
-  const started = Date.now();
-  let last = started;
+function progressLine<P>(render: (progress: P) => string, isFinal: (progress: P) => boolean, stream: NodeJS.WriteStream): { update: (progress: P) => void; end: () => void } {
+  let last = Date.now();
   let drawn = false;
-  const render = (p: ImportProgress) => {
-    const seconds = (Date.now() - started) / 1000;
-    const share = p.totalBytes ? ` ${Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100))}%` : "";
-    const size = p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : "";
-    return `import${share}: ${formatFigure(p.lines, "count")} lines, ${formatBytes(p.bytes)}${size}, ${seconds.toFixed(1)} s`;
-  };
+  let finalShown = false;
   return {
     update(progress) {
       const now = Date.now();
+      const final = isFinal(progress);
+      // A service may report its last step and then its end: one final line, not two.
+      if (final && finalShown) return;
+      if (!final && now - last < (stream.isTTY ? 100 : 5000)) return;
+      finalShown = final;
       if (stream.isTTY) {
-        if (now - last < 100) return;
         stream.write(`\r${render(progress)}\x1b[K`);
         drawn = true;
-      } else {
-        if (now - last < 5000 && progress.phase !== "done") return;
-        stream.write(`${render(progress)}\n`);
-      }
+      } else stream.write(`${render(progress)}\n`);
       last = now;
     },
     end() {
@@ -39,33 +32,19 @@ export function importProgressLine(stream: NodeJS.WriteStream = process.stderr):
   };
 }
 
-/** The `sample` command's progress line (done/total, rate, ETA), drawn like the import's. */
-export function samplingProgressWriter(stream: NodeJS.WriteStream = process.stderr): {
-  update: (progress: SamplingProgress) => void;
-  end: () => void;
-} {
-  let last = 0;
-  let drawn = false;
-  let finalShown = false;
-  return {
-    update(progress) {
-      const now = Date.now();
-      const finished = progress.done === progress.total;
-      // The service reports the last sample and then the end of the run: one final line, not two.
-      if (finished && finalShown) return;
-      finalShown = finished;
-      if (stream.isTTY) {
-        if (now - last < 100 && !finished) return;
-        stream.write(`\r${samplingProgressLine(progress)}\x1b[K`);
-        drawn = true;
-      } else {
-        if (now - last < 5000 && !finished) return;
-        stream.write(`${samplingProgressLine(progress)}\n`);
-      }
-      last = now;
-    },
-    end() {
-      if (drawn) stream.write("\n");
-    },
+/** The import's progress: share of the file, lines, bytes, seconds. */
+export function importProgressLine(stream: NodeJS.WriteStream = process.stderr): { update: (progress: ImportProgress) => void; end: () => void } {
+  const started = Date.now();
+  const render = (p: ImportProgress) => {
+    const seconds = (Date.now() - started) / 1000;
+    const share = p.totalBytes ? ` ${Math.min(100, Math.floor((p.bytes / p.totalBytes) * 100))}%` : "";
+    const size = p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : "";
+    return `import${share}: ${formatFigure(p.lines, "count")} lines, ${formatBytes(p.bytes)}${size}, ${seconds.toFixed(1)} s`;
   };
+  return progressLine(render, (p) => p.phase === "done", stream);
+}
+
+/** The `sample` command's progress line (done/total, rate, ETA). */
+export function samplingProgressWriter(stream: NodeJS.WriteStream = process.stderr): { update: (progress: SamplingProgress) => void; end: () => void } {
+  return progressLine(samplingProgressLine, (p) => p.done === p.total, stream);
 }

@@ -1,12 +1,19 @@
-import { createHash } from "node:crypto";
 import { stringify } from "csv-stringify/sync";
 import { ByteWriter, ParquetWriter, schemaFromColumnData, type ColumnSource } from "hyparquet-writer";
 import { z } from "zod";
 import { approximateBytes, csvRecord, rowValues, tabularColumns, type TabularColumn } from "../core/formats/export/tabular";
 import type { ExportFormat } from "../core/formats/export/mappers";
-import { noInvalidRows } from "../core/formats/export/validity";
 import { getBatch } from "./batches.server";
-import { exportCard, exportLines, exportReader, parseCardOptions, parseExportOptions, recordExport, streamExport, type ExportResult } from "./exports.server";
+import {
+  exportCard,
+  parseCardOptions,
+  parseExportOptions,
+  streamEncodedExport,
+  streamExport,
+  type ExportHooks,
+  type ExportResult,
+  type FileEncoder,
+} from "./exports.server";
 import { ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
 
@@ -40,7 +47,6 @@ export function parseFileFormat(input: unknown): FileFormat {
   return parsed.data.file_format;
 }
 
-type Hooks = { actorId?: string | null; signal?: AbortSignal; record?: boolean; onDone?: (result: ExportResult) => void; onProgress?: (rows: number) => void };
 
 const CHUNK_BYTES = 64 * 1024;
 /** CSV records stringified at a time: big enough to amortise the call, small next to a chunk. */
@@ -57,54 +63,16 @@ const PARQUET_GROUP_BYTES = 1024 * 1024;
 const PARQUET_GROUP_ROWS = 100_000;
 
 /** Every file format's chunks: JSONL from streamExport, CSV and Parquet encoded here. */
-export async function* streamExportFile(batchId: string, rawOptions: unknown, hooks: Hooks = {}): AsyncGenerator<Uint8Array> {
+export async function* streamExportFile(batchId: string, rawOptions: unknown, hooks: ExportHooks = {}): AsyncGenerator<Uint8Array> {
   const fileFormat = parseFileFormat(rawOptions);
   if (fileFormat === "jsonl") {
     yield* streamExport(batchId, rawOptions, hooks);
     return;
   }
   const options = parseExportOptions(rawOptions);
-  const batch = getBatch(batchId);
   const columns = tabularColumns(options.format, { withIds: options.with_ids, withText: options.with_text });
   const encoder = fileFormat === "csv" ? csvEncoder(columns) : parquetEncoder(columns);
-  const reader = exportReader();
-  const hash = createHash("sha256");
-  let rows = 0;
-  let bytes = 0;
-  const invalid = noInvalidRows();
-  const out = function* (chunks: Uint8Array[]) {
-    for (const chunk of chunks) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      yield chunk;
-    }
-  };
-  try {
-    // One read transaction, as for JSONL: a consistent snapshot while reviewers keep judging.
-    reader.sqlite.exec("BEGIN");
-    for (const line of exportLines(reader.sqlite, batch, options, invalid)) {
-      const ready = encoder.add(line);
-      rows++;
-      if (ready.length) {
-        if (hooks.signal?.aborted) return;
-        hooks.onProgress?.(rows);
-        yield* out(ready);
-      }
-    }
-    yield* out(encoder.finish());
-    reader.sqlite.exec("COMMIT");
-    const result = recordExport(batch.id, { ...options, file_format: fileFormat }, { rows, bytes, sha256: hash.digest("hex"), invalid }, hooks);
-    hooks.onDone?.(result);
-  } finally {
-    if (reader.sqlite.inTransaction) reader.sqlite.exec("ROLLBACK");
-    reader.sqlite.close();
-  }
-}
-
-/** Takes rows one at a time and hands back the bytes that are ready (often none). */
-interface FileEncoder {
-  add(row: unknown): Uint8Array[];
-  finish(): Uint8Array[];
+  yield* streamEncodedExport(batchId, options, encoder, { ...options, file_format: fileFormat }, hooks);
 }
 
 const utf8 = new TextEncoder();

@@ -125,7 +125,7 @@ const encoder = new TextEncoder();
 const READER_CACHE_KIB = 8192;
 
 /** A connection of its own for one export, with the smaller page cache above. The caller closes it. */
-export function exportReader(): Connection {
+function exportReader(): Connection {
   const reader = dedicatedConnection();
   reader.sqlite.pragma(`cache_size = -${READER_CACHE_KIB}`);
   return reader;
@@ -463,7 +463,7 @@ function* validRows<T extends { messages: ChatMessage[] }>(rows: Iterable<T>, op
  * Every line of the export, as objects, in order (the JSONL lines; export-files.server.ts writes
  * them as CSV or Parquet too). Rows left out as invalid are counted in `invalid`.
  */
-export function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, invalid: InvalidCounts = noInvalidRows()): Generator<unknown> {
+function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, invalid: InvalidCounts = noInvalidRows()): Generator<unknown> {
   const pseudonym = pseudonymizer(batch.id);
   const format = options.format;
   if (format in JUDGMENT_FORMATS) {
@@ -518,50 +518,82 @@ export function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: Export
  * (options, row count, sha256 of the bytes) and calls `onDone`; a consumer that stops early
  * (a client that disconnected) stops the work and nothing is recorded.
  */
-export async function* streamExport(
-  batchId: string,
-  rawOptions: unknown,
-  hooks: {
-    actorId?: string | null;
-    signal?: AbortSignal;
-    onDone?: (result: ExportResult) => void;
-    onProgress?: (rows: number) => void;
-    /** false: compute the export (rows, sha256) without recording it, as the dataset card endpoint does. */
-    record?: boolean;
-  } = {},
-): AsyncGenerator<Uint8Array> {
+export interface ExportHooks {
+  actorId?: string | null;
+  signal?: AbortSignal;
+  onDone?: (result: ExportResult) => void;
+  onProgress?: (rows: number) => void;
+  /** false: compute the export (rows, sha256) without recording it, as the dataset card endpoint does. */
+  record?: boolean;
+}
+
+/** Takes an export's rows one at a time and hands back the bytes that are ready (often none). */
+export interface FileEncoder {
+  add(row: unknown): Uint8Array[];
+  finish(): Uint8Array[];
+}
+
+/** JSONL: one JSON object a line, in chunks of about 64 KiB. */
+function jsonlEncoder(): FileEncoder {
+  let buffer = "";
+  return {
+    add(row) {
+      buffer += `${JSON.stringify(row)}\n`;
+      if (buffer.length < CHUNK_BYTES) return [];
+      const chunk = encoder.encode(buffer);
+      buffer = "";
+      return [chunk];
+    },
+    finish() {
+      return buffer ? [encoder.encode(buffer)] : [];
+    },
+  };
+}
+
+export async function* streamExport(batchId: string, rawOptions: unknown, hooks: ExportHooks = {}): AsyncGenerator<Uint8Array> {
   const options = parseExportOptions(rawOptions);
+  yield* streamEncodedExport(batchId, options, jsonlEncoder(), options, hooks);
+}
+
+/**
+ * An export's rows through `fileEncoder` (JSONL here, CSV and Parquet in export-files.server.ts),
+ * with the sha256 and size of the bytes it yields; recorded with `recordedOptions` when done.
+ */
+export async function* streamEncodedExport(
+  batchId: string,
+  options: ExportOptions,
+  fileEncoder: FileEncoder,
+  recordedOptions: Record<string, unknown> & { format: string },
+  hooks: ExportHooks,
+): AsyncGenerator<Uint8Array> {
   const batch = getBatch(batchId);
   const reader = exportReader();
   const hash = createHash("sha256");
   let rows = 0;
   let bytes = 0;
-  let buffer = "";
   const invalid = noInvalidRows();
-  try {
-    // One read transaction: the export is a consistent snapshot even while reviewers keep judging.
-    reader.sqlite.exec("BEGIN");
-    for (const line of exportLines(reader.sqlite, batch, options, invalid)) {
-      buffer += `${JSON.stringify(line)}\n`;
-      rows++;
-      if (buffer.length >= CHUNK_BYTES) {
-        const chunk = encoder.encode(buffer);
-        buffer = "";
-        hash.update(chunk);
-        bytes += chunk.length;
-        if (hooks.signal?.aborted) return;
-        hooks.onProgress?.(rows);
-        yield chunk;
-      }
-    }
-    if (buffer) {
-      const chunk = encoder.encode(buffer);
+  const out = function* (chunks: Uint8Array[]) {
+    for (const chunk of chunks) {
       hash.update(chunk);
       bytes += chunk.length;
       yield chunk;
     }
+  };
+  try {
+    // One read transaction: the export is a consistent snapshot even while reviewers keep judging.
+    reader.sqlite.exec("BEGIN");
+    for (const line of exportLines(reader.sqlite, batch, options, invalid)) {
+      const ready = fileEncoder.add(line);
+      rows++;
+      if (ready.length) {
+        if (hooks.signal?.aborted) return;
+        hooks.onProgress?.(rows);
+        yield* out(ready);
+      }
+    }
+    yield* out(fileEncoder.finish());
     reader.sqlite.exec("COMMIT");
-    const result = recordExport(batch.id, options, { rows, bytes, sha256: hash.digest("hex"), invalid }, hooks);
+    const result = recordExport(batch.id, recordedOptions, { rows, bytes, sha256: hash.digest("hex"), invalid }, hooks);
     hooks.onDone?.(result);
   } finally {
     if (reader.sqlite.inTransaction) reader.sqlite.exec("ROLLBACK");
@@ -573,7 +605,7 @@ export async function* streamExport(
  * Records a finished export (its options, row count and the sha256 of the file's bytes) in
  * `exports`, unless `record` is false (a dataset card's hash run).
  */
-export function recordExport(
+function recordExport(
   batchId: string,
   options: Record<string, unknown> & { format: string },
   file: Omit<ExportResult, "id">,

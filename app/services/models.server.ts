@@ -1,4 +1,4 @@
-import { desc, eq } from "drizzle-orm";
+import { desc } from "drizzle-orm";
 import { z } from "zod";
 import { modelPrices } from "../../db/schema";
 import type { ModelPrice } from "../core/cost/price";
@@ -57,11 +57,6 @@ export function listModelPrices(): ModelPriceRecord[] {
 /** The prices by model, for the leaderboards. */
 export function priceTable(): Map<string, ModelPrice> {
   return new Map(connection().db.select().from(modelPrices).all().map((p) => [p.model, { inputUsdPerMtok: p.inputUsdPerMtok, outputUsdPerMtok: p.outputUsdPerMtok }]));
-}
-
-export function modelPrice(model: string): ModelPriceRecord | null {
-  const row = connection().db.select().from(modelPrices).where(eq(modelPrices.model, model)).get();
-  return row ? record(row) : null;
 }
 
 /** Every model name responses carry, with how many responses and its price if set: the models page. */
