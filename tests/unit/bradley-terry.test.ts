@@ -149,7 +149,7 @@ describe("bradleyTerry", () => {
       ]),
     )!;
     expect(group.method).toBe("regularized");
-    expect(group.reason).toBe('"A", "B" never lost to the other models, so the maximum-likelihood ratings are not finite');
+    expect(group.reason).toBe('"A", "B" lost only to each other, never to the other models, so the maximum-likelihood ratings are not finite');
     // Two groups that never met.
     expect(bradleyTerry([...league([["A", "B", 2, 1]]), ...league([["C", "D", 2, 1]])])!.method).toBe("regularized");
     // Ties count both ways: a model that only ever tied still has an MLE.

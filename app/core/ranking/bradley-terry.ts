@@ -265,7 +265,7 @@ function mleMissingReason(models: readonly string[], pairFirst: readonly number[
   const names = group.map((model) => `"${model}"`).join(", ");
   return group.length === 1
     ? `${names} never lost a battle, so its maximum-likelihood rating is infinite`
-    : `${names} never lost to the other models, so the maximum-likelihood ratings are not finite`;
+    : `${names} lost only to each other, never to the other models, so the maximum-likelihood ratings are not finite`;
 }
 
 function readOptions(options: { iterations?: number; tolerance?: number } | undefined): { iterations: number; tolerance: number } {
