@@ -18,9 +18,11 @@ import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, parseCardOption
 import { FILE_FORMAT_DESCRIPTIONS, FILE_FORMATS, parseFileFormat, streamExportFile } from "../services/export-files.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { listModels, setModelPrice } from "../services/models.server";
-import { importProgressLine, samplingProgressWriter } from "./progress";
+import { backupProgressLine, importProgressLine, samplingProgressWriter } from "./progress";
+import { backupDatabase } from "../services/backups.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { formatFigure, formatInterval } from "../core/figures";
+import { formatBytes } from "../core/formats";
 
 const USAGE = `Usage: npm run -s cli -- <command>
 
@@ -49,6 +51,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
+  backup FILE [--force] [--json]
 
 Export formats (--format):
 ${EXPORT_FORMATS.map((f) => `  ${f.padEnd(21)} ${EXPORT_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
@@ -64,7 +67,7 @@ class UsageError extends Error {}
  * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
  * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
  */
-const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample"]);
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -509,6 +512,16 @@ async function leaderboardCommand(args: string[]) {
   if (board.method) process.stdout.write(`fit: ${board.method === "mle" ? "maximum likelihood" : `regularized (${board.method_reason})`}\n`);
 }
 
+async function backupCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, { force: { type: "boolean", default: false }, json: { type: "boolean", default: false } });
+  if (positionals.length !== 1) throw new UsageError("backup takes one FILE: where to write the copy");
+  const progress = backupProgressLine();
+  const result = await backupDatabase(positionals[0]!, { overwrite: values.force as boolean, onProgress: progress.update });
+  progress.end();
+  if (values.json) return print(result);
+  process.stdout.write(`backed up ${formatFigure(result.pages, "count")} pages (${formatBytes(result.bytes)}) to ${result.file} in ${(result.milliseconds / 1000).toFixed(1)} s; integrity ${result.integrity}\n`);
+}
+
 async function sampleCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     dataset: { type: "string" },
@@ -620,6 +633,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "stats") await statsCommand(rest);
     else if (command === "leaderboard") await leaderboardCommand(rest);
     else if (command === "sample") return await sampleCommand(rest);
+    else if (command === "backup") await backupCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

@@ -2,6 +2,7 @@ import { formatBytes } from "../core/formats";
 import type { ImportProgress } from "../services/imports.server";
 import { formatFigure } from "../core/figures";
 import { samplingProgressLine, type SamplingProgress } from "../core/sampling";
+import type { BackupProgress } from "../services/backups.server";
 
 /**
  * A progress line on stderr: redrawn in place on a terminal, one line every few seconds
@@ -47,4 +48,14 @@ export function importProgressLine(stream: NodeJS.WriteStream = process.stderr):
 /** The `sample` command's progress line (done/total, rate, ETA). */
 export function samplingProgressWriter(stream: NodeJS.WriteStream = process.stderr): { update: (progress: SamplingProgress) => void; end: () => void } {
   return progressLine(samplingProgressLine, (p) => p.done === p.total, stream);
+}
+
+/** The backup's progress: share of the pages copied. */
+export function backupProgressLine(stream: NodeJS.WriteStream = process.stderr): { update: (progress: BackupProgress) => void; end: () => void } {
+  const started = Date.now();
+  const render = (p: BackupProgress) => {
+    const share = p.totalPages ? Math.floor((p.copiedPages / p.totalPages) * 100) : 100;
+    return `backup ${share}%: ${formatFigure(p.copiedPages, "count")} of ${formatFigure(p.totalPages, "count")} pages, ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  };
+  return progressLine(render, (p) => p.copiedPages === p.totalPages, stream);
 }
