@@ -15,6 +15,7 @@ export default [
     route("datasets", "routes/admin.datasets.tsx"),
     route("datasets/:dataset/leaderboard", "routes/admin.datasets.$dataset.leaderboard.tsx"),
     route("models", "routes/admin.models.tsx"),
+    route("audit", "routes/admin.audit.tsx"),
     route("batches", "routes/admin.batches.tsx"),
     route("batches/new", "routes/admin.batches.new.tsx"),
     route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),

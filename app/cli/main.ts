@@ -20,6 +20,7 @@ import { batchStats, leaderboard } from "../services/stats.server";
 import { listModels, setModelPrice } from "../services/models.server";
 import { backupProgressLine, importProgressLine, samplingProgressWriter } from "./progress";
 import { backupDatabase } from "../services/backups.server";
+import { listAudit } from "../services/audit.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { formatFigure, formatInterval } from "../core/figures";
 import { formatBytes } from "../core/formats";
@@ -52,6 +53,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   tokens list [--json]
   tokens revoke ID
   backup FILE [--force] [--json]
+  audit [--actor NAME|system] [--action A|PREFIX.] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--limit 50] [--offset 0] [--json]
 
 Export formats (--format):
 ${EXPORT_FORMATS.map((f) => `  ${f.padEnd(21)} ${EXPORT_FORMAT_DESCRIPTIONS[f]}`).join("\n")}
@@ -67,7 +69,7 @@ class UsageError extends Error {}
  * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
  * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
  */
-const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup"]);
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -522,6 +524,28 @@ async function backupCommand(args: string[]): Promise<void> {
   process.stdout.write(`backed up ${formatFigure(result.pages, "count")} pages (${formatBytes(result.bytes)}) to ${result.file} in ${(result.milliseconds / 1000).toFixed(1)} s; integrity ${result.integrity}\n`);
 }
 
+async function auditCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    actor: { type: "string" },
+    action: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    limit: { type: "string" },
+    offset: { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (positionals.length) throw new UsageError("audit takes no positional arguments");
+  const { json, ...query } = values;
+  const page = listAudit(query as Record<string, string | undefined>);
+  if (json) return print({ entries: page.entries, total: page.total, limit: page.limit, offset: page.offset });
+  for (const entry of page.entries) {
+    const detail = Object.keys(entry.detail).length ? ` ${JSON.stringify(entry.detail)}` : "";
+    process.stdout.write(`${entry.at}  ${entry.actor.padEnd(12)} ${entry.action.padEnd(20)} ${entry.subject}${detail}\n`);
+  }
+  const shown = page.entries.length ? `${page.offset + 1}–${page.offset + page.entries.length}` : "none";
+  process.stdout.write(`${shown} of ${formatFigure(page.total, "count")} entries\n`);
+}
+
 async function sampleCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     dataset: { type: "string" },
@@ -634,6 +658,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "leaderboard") await leaderboardCommand(rest);
     else if (command === "sample") return await sampleCommand(rest);
     else if (command === "backup") await backupCommand(rest);
+    else if (command === "audit") await auditCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

@@ -16,10 +16,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request }: ActionFunctionArgs) {
-  await requireRole(request, "admin");
+  const admin = await requireRole(request, "admin");
   const form = Object.fromEntries(await request.formData());
   try {
-    const price = setModelPrice(form);
+    const price = setModelPrice(form, admin.id);
     return redirect(`/admin/models?${new URLSearchParams({ saved: price.model })}`);
   } catch (error) {
     const failure = asServiceError(error);

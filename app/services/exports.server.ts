@@ -34,6 +34,7 @@ import type { Connection, Sqlite } from "../../db/client";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { ServiceError } from "./errors.server";
+import { recordAudit } from "./audit.server";
 import { batchStats, type BatchStats } from "./stats.server";
 import { invalidFields, invalidFrom } from "./validation.server";
 import { DEFAULT_LICENSE, licenseProblems } from "../core/formats/export/licenses";
@@ -613,9 +614,13 @@ function recordExport(
 ): ExportResult {
   const result: ExportResult = { id: newId(), ...file };
   if (hooks.record === false) return result;
-  connection()
-    .sqlite.prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-    .run(result.id, batchId, options.format, JSON.stringify(options), result.rows, result.sha256, hooks.actorId ?? null, Date.now());
+  const { sqlite, db } = connection();
+  sqlite.transaction(() => {
+    sqlite
+      .prepare("INSERT INTO exports (id, batch_id, format, options, row_count, sha256, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(result.id, batchId, options.format, JSON.stringify(options), result.rows, result.sha256, hooks.actorId ?? null, Date.now());
+    recordAudit(db, { userId: hooks.actorId ?? null, action: "batch.export", subject: batchId, detail: { export_id: result.id, format: options.format, rows: result.rows } });
+  })();
   return result;
 }
 

@@ -4,6 +4,7 @@ import { modelPrices } from "../../db/schema";
 import type { ModelPrice } from "../core/cost/price";
 import { connection } from "./database.server";
 import { invalidFrom } from "./validation.server";
+import { recordAudit } from "./audit.server";
 
 /**
  * Models and their prices (issue 11, point 6). A model is a name responses carry (`model`, the
@@ -36,18 +37,22 @@ const record = (row: typeof modelPrices.$inferSelect): ModelPriceRecord => ({
 });
 
 /** Sets (or replaces) a model's price; 400 with field messages for a bad one. */
-export function setModelPrice(input: unknown): ModelPriceRecord {
+export function setModelPrice(input: unknown, actorId: string | null = null): ModelPriceRecord {
   const parsed = priceSchema.safeParse(input);
   if (!parsed.success) throw invalidFrom(parsed.error);
   const { model, input_usd_per_mtok, output_usd_per_mtok } = parsed.data;
   const values = { model, inputUsdPerMtok: input_usd_per_mtok, outputUsdPerMtok: output_usd_per_mtok, updatedAt: Date.now() };
-  const [row] = connection()
-    .db.insert(modelPrices)
-    .values(values)
-    .onConflictDoUpdate({ target: modelPrices.model, set: { inputUsdPerMtok: values.inputUsdPerMtok, outputUsdPerMtok: values.outputUsdPerMtok, updatedAt: values.updatedAt } })
-    .returning()
-    .all();
-  return record(row!);
+  const { db } = connection();
+  return db.transaction((tx) => {
+    const [row] = tx
+      .insert(modelPrices)
+      .values(values)
+      .onConflictDoUpdate({ target: modelPrices.model, set: { inputUsdPerMtok: values.inputUsdPerMtok, outputUsdPerMtok: values.outputUsdPerMtok, updatedAt: values.updatedAt } })
+      .returning()
+      .all();
+    recordAudit(tx, { userId: actorId, action: "model.price", subject: model, detail: { input_usd_per_mtok, output_usd_per_mtok } });
+    return record(row!);
+  });
 }
 
 export function listModelPrices(): ModelPriceRecord[] {
