@@ -8,7 +8,7 @@ import { z } from "zod";
 import { IMPORT_FORMATS } from "../core/formats";
 import { ImportRejected, importFile } from "../services/imports.server";
 import { asServiceError, ServiceError } from "../services/errors.server";
-import { createUser, disableUser, listUsers, ROLES } from "../services/users.server";
+import { createUser, listUsers, ROLES, setUserEnabled } from "../services/users.server";
 import { addBatchReviewers, changeBatchStatus, createBatch, listBatches, previewBatch, type BatchPlan } from "../services/batches.server";
 import { createToken, listTokens, revokeToken } from "../services/tokens.server";
 import { createWriteStream, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,6 +30,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   users add --username NAME --role admin|reviewer --password-stdin [--display-name TEXT]
   users list [--json]
   users disable NAME
+  users enable NAME
   import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--license ID] [--json]
   batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
                  [--pairing all-pairs|first-two|random:K|models:A,B] [--sample N] [--stratify FIELD] [--seed S]
@@ -130,11 +131,12 @@ async function usersCommand(args: string[]) {
     for (const u of all) process.stdout.write(`${u.username.padEnd(width)}  ${u.role.padEnd(8)}  ${u.disabled ? "disabled" : "active"}\n`);
     return;
   }
-  if (sub === "disable") {
+  if (sub === "disable" || sub === "enable") {
     const { positionals } = parse(rest, {});
-    if (positionals.length !== 1) throw new UsageError("users disable takes one username");
-    const user = disableUser(positionals[0]!);
-    process.stdout.write(`disabled ${user.username}; their sessions are ended\n`);
+    if (positionals.length !== 1) throw new UsageError(`users ${sub} takes one username`);
+    const user = setUserEnabled(positionals[0]!, sub === "enable");
+    if (!user.changed) process.stdout.write(`${user.username} was already ${user.disabled ? "disabled" : "enabled"}\n`);
+    else process.stdout.write(sub === "enable" ? `enabled ${user.username}; they can sign in again\n` : `disabled ${user.username}; their sessions are ended\n`);
     return;
   }
   throw new UsageError(`unknown users command ${sub ?? "(none)"}`);

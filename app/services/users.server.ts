@@ -71,18 +71,23 @@ export function findUserById(id: string): UserSummary | undefined {
   return connection().db.select(summaryColumns).from(users).where(eq(users.id, id)).get();
 }
 
-/** Disables an account and ends its sessions at once. */
-export function disableUser(rawUsername: string, actorId: string | null = null): UserSummary {
+/**
+ * Disables an account (ending its sessions at once: a disabled reviewer is signed out on their
+ * next request) or enables it again. Setting the state it already has changes nothing and
+ * writes no audit entry.
+ */
+export function setUserEnabled(rawUsername: string, enabled: boolean, actorId: string | null = null): UserSummary & { changed: boolean } {
   const username = usernameSchema.safeParse(rawUsername);
   if (!username.success) throw invalidFrom(username.error);
   const { db } = connection();
   return db.transaction((tx) => {
     const user = tx.select(summaryColumns).from(users).where(eq(users.username, username.data)).get();
     if (!user) throw new ServiceError("not_found", `no user "${username.data}"`);
-    tx.update(users).set({ disabled: true }).where(eq(users.id, user.id)).run();
-    tx.delete(sessions).where(eq(sessions.userId, user.id)).run();
-    recordAudit(tx, { userId: actorId, action: "user.disable", subject: user.username });
-    return { ...user, disabled: true };
+    if (user.disabled === !enabled) return { ...user, changed: false };
+    tx.update(users).set({ disabled: !enabled }).where(eq(users.id, user.id)).run();
+    if (!enabled) tx.delete(sessions).where(eq(sessions.userId, user.id)).run();
+    recordAudit(tx, { userId: actorId, action: enabled ? "user.enable" : "user.disable", subject: user.username });
+    return { ...user, disabled: !enabled, changed: true };
   });
 }
 

@@ -6,6 +6,7 @@ import { FIXTURES, runCli, setUpTempDatabase } from "./helpers";
 const { dir } = setUpTempDatabase();
 const { connection, closeConnection } = await import("~/services/database.server");
 const { createSession, userOfSession } = await import("~/services/sessions.server");
+const { checkCredentials } = await import("~/services/users.server");
 
 afterAll(() => closeConnection());
 
@@ -63,6 +64,17 @@ describe("users", () => {
     expect(userOfSession(token)).toBeNull();
     expect((JSON.parse((await runCli(["users", "list", "--json"])).stdout) as Array<{ username: string; disabled: boolean }>).find((u) => u.username === "bob")?.disabled).toBe(true);
     expect((await runCli(["users", "disable", "nobody"])).stderr).toBe('error: no user "nobody"\n');
+  });
+
+  it("enables a disabled user again, who can then sign in", async () => {
+    expect(await checkCredentials("bob", "another long password")).toBeNull();
+    const enable = await runCli(["users", "enable", "bob"]);
+    expect(enable.status, enable.stderr).toBe(0);
+    expect(enable.stdout).toBe("enabled bob; they can sign in again\n");
+    expect((await checkCredentials("bob", "another long password"))?.username).toBe("bob");
+    expect((await runCli(["users", "enable", "bob"])).stdout).toBe("bob was already enabled\n");
+    const actions = connection().sqlite.prepare("SELECT action FROM audit_log WHERE subject = 'bob' ORDER BY at, rowid").all() as Array<{ action: string }>;
+    expect(actions.map((a) => a.action).filter((a) => a !== "user.create")).toEqual(["user.disable", "user.enable"]);
   });
 });
 
