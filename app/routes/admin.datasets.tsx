@@ -59,6 +59,10 @@ export default function Datasets() {
                   <td className="muted">{new Date(d.createdAt).toISOString().slice(0, 16).replace("T", " ")}</td>
                   <td>
                     <Link to={`/admin/datasets/${encodeURIComponent(d.name)}/leaderboard`}>Leaderboard</Link>
+                    {" · "}
+                    <Link to={`/admin/datasets/${encodeURIComponent(d.name)}/sample`} aria-label={`Sample responses into ${d.name}`}>
+                      Sample
+                    </Link>
                   </td>
                 </tr>
               ))}
