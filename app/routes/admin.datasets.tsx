@@ -40,7 +40,7 @@ export default function Datasets() {
                 <th scope="col">Source</th>
                 <th scope="col">Licence</th>
                 <th scope="col">Created</th>
-                <th scope="col">Models compared</th>
+                <th scope="col">Pages</th>
               </tr>
             </thead>
             <tbody>
