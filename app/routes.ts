@@ -14,6 +14,7 @@ export default [
     index("routes/admin.index.tsx"),
     route("datasets", "routes/admin.datasets.tsx"),
     route("datasets/:dataset/leaderboard", "routes/admin.datasets.$dataset.leaderboard.tsx"),
+    route("datasets/:dataset/sample", "routes/admin.datasets.$dataset.sample.tsx"),
     route("models", "routes/admin.models.tsx"),
     route("audit", "routes/admin.audit.tsx"),
     route("batches", "routes/admin.batches.tsx"),

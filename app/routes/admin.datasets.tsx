@@ -40,7 +40,7 @@ export default function Datasets() {
                 <th scope="col">Source</th>
                 <th scope="col">Licence</th>
                 <th scope="col">Created</th>
-                <th scope="col">Models compared</th>
+                <th scope="col">Pages</th>
               </tr>
             </thead>
             <tbody>
@@ -59,6 +59,10 @@ export default function Datasets() {
                   <td className="muted">{new Date(d.createdAt).toISOString().slice(0, 16).replace("T", " ")}</td>
                   <td>
                     <Link to={`/admin/datasets/${encodeURIComponent(d.name)}/leaderboard`}>Leaderboard</Link>
+                    {" · "}
+                    <Link to={`/admin/datasets/${encodeURIComponent(d.name)}/sample`} aria-label={`Sample responses into ${d.name}`}>
+                      Sample
+                    </Link>
                   </td>
                 </tr>
               ))}

@@ -99,7 +99,17 @@ export interface SamplingHooks {
   /** [0, 1) for the backoff's jitter; Math.random unless a test fixes it. */
   random?: () => number;
   userId?: string | null;
+  /** How often the run touches its job's updated_at (HEARTBEAT_MS unless a test shortens it). */
+  heartbeatMs?: number;
 }
+
+/**
+ * A running job touches its updated_at this often, whichever process runs it (the server or the
+ * CLI); a `running` job not touched for STALE_AFTER_MS has lost its process (SIGKILL, a server
+ * restart) and is shown as interrupted, to be resumed (docs/decisions.md: sampling jobs).
+ */
+export const HEARTBEAT_MS = 2_000;
+export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
 
 /** Creates a job (status running, no counts yet) for the options; returns its id. */
 export function createSamplingJob(options: SamplingOptions, userId: string | null = null): string {
@@ -152,7 +162,10 @@ export async function runSamplingJob(jobId: string, hooks: SamplingHooks = {}, e
   const params: SamplingParams = { temperature: options.temperature, top_p: options.top_p, max_tokens: options.max_tokens, seed: options.seed };
   const policy: RetryPolicy = { maxRetries: options.max_retries, baseMs: options.retry_base_ms, maxMs: options.retry_max_ms };
   const random = hooks.random ?? Math.random;
-  const signal = hooks.signal ?? new AbortController().signal;
+  // Stopped by the caller's signal, or by the heartbeat finding the job no longer running
+  // (cancelled from another process: the page cancelling a CLI run, say).
+  const stop = new AbortController();
+  const signal = hooks.signal ? AbortSignal.any([hooks.signal, stop.signal]) : stop.signal;
   const apiKey = hooks.apiKey || undefined;
 
   // What is missing, from the database: a re-run never asks twice for a stored sample.
@@ -257,6 +270,16 @@ export async function runSamplingJob(jobId: string, hooks: SamplingHooks = {}, e
     }
   };
 
+  const touch = sqlite.prepare("UPDATE sampling_jobs SET updated_at = ? WHERE id = ? AND status = 'running'");
+  const heartbeat = setInterval(() => {
+    try {
+      if (touch.run(Date.now(), jobId).changes === 0) stop.abort();
+    } catch {
+      // A busy database (a long import holding the write lock) skips a beat; the next one retries.
+    }
+  }, hooks.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+
   const started = Date.now();
   let done = 0;
   const progress = () => hooks.onProgress?.({ done, total: work.length, failed: counts.failed, elapsedMs: Date.now() - started });
@@ -291,7 +314,12 @@ export async function runSamplingJob(jobId: string, hooks: SamplingHooks = {}, e
     }
   };
   // allSettled, not all: on a cancel every worker has stopped before the job is marked.
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency, Math.max(1, work.length)) }, worker));
+  let settled: PromiseSettledResult<void>[];
+  try {
+    settled = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency, Math.max(1, work.length)) }, worker));
+  } finally {
+    clearInterval(heartbeat);
+  }
   const cancelled = signal.aborted;
   const crash = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (crash && !cancelled) {

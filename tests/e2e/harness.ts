@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 
 type LaunchOptions = NonNullable<Parameters<typeof chromium.launchPersistentContext>[1]>;
@@ -20,6 +20,15 @@ export interface RunningServer {
   /** Everything the server printed so far (stdout and stderr, interleaved as they came). */
   output: () => string;
   stop: () => Promise<void>;
+  /** SIGKILL, as a crash would: the database (and its directory) stay for a server started with `reuse`. */
+  kill: () => Promise<void>;
+}
+
+export interface ServerOptions {
+  /** Extra environment variables for the server (an API key the sampling page names, say). */
+  env?: Record<string, string>;
+  /** Start on the database of an earlier, stopped server (its demo accounts are not printed again). */
+  reuse?: RunningServer;
 }
 
 /**
@@ -55,14 +64,14 @@ export async function freePort(): Promise<number> {
  * Starts the built server (`node server.js`, as `npm start` does after building) on a fresh
  * database and reads the demo credentials it prints, as a newcomer would.
  */
-export async function startServer(): Promise<RunningServer> {
+export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
   if (!existsSync(join(ROOT, "build/server/index.js"))) throw new Error("No build: run `npm run build` first (npm test does).");
-  const dir = mkdtempSync(join(tmpdir(), "verdict-e2e-"));
+  const dir = options.reuse ? dirname(options.reuse.dbPath) : mkdtempSync(join(tmpdir(), "verdict-e2e-"));
   const dbPath = join(dir, "verdict.db");
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["server.js"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", VERDICT_DB: dbPath, NODE_ENV: "production" },
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: "127.0.0.1", VERDICT_DB: dbPath, NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -82,7 +91,7 @@ export async function startServer(): Promise<RunningServer> {
       fail(new Error(`server exited with ${code}:\n${output}`));
     });
   });
-  const credentials = parseDemoAccounts(output);
+  const credentials = options.reuse ? options.reuse.credentials : parseDemoAccounts(output);
   if (!credentials.admin) {
     child.kill("SIGTERM");
     throw new Error(`no demo accounts in the server's output:\n${output}`);
@@ -99,6 +108,12 @@ export async function startServer(): Promise<RunningServer> {
         await exited;
       }
       rmSync(dir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   retryDelay,
   RETRY_AFTER_CAP_MS,
   sampleExternalId,
+  samplingJobProgress,
   samplingProgressLine,
   snippet,
 } from "../../app/core/sampling";
@@ -125,5 +126,18 @@ describe("progress", () => {
 
   it("formats durations", () => {
     expect([0, 12_400, 65_000, 3_600_000 + 120_000].map(formatDuration)).toEqual(["0s", "12s", "1m05s", "1h02m"]);
+  });
+
+  it("derives a job's progress, rate and ETA from its counts and when its run began", () => {
+    // 100 wanted, 40 there before the run, 20 answered and 5 failed in 10 s: 2.5/s, 35 left, 14 s.
+    const counts = { requested: 100, already_present: 40, sampled: 20, failed: 5 };
+    expect(samplingJobProgress(counts, { startedAt: 0, now: 10_000 })).toEqual({ stored: 60, total: 100, failed: 5, remaining: 35, percent: 65, ratePerSecond: 2.5, etaMs: 14_000 });
+    // Not running: no rate, no ETA; nothing left with failures is still 100%.
+    expect(samplingJobProgress({ requested: 4, already_present: 0, sampled: 3, failed: 1 }, null)).toEqual({ stored: 3, total: 4, failed: 1, remaining: 0, percent: 100, ratePerSecond: null, etaMs: null });
+    // Just started: nothing finished yet, so no rate to guess an ETA from.
+    expect(samplingJobProgress({ requested: 10, already_present: 0, sampled: 0, failed: 0 }, { startedAt: 5, now: 5 })).toMatchObject({ percent: 0, ratePerSecond: null, etaMs: null });
+    // 999 of 1000 rounds down to 99%, never up to a 100% that is not done.
+    expect(samplingJobProgress({ requested: 1000, already_present: 0, sampled: 999, failed: 0 }, { startedAt: 0, now: 1000 }).percent).toBe(99);
+    expect(samplingJobProgress({ requested: 0, already_present: 0, sampled: 0, failed: 0 }, null).percent).toBe(100);
   });
 });
