@@ -81,9 +81,9 @@ describe("the sampling page", () => {
 
     await form.getByLabel("Endpoint URL").fill(endpoint.url);
     await form.getByLabel("Samples per prompt (n)").fill("1");
-    await form.getByLabel(/API key: name of the server/).fill("NOT_SET_ON_THE_SERVER");
+    await form.getByLabel(/API key: name of the server/).fill("NOT_SET_ON_THE_SERVER_KEY");
     await form.getByRole("button", { name: "Start sampling" }).click();
-    await expect(page.locator("#api_key_env-error").textContent()).resolves.toBe("the server has no environment variable NOT_SET_ON_THE_SERVER");
+    await expect(page.locator("#api_key_env-error").textContent()).resolves.toBe("the server has no environment variable NOT_SET_ON_THE_SERVER_KEY");
     await expect(page.getByRole("table", { name: "Sampling jobs" }).count()).resolves.toBe(0);
     await page.close();
   });

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/client";
 import { startFakeOpenAI, type FakeServer } from "../support/fake-openai";
-import { setUpTempDatabase } from "./helpers";
+import { errorOf, setUpTempDatabase } from "./helpers";
 
 const { dir, dbPath } = setUpTempDatabase({ VERDICT_SEED: "none" });
 const { importFile } = await import("~/services/imports.server");
@@ -115,6 +115,9 @@ describe("sampling jobs in the background", () => {
     sqlite.prepare("UPDATE sampling_jobs SET status = 'running', finished_at = NULL, updated_at = ? WHERE id = ?").run(Date.now() - STALE_AFTER_MS - 1000, id);
     expect(jobs.samplingJob(id)).toMatchObject({ state: "interrupted", resumable: true, cancellable: true, here: false });
 
+    // A request the abort cut off may still reach the fake server a moment later: let it land
+    // before counting, so the count below is only the resumed run's.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const before = server.requests.length;
     jobs.resumeSamplingJob(id, null);
     expect(jobs.samplingJob(id).state).toBe("running");
@@ -165,6 +168,12 @@ describe("sampling jobs in the background", () => {
     }
     expect(refused).toMatchObject({ code: "invalid", details: { fields: { api_key_env: "the server has no environment variable BG_GONE_KEY" } } });
     expect(() => jobs.startSamplingJob(options("nokey", { api_key_env: "sk-not-a-name" }), null)).toThrow("must be an environment variable name");
+    // Only variables meant as endpoint keys: not the server's other secrets, not Verdict's own.
+    process.env.SOME_SECRET = "not for endpoints";
+    for (const name of ["SOME_SECRET", "HOME", "VERDICT_DB_KEY"]) {
+      const refusal = errorOf(() => jobs.startSamplingJob(options("nokey", { api_key_env: name }), null));
+      expect(refusal.details).toEqual({ fields: { api_key_env: "only a variable whose name ends in _KEY (not VERDICT_…), such as OPENAI_API_KEY" } });
+    }
     expect(jobs.listSamplingJobs("nokey")).toHaveLength(1);
   });
 
