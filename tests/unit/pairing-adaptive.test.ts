@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseAdaptivePairs, modelPairs, normalCdf, normalQuantile, orderConfidence } from "../../app/core/pairing/adaptive";
+import { chooseAdaptivePairs, fitToCapacity, modelPairs, normalCdf, normalQuantile, orderConfidence } from "../../app/core/pairing/adaptive";
 import type { Battle } from "../../app/core/ranking/bradley-terry";
 
 /** `wins` battles won by a, `losses` won by b, `ties` ties. */
@@ -101,5 +101,18 @@ describe("chooseAdaptivePairs: where the next round's comparisons go", () => {
   it("refuses a round size that is not a whole number", () => {
     expect(() => chooseAdaptivePairs(models, [], 2.5)).toThrow(RangeError);
     expect(modelPairs(["p", "q", "r"])).toEqual([{ a: "p", b: "q" }, { a: "p", b: "r" }, { a: "q", b: "r" }]);
+  });
+});
+
+describe("fitToCapacity: a round cut to the prompts each pair has left", () => {
+  it("moves what a pair cannot take to pairs with room, and stops when none has any", () => {
+    const round = [
+      { a: "x", b: "y", comparisons: 6 },
+      { a: "x", b: "z", comparisons: 1 },
+      { a: "y", b: "z", comparisons: 3 },
+    ];
+    expect(fitToCapacity(round, [2, 10, 10]).map((p) => p.comparisons)).toEqual([2, 3, 5]);
+    expect(fitToCapacity(round, [2, 1, 1]).map((p) => p.comparisons)).toEqual([2, 1, 1]);
+    expect(fitToCapacity(round, [9, 9, 9])).toEqual(round);
   });
 });

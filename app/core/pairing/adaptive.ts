@@ -350,3 +350,28 @@ function addBattles(cov: Float64Array, m: number, i: number, j: number, v: numbe
   const scale = v / (1 + v * (cu[i]! - cu[j]!));
   for (let r = 0; r < m; r++) for (let c = 0; c < m; c++) cov[r * m + c]! -= scale * cu[r]! * cu[c]!;
 }
+
+/**
+ * A round's allocation cut to what each pair can still take (`capacity[p]`, e.g. prompts with
+ * both models' responses not yet used for that pair), the cut comparisons handed out one at a
+ * time, round-robin over the pairs that still have room, the most-given pair first: the round
+ * keeps its size whenever the pairs together have room for it.
+ */
+export function fitToCapacity(allocation: readonly PairAllocation[], capacity: readonly number[]): PairAllocation[] {
+  const out = allocation.map((p, i) => ({ ...p, comparisons: Math.min(p.comparisons, Math.max(0, capacity[i] ?? 0)) }));
+  let spare = allocation.reduce((sum, p, i) => sum + p.comparisons - out[i]!.comparisons, 0);
+  const order = allocation.map((_, i) => i).sort((x, y) => allocation[y]!.comparisons - allocation[x]!.comparisons || x - y);
+  while (spare > 0) {
+    let moved = false;
+    for (const i of order) {
+      if (spare === 0) break;
+      if (out[i]!.comparisons < (capacity[i] ?? 0)) {
+        out[i]!.comparisons++;
+        spare--;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  return out;
+}
