@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { chooseAdaptivePairs, fitToCapacity, modelPairs, type PairAllocation } from "../core/pairing/adaptive";
+import { chooseAdaptivePairs, DEFAULT_ROUND_SIZE, DEFAULT_ROUNDS, fitToCapacity, modelPairs, type PairAllocation } from "../core/pairing/adaptive";
 import { randomFor, shuffledIndices } from "../core/pairing/selection";
 import type { Battle } from "../core/ranking/bradley-terry";
 import { newId } from "../../db/ids";
@@ -17,10 +17,6 @@ import { ServiceError } from "./errors.server";
  * reviewers never see it, since their config is parsed by batchConfigSchema, which drops it.
  */
 
-/** Items per round when --round-size is not given. */
-export const DEFAULT_ROUND_SIZE = 50;
-/** Without --adaptive-items the budget is every (prompt, model pair) the dataset has, but at most this many rounds. */
-export const DEFAULT_ROUNDS = 20;
 
 const roundSchema = z.object({
   round: z.number().int(),

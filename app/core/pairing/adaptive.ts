@@ -14,6 +14,11 @@
 import { seededRandom } from "../agreement/sampling";
 import { bradleyTerry, type Battle } from "../ranking/bradley-terry";
 
+/** Items per round of an adaptive batch when no round size is given. */
+export const DEFAULT_ROUND_SIZE = 50;
+/** Without a budget, an adaptive batch may use every (prompt, model pair) its dataset has, but at most this many rounds. */
+export const DEFAULT_ROUNDS = 20;
+
 /** One pair of models, `a` before `b` in the order the models were given. */
 export interface ModelPair {
   a: string;
