@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { chooseAdaptivePairs, DEFAULT_ROUND_SIZE, DEFAULT_ROUNDS, fitToCapacity, modelPairs, type PairAllocation } from "../core/pairing/adaptive";
+import { chooseAdaptivePairs, DEFAULT_ROUND_SIZE, DEFAULT_ROUNDS, fitToCapacity, modelPairs, roundSeed, type PairAllocation } from "../core/pairing/adaptive";
 import { randomFor, shuffledIndices } from "../core/pairing/selection";
 import type { Battle } from "../core/ranking/bradley-terry";
 import { newId } from "../../db/ids";
@@ -8,7 +8,7 @@ import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 
 /**
- * `--pairing adaptive` (docs/decisions.md §23): a pairwise batch whose items are made in
+ * `--pairing adaptive` (docs/decisions.md §22): a pairwise batch whose items are made in
  * rounds. The first round spreads evenly over the dataset's model pairs; each later round goes
  * to the pairs whose comparison would shrink the leaderboard's doubt most (chooseAdaptivePairs,
  * Chatbot Arena's active sampling), from the batch's judgments so far. A round is made when a
@@ -198,7 +198,7 @@ export function addAdaptiveRound(batchId: string, now = Date.now()): number {
   const available = pairs.filter((_, p) => open[p]!.length > 0);
   if (available.length === 0) return 0;
   const round = state.rounds.length + 1;
-  const chosen = chooseAdaptivePairs(state.models, batchBattles(batchId), size, { seed: (state.seed + round * 0x9e3779b9) >>> 0, available });
+  const chosen = chooseAdaptivePairs(state.models, batchBattles(batchId), size, { seed: roundSeed(state.seed, round), available });
   const openOf = new Map(pairs.map((p, k) => [`${p.a}\u0000${p.b}`, open[k]!]));
   const openChosen = chosen.map((p) => openOf.get(`${p.a}\u0000${p.b}`)!);
   const allocation = fitToCapacity(chosen, openChosen.map((list) => list.length));

@@ -10,6 +10,7 @@ const { createBatch, previewBatch } = await import("~/services/batches.server");
 const { nextAssignment } = await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
 const { adaptiveStateOf } = await import("~/services/adaptive-pairing.server");
+const { chooseAdaptivePairs, roundSeed } = await import("~/core/pairing/adaptive");
 
 afterAll(() => closeConnection());
 
@@ -93,6 +94,25 @@ describe("adaptive pairing: items in rounds", () => {
     expect(later["c-d"] ?? 0).toBeGreaterThan(later["a-d"] ?? 0);
     expect(nextAssignment(batch.id, "id-ann")).toBeNull();
     expect(count("items")).toBeGreaterThan(0);
+  });
+
+  it("round 2 is what the pure chooseAdaptivePairs picks from round 1's judgments, read back from the database", () => {
+    const batch = createBatch({ ...base, name: "same choice", roundSize: 12, adaptiveItems: 24, seed: 3 });
+    judgeAll(batch.id, "id-ann");
+    const battles = (
+      sqlite()
+        .prepare(
+          `SELECT c.model AS a, r.model AS b, pp.strength FROM preference_pairs pp JOIN items i ON i.id = pp.item_id
+           JOIN responses c ON c.id = pp.chosen_id JOIN responses r ON r.id = pp.rejected_id
+           WHERE pp.batch_id = ? AND i.position < 12 ORDER BY pp.rowid`,
+        )
+        .all(batch.id) as Array<{ a: string; b: string; strength: number }>
+    ).map((p) => ({ a: p.a, b: p.b, winner: p.strength === 0 ? ("tie" as const) : ("a" as const) }));
+    expect(battles).toHaveLength(12);
+    const expected = chooseAdaptivePairs(["a", "b", "c", "d"], battles, 12, { seed: roundSeed(3, 2) })
+      .filter((p) => p.comparisons > 0)
+      .map(({ a, b, comparisons }) => ({ a, b, items: comparisons }));
+    expect(adaptiveStateOf(batch.id)!.rounds[1]!.pairs).toEqual(expected);
   });
 
   it("is reproducible: the same seed and judgments give the same rounds", () => {

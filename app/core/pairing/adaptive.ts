@@ -1,7 +1,7 @@
 /**
  * Adaptive pairing for model comparisons: which model pairs the next round of comparisons
  * should go to, and whether the battles so far order the models with confidence. Pure and
- * seeded, no I/O (docs/decisions.md §23).
+ * seeded, no I/O (docs/decisions.md §22).
  *
  * The uncertainty of the Bradley–Terry ratings is taken from the fit's Fisher information (a
  * normal approximation), not a bootstrap: it is cheap enough to recompute for every comparison
@@ -18,6 +18,11 @@ import { bradleyTerry, type Battle } from "../ranking/bradley-terry";
 export const DEFAULT_ROUND_SIZE = 50;
 /** Without a budget, an adaptive batch may use every (prompt, model pair) its dataset has, but at most this many rounds. */
 export const DEFAULT_ROUNDS = 20;
+
+/** The generator seed of an adaptive batch's round `round` (≥ 2) under the batch's seed: a golden-ratio step per round. */
+export function roundSeed(seed: number, round: number): number {
+  return (seed + Math.imul(round, 0x9e3779b9)) >>> 0;
+}
 
 /** One pair of models, `a` before `b` in the order the models were given. */
 export interface ModelPair {
