@@ -33,7 +33,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
   users enable NAME
   import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--license ID] [--json]
   batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
-                 [--pairing all-pairs|first-two|random:K|models:A,B] [--sample N] [--stratify FIELD] [--seed S]
+                 [--pairing all-pairs|first-two|random:K|models:A,B|adaptive] [--sample N] [--stratify FIELD] [--seed S]
+                 [--round-size R] [--adaptive-items N]
                  [--config JSON | --config-file FILE] [--dry-run] [--json]
   batches list [--json]
   batches pause|resume|close|reopen ID
@@ -206,6 +207,7 @@ function planDetails(plan: BatchPlan) {
     skipped: plan.skipped,
     ...(plan.sample && { sample: plan.sample }),
     ...(plan.strata.length > 0 && { strata: plan.strata }),
+    ...(plan.adaptive && { adaptive: { round_size: plan.adaptive.roundSize, budget: plan.adaptive.budget } }),
     notes: plan.notes,
   };
 }
@@ -214,7 +216,8 @@ function planLine(plan: BatchPlan): string {
   const f = (n: number) => formatFigure(n, "count");
   const strata = plan.strata.length ? `; per stratum: ${plan.strata.map((s) => `${s.value} ${f(s.taken)}`).join(", ")}` : "";
   const notes = plan.notes.length ? `; ${plan.notes.join("; ")}` : "";
-  return `${f(plan.items)} items from ${f(plan.prompts)} prompts, ${f(plan.judgmentsNeeded)} judgments needed${plan.skipped ? ` (${f(plan.skipped)} ${plan.skipped === 1 ? "prompt" : "prompts"} did not fit)` : ""}${strata}${notes}`;
+  const upTo = plan.adaptive ? "up to " : "";
+  return `${f(plan.items)} items${plan.adaptive ? " in the first round" : ""} from ${f(plan.prompts)} prompts, ${upTo}${f(plan.judgmentsNeeded)} judgments needed${plan.skipped ? ` (${f(plan.skipped)} ${plan.skipped === 1 ? "prompt" : "prompts"} did not fit)` : ""}${strata}${notes}`;
 }
 
 async function batchesCommand(args: string[]) {
@@ -231,6 +234,8 @@ async function batchesCommand(args: string[]) {
       sample: { type: "string" },
       stratify: { type: "string" },
       seed: { type: "string" },
+      "round-size": { type: "string" },
+      "adaptive-items": { type: "string" },
       config: { type: "string" },
       "config-file": { type: "string" },
       "dry-run": { type: "boolean", default: false },
@@ -256,6 +261,8 @@ async function batchesCommand(args: string[]) {
       sample: numberOption(values.sample as string | undefined),
       stratify: values.stratify as string | undefined,
       seed: numberOption(values.seed as string | undefined),
+      roundSize: numberOption(values["round-size"] as string | undefined),
+      adaptiveItems: numberOption(values["adaptive-items"] as string | undefined),
       config,
     };
     if (values["dry-run"]) {

@@ -13,6 +13,7 @@ import { listUsers } from "~/services/users.server";
 import adminStyles from "~/styles/admin.css?url";
 import { formatFigure } from "~/core/figures";
 import { DEFAULT_SEED } from "~/core/pairing/selection";
+import { DEFAULT_ROUND_SIZE, DEFAULT_ROUNDS } from "~/core/pairing/adaptive";
 
 export const meta: MetaFunction = () => [{ title: "New batch · Verdict" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -38,6 +39,8 @@ const formSchema = z.object({
   sample: text,
   stratify: text,
   seed: text,
+  roundSize: text,
+  adaptiveItems: text,
   intent: text,
   scale: text,
   flags: text,
@@ -52,7 +55,7 @@ const formSchema = z.object({
 type Fields = Record<string, string>;
 
 /** The figures the Preview button shows: what Create would make, computed by the same service without writing. */
-type Preview = Pick<BatchPlan, "items" | "judgmentsNeeded" | "prompts" | "skipped" | "strata" | "notes"> & { overlap: number };
+type Preview = Pick<BatchPlan, "items" | "judgmentsNeeded" | "prompts" | "skipped" | "strata" | "notes" | "adaptive"> & { overlap: number };
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireRole(request, "admin");
@@ -73,7 +76,7 @@ export async function action({ request }: ActionFunctionArgs) {
   try {
     if (parsed.data.intent === "preview") {
       const plan = previewBatch(result.batch);
-      const preview: Preview = { items: plan.items, judgmentsNeeded: plan.judgmentsNeeded, prompts: plan.prompts, skipped: plan.skipped, strata: plan.strata, notes: plan.notes, overlap: result.batch.overlap };
+      const preview: Preview = { items: plan.items, judgmentsNeeded: plan.judgmentsNeeded, prompts: plan.prompts, skipped: plan.skipped, strata: plan.strata, notes: plan.notes, adaptive: plan.adaptive, overlap: result.batch.overlap };
       return data({ fields: {} as Fields, values, preview, message: null as string | null });
     }
     const batch = createBatch(result.batch, user.id);
@@ -104,6 +107,19 @@ const invalid = (name: string, fields: Fields) => (fields[name] ? { "aria-invali
 
 function PreviewFigures({ preview }: { preview: Preview }) {
   const f = (n: number) => formatFigure(n, "count");
+  if (preview.adaptive) {
+    // Adaptive: only the first round exists at creation; the budget bounds what follows.
+    const { roundSize, budget } = preview.adaptive;
+    return (
+      <output className="notice batch-preview" aria-live="polite" data-testid="batch-preview">
+        <strong>
+          {f(preview.items)} {preview.items === 1 ? "item" : "items"} in the first round, up to {f(preview.judgmentsNeeded)} {preview.judgmentsNeeded === 1 ? "judgment" : "judgments"} needed
+        </strong>{" "}
+        (up to {f(budget)} items × overlap {preview.overlap}, in rounds of {f(roundSize)}) from {f(preview.prompts)} {preview.prompts === 1 ? "prompt" : "prompts"} so far. Later rounds go to
+        the model pairs whose order is least certain. Nothing is created until you press Create batch.
+      </output>
+    );
+  }
   return (
     <output className="notice batch-preview" aria-live="polite" data-testid="batch-preview">
       <strong>
@@ -176,7 +192,16 @@ export default function NewBatch() {
               <option value="all-pairs">All pairs of responses (pairwise only)</option>
               <option value="random">K random pairs per prompt (pairwise only)</option>
               <option value="models">Only these models…</option>
+              <option value="adaptive">Adaptive: rounds to the least certain model pairs (pairwise, 3+ models)</option>
             </select>
+          </label>
+          <label data-pairing="adaptive">
+            Items per round
+            <input name="roundSize" type="number" min={1} defaultValue={sent?.roundSize ?? DEFAULT_ROUND_SIZE} {...invalid("roundSize", fields)} />
+          </label>
+          <label data-pairing="adaptive">
+            Items in all (blank = every prompt × model pair, at most {DEFAULT_ROUNDS} rounds)
+            <input name="adaptiveItems" type="number" min={1} defaultValue={sent?.adaptiveItems} {...invalid("adaptiveItems", fields)} />
           </label>
           <label data-pairing="models">
             Models (comma-separated, in display order)
@@ -193,6 +218,8 @@ export default function NewBatch() {
         <FieldError name="pairing" fields={fields} />
         <FieldError name="models" fields={fields} />
         <FieldError name="pairs" fields={fields} />
+        <FieldError name="roundSize" fields={fields} />
+        <FieldError name="adaptiveItems" fields={fields} />
         <fieldset>
           <legend>Prompts</legend>
           <div className="form-row">

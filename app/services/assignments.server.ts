@@ -5,6 +5,7 @@ import type { AssignmentView, ReviewProgress, ViewMessage } from "../core/tasks/
 import type { JudgmentFlag, JudgmentPayload } from "../core/tasks/judgment";
 import { batchReviewers, type AssignmentStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
+import { addAdaptiveRound } from "./adaptive-pairing.server";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
@@ -148,7 +149,8 @@ function leaseOne(batch: BatchRecord, reviewerId: string, now: number): string |
     .all(batch.id, reviewerId, CANDIDATES)
     .map((c) => ({ itemId: c.id, submitted: c.submitted, claimed: c.claims, position: c.position }));
   const chosen = chooseItem(candidates, batch.overlap);
-  if (!chosen) return null;
+  // An adaptive batch makes its next round here, when this reviewer has nothing open (0 for any other batch).
+  if (!chosen) return addAdaptiveRound(batch.id, now) > 0 ? leaseOne(batch, reviewerId, now) : null;
   const item = s.item.get(chosen.itemId)!;
   const order = randomDisplayOrder((JSON.parse(item.response_ids) as string[]).length, secureRandom);
   const assignmentId = newId();

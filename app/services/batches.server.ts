@@ -7,6 +7,7 @@ import { recordAudit } from "./audit.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
+import { insertRoundItems, planAdaptiveBatch } from "./adaptive-pairing.server";
 import { DEFAULT_SEED, MAX_SEED, randomFor, randomPairs, selectPrompts, stratumOf, type PromptCandidate, type StratumCount } from "../core/pairing/selection";
 
 /**
@@ -16,16 +17,18 @@ import { DEFAULT_SEED, MAX_SEED, randomFor, randomPairs, selectPrompts, stratumO
  *   prompt has fewer;
  * - `first-two`: the prompt's first two responses (pairwise), or all of them (ranking, rating);
  * - `models:A,B,…`: only the named models' responses (the first of each), in that order;
- *   prompts missing one of them are left out.
+ *   prompts missing one of them are left out;
+ * - `adaptive`: pairwise over three or more models, items made in rounds that go to the model
+ *   pairs whose comparison would shrink the leaderboard's doubt most (adaptive-pairing.server.ts).
  */
-export type Pairing = "all-pairs" | "first-two" | string[] | { random: number };
+export type Pairing = "all-pairs" | "first-two" | "adaptive" | string[] | { random: number };
 
-const PAIRINGS = "all-pairs, first-two, random:K or models:A,B";
+const PAIRINGS = "all-pairs, first-two, random:K, models:A,B or adaptive";
 
 export const pairingSchema = z
   .string({ error: `expected ${PAIRINGS}` })
   .transform((text, ctx): Pairing => {
-    if (text === "all-pairs" || text === "first-two") return text;
+    if (text === "all-pairs" || text === "first-two" || text === "adaptive") return text;
     const random = /^random:(.*)$/.exec(text)?.[1];
     if (random !== undefined) {
       if (/^\d+$/.test(random.trim()) && Number(random) >= 1) return { random: Number(random) };
@@ -48,6 +51,13 @@ export const pairingSchema = z
 
 const quoted = (value: unknown) => JSON.stringify(value) ?? String(value);
 
+const wholeAtLeastOne = (what: string) =>
+  z
+    .number({ error: (issue) => `${quoted(issue.input)} is not a number` })
+    .int({ error: (issue) => `${quoted(issue.input)} is not a whole number` })
+    .min(1, { error: (issue) => `${quoted(issue.input)} ${what}: at least 1` })
+    .optional();
+
 export const newBatchSchema = z.object({
   dataset: z.string().min(1, "required"),
   name: z.string().trim().min(1, "required").max(120),
@@ -69,6 +79,9 @@ export const newBatchSchema = z.object({
     .min(0, { error: (issue) => `${quoted(issue.input)} is below 0` })
     .max(MAX_SEED, { error: (issue) => `${quoted(issue.input)} is more than ${MAX_SEED}` })
     .default(DEFAULT_SEED),
+  /** Adaptive pairing: items per round, and the most items the batch may reach. */
+  roundSize: wholeAtLeastOne("items per round"),
+  adaptiveItems: wholeAtLeastOne("items"),
   config: z.unknown().default({}),
 });
 export type NewBatch = z.input<typeof newBatchSchema>;
@@ -138,6 +151,8 @@ export interface BatchPlan {
   strata: StratumCount[];
   /** Plain-language notes on the selection (a sample larger than the prompts, short strata). */
   notes: string[];
+  /** Adaptive pairing: `items` is the first round, `judgmentsNeeded` is budget × overlap, an upper bound. */
+  adaptive?: { roundSize: number; budget: number };
 }
 
 /**
@@ -184,7 +199,7 @@ function forEachPrompt(
 function buildBatch(input: NewBatch, actorId: string | null, write: boolean): BatchPlan & { id: string } {
   const parsed = newBatchSchema.safeParse(input);
   if (!parsed.success) throw invalidFrom(parsed.error);
-  const { dataset, name, task, overlap, reviewers, pairing, sample, stratify, seed } = parsed.data;
+  const { dataset, name, task, overlap, reviewers, pairing, sample, stratify, seed, roundSize, adaptiveItems } = parsed.data;
   const config = batchConfigSchema.safeParse(parsed.data.config ?? {});
   if (!config.success) throw invalidFrom(config.error, "config");
   const pairingText = typeof input.pairing === "string" ? input.pairing.trim() : "first-two";
@@ -208,6 +223,39 @@ function buildBatch(input: NewBatch, actorId: string | null, write: boolean): Ba
   if (overlap > reviewers.length) {
     const reason = `${overlap} is more than the ${reviewers.length} ${reviewers.length === 1 ? "reviewer" : "reviewers"} chosen`;
     throw new ServiceError("invalid", `overlap: ${reason}`, { fields: { overlap: reason } });
+  }
+
+  if (pairing !== "adaptive") {
+    for (const [field, value] of [["roundSize", roundSize], ["adaptiveItems", adaptiveItems]] as const) {
+      if (value === undefined) continue;
+      const reason = `only with adaptive pairing, not ${pairingText}`;
+      throw new ServiceError("invalid", `${field}: ${reason}`, { fields: { [field]: reason } });
+    }
+  } else {
+    // Adaptive: the first round now, later rounds as reviewers use them up (addAdaptiveRound).
+    const first = planAdaptiveBatch(datasetRow, { task, seed, sample, stratify, roundSize, budget: adaptiveItems });
+    const adaptivePlan: BatchPlan = {
+      items: first.items.length,
+      judgmentsNeeded: first.state.budget * overlap,
+      prompts: first.prompts,
+      skipped: 0,
+      strata: [],
+      notes: [`adaptive: ${first.state.roundSize} items per round, up to ${first.state.budget} items (${first.state.budget * overlap} judgments) in all`],
+      adaptive: { roundSize: first.state.roundSize, budget: first.state.budget },
+    };
+    const batchId = newId();
+    if (!write) return { id: batchId, ...adaptivePlan };
+    const selectionRecord: BatchSelection = { pairing: pairingText, seed };
+    sqlite.transaction(() => {
+      sqlite
+        .prepare("INSERT INTO batches (id, name, dataset_id, task, config, overlap, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)")
+        .run(batchId, name, datasetRow.id, task, JSON.stringify({ ...config.data, selection: selectionRecord, adaptive: first.state }), overlap, actorId, Date.now());
+      const addReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
+      for (const username of new Set(reviewers)) addReviewer.run(batchId, byName.get(username)!.id);
+      insertRoundItems(batchId, first.items);
+      recordAudit(connection().db, { userId: actorId, action: "batch.create", subject: batchId, detail: { name, task, overlap, items: adaptivePlan.items, selection: selectionRecord, adaptive: adaptivePlan.adaptive } });
+    }).immediate();
+    return { id: batchId, ...adaptivePlan };
   }
 
   const groupsOf = (promptId: string, list: Array<{ id: string; model: string }>) => itemsOfPrompt(list, task, pairing, randomFor(seed, promptId));

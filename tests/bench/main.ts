@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { EXPORT_USAGE, runExportBench } from "./export";
 import { BenchUsageError, errorReport } from "./harness";
 import { IMPORT_USAGE, runImportBench } from "./import";
+import { PAIRING_USAGE, runPairingBench } from "./pairing";
 import { REVIEW_USAGE, runReviewBench } from "./review";
 import { runSamplingBench, SAMPLING_USAGE } from "./sampling";
 import { runStatsBench, STATS_USAGE } from "./stats-bench";
@@ -22,6 +23,7 @@ const BENCHES: Record<string, Bench> = {
   export: { usage: EXPORT_USAGE, run: runExportBench },
   stats: { usage: STATS_USAGE, run: runStatsBench },
   sampling: { usage: SAMPLING_USAGE, run: runSamplingBench },
+  pairing: { usage: PAIRING_USAGE, run: runPairingBench },
 };
 
 function usage(): string {

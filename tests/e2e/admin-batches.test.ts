@@ -271,6 +271,28 @@ describe("the new-batch form", () => {
     await closeClean(page);
   });
 
+  it("previews an adaptive batch as its first round and up to the budget's judgments, then creates it with its rounds recorded", async () => {
+    const page = await adminPage("/admin/batches/new");
+    await page.getByLabel("Name", { exact: true }).fill("Adaptive rounds");
+    const roundSize = page.getByLabel("Items per round");
+    expect(await roundSize.isVisible()).toBe(false);
+    await page.getByLabel("Pairing").selectOption("adaptive");
+    await roundSize.fill("6");
+    await page.getByLabel(/^Items in all/).fill("12");
+    await page.getByRole("button", { name: "Preview" }).click();
+    const preview = page.getByTestId("batch-preview");
+    await preview.waitFor();
+    expect(await preview.textContent()).toMatch(/^6 items in the first round, up to 12 judgments needed \(up to 12 items × overlap 1, in rounds of 6\)/);
+    await page.getByRole("button", { name: "Create batch" }).click();
+    await page.waitForURL(/\/admin\/batches\?created=/);
+    const id = new URL(page.url()).searchParams.get("created")!;
+    const db = new Database(server.dbPath, { readonly: true });
+    const config = JSON.parse((db.prepare("SELECT config FROM batches WHERE id = ?").get(id) as { config: string }).config) as { adaptive?: { roundSize: number; budget: number; rounds: unknown[] } };
+    db.close();
+    expect(config.adaptive).toMatchObject({ roundSize: 6, budget: 12, rounds: [{ round: 1, items: 6 }] });
+    await closeClean(page);
+  });
+
   it("previews without JavaScript too: the page comes back with the figures and what was typed", async () => {
     const page = await browser.context.newPage();
     await signIn(page, server.url, "admin", server.credentials.admin!);

@@ -45,7 +45,7 @@ describe("creating a batch names every bad value", () => {
     const fieldsOf = (input: Parameters<typeof createBatch>[0]) => errorOf(() => createBatch(input)).details?.fields;
     const base = { dataset: "small", name: "x", task: "pairwise" as const, reviewers: ["ann"] };
     expect(fieldsOf({ ...base, pairing: "models:alpha" })).toEqual({ pairing: '"models:alpha" names one model; "models:A,B" needs at least two, comma-separated' });
-    expect(fieldsOf({ ...base, pairing: "every-pair" })).toEqual({ pairing: '"every-pair" is not a pairing: use all-pairs, first-two, random:K or models:A,B' });
+    expect(fieldsOf({ ...base, pairing: "every-pair" })).toEqual({ pairing: '"every-pair" is not a pairing: use all-pairs, first-two, random:K, models:A,B or adaptive' });
     expect(fieldsOf({ ...base, overlap: 3, reviewers: ["ann", "bob"] })).toEqual({ overlap: "3 is more than the 2 reviewers chosen" });
     expect(fieldsOf({ ...base, reviewers: ["ann", "ghost"] })).toEqual({ reviewers: "unknown or disabled: ghost" });
     expect(fieldsOf({ ...base, task: "rating", pairing: "all-pairs" } as Parameters<typeof createBatch>[0])).toEqual({ pairing: "all-pairs is only for pairwise batches, not rating" });

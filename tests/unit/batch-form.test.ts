@@ -145,6 +145,24 @@ describe("batchFromForm: random pairs, sample, strata and seed", () => {
   });
 });
 
+describe("batchFromForm: adaptive pairing", () => {
+  it("passes the round size and the budget on as numbers, blank ones not at all, and ignores them for other pairings", () => {
+    const { batch } = batchOf(form({ pairing: "adaptive", roundSize: " 20 ", adaptiveItems: "200" }));
+    expect(batch).toMatchObject({ pairing: "adaptive", roundSize: 20, adaptiveItems: 200 });
+    const defaults = batchOf(form({ pairing: "adaptive", roundSize: "", adaptiveItems: " " })).batch;
+    expect(defaults).not.toHaveProperty("roundSize");
+    expect(defaults).not.toHaveProperty("adaptiveItems");
+    expect(batchOf(form({ pairing: "all-pairs", roundSize: "20" })).batch).not.toHaveProperty("roundSize");
+  });
+
+  it("names a round size or budget that is not a whole number at its field", () => {
+    expect(fieldsOf(form({ pairing: "adaptive", roundSize: "ten", adaptiveItems: "2.5" }))).toEqual({
+      roundSize: 'the round size "ten" is not a whole number',
+      adaptiveItems: 'the number of items "2.5" is not a whole number',
+    });
+  });
+});
+
 describe("batchFromForm: the advanced JSON", () => {
   it("is laid over the form's config key by key", () => {
     const { config } = batchOf(form({ advanced: '{"scale": "7-point", "leaseMinutes": 90}' })).batch;

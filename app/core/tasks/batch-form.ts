@@ -30,6 +30,9 @@ export interface BatchFormValues {
   stratify?: string;
   /** Blank = the default seed. */
   seed?: string;
+  /** Adaptive pairing: items per round and the most items in all; blank = the service's defaults. */
+  roundSize?: string;
+  adaptiveItems?: string;
   scale: string;
   flags: string;
   rationaleRequired: boolean;
@@ -52,6 +55,8 @@ export interface BatchFromForm {
   sample?: number;
   stratify?: string;
   seed?: number;
+  roundSize?: number;
+  adaptiveItems?: number;
   config: Record<string, unknown>;
 }
 
@@ -102,7 +107,7 @@ export function batchFromForm(values: BatchFormValues): BatchFormResult {
     else pairing = `random:${k.value}`;
   }
   // The selection: blank means "not asked for"; the service checks the values' ranges.
-  const selection: { sample?: number; stratify?: string; seed?: number } = {};
+  const selection: { sample?: number; stratify?: string; seed?: number; roundSize?: number; adaptiveItems?: number } = {};
   for (const [key, what] of [["sample", "the sample"], ["seed", "the seed"]] as const) {
     if (!values[key]?.trim()) continue;
     const n = wholeNumber(values[key], what);
@@ -110,6 +115,14 @@ export function batchFromForm(values: BatchFormValues): BatchFormResult {
     else selection[key] = n.value;
   }
   if (values.stratify?.trim()) selection.stratify = values.stratify.trim();
+  if (values.pairing === "adaptive") {
+    for (const [key, what] of [["roundSize", "the round size"], ["adaptiveItems", "the number of items"]] as const) {
+      if (!values[key]?.trim()) continue;
+      const n = wholeNumber(values[key], what);
+      if ("error" in n) fields[key] = n.error;
+      else selection[key] = n.value;
+    }
+  }
 
   const config: Record<string, unknown> = {
     flags: values.flags.split(",").map((s) => s.trim()).filter(Boolean),
