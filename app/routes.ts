@@ -5,6 +5,7 @@ export default [
   index("routes/home.tsx"),
   route("login", "routes/login.tsx"),
   route("logout", "routes/logout.tsx"),
+  route("reset/:token", "routes/reset.$token.tsx"),
   route("review", "routes/review.tsx"),
   route("review/:batchId", "routes/review.$batchId.tsx"),
   route("review/:batchId/judge", "routes/review.$batchId.judge.ts"),

@@ -50,6 +50,25 @@ export const sessions = sqliteTable(
   (t) => [index("sessions_user_idx").on(t.userId)],
 );
 
+/**
+ * One-time links that let a user set a new password (issue 12): an admin makes one, it is shown
+ * once, and it works once within 24 hours. Only the token's SHA-256 is stored, as for sessions.
+ */
+export const passwordResets = sqliteTable(
+  "password_resets",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("password_resets_user_idx").on(t.userId)],
+);
+
 export const apiTokens = sqliteTable(
   "api_tokens",
   {

@@ -20,6 +20,8 @@ import { batchStats, leaderboard } from "../services/stats.server";
 import { listModels, setModelPrice } from "../services/models.server";
 import { backupProgressLine, importProgressLine, samplingProgressWriter } from "./progress";
 import { backupDatabase } from "../services/backups.server";
+import { createPasswordReset } from "../services/password-resets.server";
+import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { formatFigure, formatInterval } from "../core/figures";
@@ -31,6 +33,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   users list [--json]
   users disable NAME
   users enable NAME
+  users reset-password NAME [--json]
   import FILE --dataset NAME [--format auto|${IMPORT_FORMATS.join("|")}] [--upsert] [--description TEXT] [--license ID] [--json]
   batches create --dataset NAME --name NAME --task pairwise|ranking|rating --overlap K --reviewers u1,u2,...
                  [--pairing all-pairs|first-two|random:K|models:A,B|adaptive] [--sample N] [--stratify FIELD] [--seed S]
@@ -130,6 +133,16 @@ async function usersCommand(args: string[]) {
     const width = Math.max(8, ...all.map((u) => u.username.length));
     process.stdout.write(`${"USERNAME".padEnd(width)}  ROLE      STATUS\n`);
     for (const u of all) process.stdout.write(`${u.username.padEnd(width)}  ${u.role.padEnd(8)}  ${u.disabled ? "disabled" : "active"}\n`);
+    return;
+  }
+  if (sub === "reset-password") {
+    const { values, positionals } = parse(rest, { json: { type: "boolean" } });
+    if (positionals.length !== 1) throw new UsageError("users reset-password takes one username");
+    const reset = createPasswordReset(positionals[0]!);
+    const settings = config();
+    const link = `${settings.VERDICT_PUBLIC_URL ?? `http://localhost:${settings.PORT}`}${reset.path}`;
+    if (values.json) return print({ username: reset.username, link, expires_at: reset.expiresAt });
+    process.stdout.write(`One-time link for ${reset.username} to set a new password (shown once; works once, until ${reset.expiresAt}):\n${link}\n`);
     return;
   }
   if (sub === "disable" || sub === "enable") {

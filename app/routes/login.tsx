@@ -52,6 +52,11 @@ export default function Login() {
   return (
     <section className="panel login">
       <h1>Sign in to Verdict</h1>
+      {params.get("reset") === "done" && (
+        <p className="notice success" role="status">
+          Your new password is set{params.get("username") ? ` for ${params.get("username")}` : ""}. Sign in with it.
+        </p>
+      )}
       <Form method="post" noValidate>
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? ""} />
         <label>

@@ -8,6 +8,11 @@ const envSchema = z.object({
   VERDICT_MAX_UPLOAD_MB: z.coerce.number().positive().default(1024),
   VERDICT_MAX_LINE_MB: z.coerce.number().positive().default(16),
   VERDICT_SEED: z.enum(["demo", "none"]).default("demo"),
+  /** Where users reach the server (behind a proxy, its public address): the origin of links the CLI prints. */
+  VERDICT_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "an http(s) URL such as https://verdict.example.org" })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
 });
 
 export type Config = z.infer<typeof envSchema>;

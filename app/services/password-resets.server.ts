@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { z } from "zod";
+import { passwordResets, sessions, users } from "../../db/schema";
+import { recordAudit } from "./audit.server";
+import { connection } from "./database.server";
+import { ServiceError } from "./errors.server";
+import { hashPassword } from "./passwords.server";
+import { passwordSchema, usernameSchema } from "./users.server";
+import { invalidFrom } from "./validation.server";
+
+/** How long a reset link works. */
+export const RESET_LINK_HOURS = 24;
+
+function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export interface PasswordReset {
+  /** Shown once, to the admin who made it; only its SHA-256 is stored. */
+  token: string;
+  /** The path of the link: `/reset/TOKEN`. */
+  path: string;
+  username: string;
+  expiresAt: string;
+}
+
+/**
+ * Makes a one-time link for `username` to set a new password, valid RESET_LINK_HOURS. An earlier
+ * unused link of the same user stops working, so only the newest one handed out is live. The
+ * current password keeps working until the link is used. Refused for an unknown user (404) and a
+ * disabled one (409: enable the account first, or the new password would not let them in).
+ */
+export function createPasswordReset(rawUsername: string, actorId: string | null = null): PasswordReset {
+  const username = usernameSchema.safeParse(rawUsername);
+  if (!username.success) throw invalidFrom(username.error, "username");
+  const token = randomBytes(32).toString("base64url");
+  const now = Date.now();
+  const expiresAt = now + RESET_LINK_HOURS * 3_600_000;
+  const { db } = connection();
+  return db.transaction((tx) => {
+    const user = tx.select({ id: users.id, username: users.username, disabled: users.disabled }).from(users).where(eq(users.username, username.data)).get();
+    if (!user) throw new ServiceError("not_found", `no user "${username.data}"`);
+    if (user.disabled) throw new ServiceError("conflict", `user "${user.username}" is disabled; enable the account first`);
+    tx.update(passwordResets).set({ usedAt: now }).where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedAt))).run();
+    tx.insert(passwordResets).values({ id: hashToken(token), userId: user.id, createdBy: actorId, createdAt: now, expiresAt }).run();
+    recordAudit(tx, { userId: actorId, action: "user.reset_password", subject: user.username, detail: { expires_at: new Date(expiresAt).toISOString() } });
+    return { token, path: `/reset/${token}`, username: user.username, expiresAt: new Date(expiresAt).toISOString() };
+  });
+}
+
+/** Why a link does not work, in words for the person holding it. */
+const GONE = "this link is not valid: it was used already, replaced by a newer one, or has expired. Ask an admin for a new one";
+
+/** The account a live link is for; 404 with GONE for an unknown, used, replaced or expired one. */
+export function passwordResetOf(token: string): { username: string; displayName: string; expiresAt: string } {
+  const row = connection()
+    .db.select({ username: users.username, displayName: users.displayName, expiresAt: passwordResets.expiresAt })
+    .from(passwordResets)
+    .innerJoin(users, eq(users.id, passwordResets.userId))
+    .where(and(eq(passwordResets.id, hashToken(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, Date.now()), eq(users.disabled, false)))
+    .get();
+  if (!row) throw new ServiceError("not_found", GONE);
+  return { username: row.username, displayName: row.displayName, expiresAt: new Date(row.expiresAt).toISOString() };
+}
+
+const newPasswordSchema = z
+  .object({ password: passwordSchema, confirm: z.string() })
+  .refine((input) => input.password === input.confirm, { path: ["confirm"], message: "does not match the password" });
+
+/**
+ * Sets the new password through a live link, once: the link is spent, and every session of the
+ * account ends (whoever knew the old password is signed out). 400 with field messages for a
+ * weak or mismatched password, 404 for a link that no longer works.
+ */
+export async function completePasswordReset(token: string, input: unknown): Promise<{ username: string }> {
+  const parsed = newPasswordSchema.safeParse(input);
+  if (!parsed.success) throw invalidFrom(parsed.error);
+  passwordResetOf(token);
+  const passwordHash = await hashPassword(parsed.data.password);
+  const { db } = connection();
+  return db.transaction((tx) => {
+    const now = Date.now();
+    // Spent in the same statement that checks it is live, so two submissions cannot both use it.
+    const spent = tx
+      .update(passwordResets)
+      .set({ usedAt: now })
+      .where(and(eq(passwordResets.id, hashToken(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, now)))
+      .returning({ userId: passwordResets.userId })
+      .all();
+    const userId = spent[0]?.userId;
+    if (!userId) throw new ServiceError("not_found", GONE);
+    const user = tx.select({ username: users.username, disabled: users.disabled }).from(users).where(eq(users.id, userId)).get();
+    if (!user || user.disabled) throw new ServiceError("not_found", GONE);
+    tx.update(users).set({ passwordHash }).where(eq(users.id, userId)).run();
+    tx.delete(sessions).where(eq(sessions.userId, userId)).run();
+    recordAudit(tx, { userId, action: "user.password_changed", subject: user.username, detail: { through: "reset link" } });
+    return { username: user.username };
+  });
+}
