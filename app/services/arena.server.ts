@@ -249,7 +249,7 @@ async function askEndpoint(endpoint: ArenaEndpoint, prompt: string, signal: Abor
       signal: AbortSignal.any([signal, AbortSignal.timeout(ANSWER_TIMEOUT_MS)]),
     });
   } catch (error) {
-    throw new Error(failureOf(error, signal));
+    throw new Error(failureOf(error, signal), { cause: error });
   }
   if (!response.ok) {
     const body = await response.text().catch(() => "");
@@ -289,7 +289,7 @@ async function askEndpoint(endpoint: ArenaEndpoint, prompt: string, signal: Abor
     for await (const piece of response.body as unknown as AsyncIterable<Uint8Array>) take(reader.push(decoder.decode(piece, { stream: true })));
     take(reader.end());
   } catch (error) {
-    throw new Error(failureOf(error, signal));
+    throw new Error(failureOf(error, signal), { cause: error });
   }
   if (!finished && finishReason === null) throw new Error("the stream ended before the answer was complete");
   if (text.trim() === "") throw new Error("the answer is empty");
@@ -367,4 +367,13 @@ export function voteBattle(battleId: string, reviewerId: string, rawJudgment: un
 /** Test hook: battles waiting for a vote. */
 export function pendingBattleCount(): number {
   return pending.size;
+}
+
+/** What the arena screen loads: the reviewer's votes so far; 403 for a user outside the batch. */
+export function arenaVotes(batchId: string, reviewerId: string): number {
+  const { sqlite } = connection();
+  if (!sqlite.prepare("SELECT 1 FROM batch_reviewers WHERE batch_id = ? AND user_id = ?").get(batchId, reviewerId)) {
+    throw new ServiceError("forbidden", "you are not a reviewer of this batch");
+  }
+  return sqlite.prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'").get(reviewerId, batchId)!.n;
 }
