@@ -101,7 +101,7 @@ export function JudgingForm(props: JudgingFormProps) {
               {formatFigure(Math.min(progress.mine + 1, Math.max(total, 1)), "count")} of {formatFigure(total, "count")} in this batch
             </span>
           )}
-          <progress value={progress.mine} max={Math.max(total, 1)} aria-label="Your progress in this batch" />
+          {props.countText === undefined && <progress value={progress.mine} max={Math.max(total, 1)} aria-label="Your progress in this batch" />}
           <span className="small muted task-name">{TASK_TITLE[assignment.task]}</span>
         </div>
         <div className="judging-top-actions">
