@@ -54,7 +54,11 @@ const panelText = (p: Page, letter: "A" | "B") => p.getByRole("region", { name: 
 describe("arena", () => {
   it("streams two anonymous answers side by side, takes a keyboard vote and reveals the names", async () => {
     await signIn(page, server.url, "reviewer1", server.credentials.reviewer1!);
-    await page.goto(`${server.url}/review/${batchId}`);
+    // The reviewer's home lists the arena as open (never "done") and links to it.
+    await page.goto(`${server.url}/review`);
+    const row = page.locator('tr[data-batch="Sky arena"]');
+    expect(await row.innerText()).toMatch(/Arena\s+active/);
+    await row.getByRole("link", { name: "Sky arena" }).click();
     await page.getByLabel("Your prompt").fill("Why is the sky blue?");
     await page.screenshot({ path: join(SHOTS, "arena-compose-1280.png"), fullPage: true });
     await page.getByRole("button", { name: /^Send/ }).click();
@@ -133,5 +137,25 @@ describe("arena", () => {
     await alert.getByRole("button", { name: "Try again" }).waitFor();
     expect(db.prepare("SELECT count(*) AS n FROM prompts").get()).toEqual(before);
     console.log(`arena screenshots in ${SHOTS}`);
+  });
+
+  it("is created from the new-batch form, with the endpoint problems beside the field", async () => {
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    await page.goto(`${server.url}/admin/batches/new`);
+    await page.getByLabel("Name", { exact: true }).fill("Form arena");
+    await page.getByLabel("Task").selectOption("arena");
+    // The fields of other tasks and the prompt selection are hidden for an arena.
+    expect(await page.getByLabel(/^Pairing/).isVisible()).toBe(false);
+    await page.getByLabel("Dataset for the votes").fill("form-votes");
+    await page.getByLabel(/^Endpoints/).fill(JSON.stringify([{ label: "Solo", url: "ftp://nowhere", model: "m" }]));
+    await page.getByRole("button", { name: "Create batch" }).click();
+    const error = page.locator("#endpoints-error");
+    await error.waitFor();
+    expect(await error.innerText()).toMatch(/endpoints\.0\.url: "ftp:\/\/nowhere" must be an http:\/\/ or https:\/\/ URL.*an arena needs at least two endpoints, got 1/);
+    await page.getByLabel(/^Endpoints/).fill(JSON.stringify([{ label: "One", url: models.url, model: "m1" }, { label: "Two", url: models.url, model: "m2", api_key_env: "TWO_KEY" }]));
+    await Promise.all([page.waitForURL(/\/admin\/batches\?created=/), page.getByRole("button", { name: "Create batch" }).click()]);
+    const listed = page.locator("tr", { hasText: "Form arena" });
+    expect(await listed.innerText()).toMatch(/form-votes\s+arena/);
+    await page.screenshot({ path: join(SHOTS, "arena-admin-list-1280.png"), fullPage: true });
   });
 });
