@@ -9,6 +9,7 @@ export default [
   route("review", "routes/review.tsx"),
   route("review/:batchId", "routes/review.$batchId.tsx"),
   route("review/:batchId/judge", "routes/review.$batchId.judge.ts"),
+  route("review/:batchId/arena", "routes/review.$batchId.arena.ts"),
   route("review/:batchId/previous", "routes/review.$batchId.previous.ts"),
   route("review/:batchId/skipped", "routes/review.$batchId.skipped.ts"),
   route("admin", "routes/admin.tsx", [

@@ -24,6 +24,7 @@ import { createPasswordReset } from "../services/password-resets.server";
 import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
 import { sample, samplingFailures } from "../services/sampling.server";
+import { createArenaBatch } from "../services/arena.server";
 import { formatFigure, formatInterval } from "../core/figures";
 import { formatBytes } from "../core/formats";
 
@@ -39,6 +40,8 @@ const USAGE = `Usage: npm run -s cli -- <command>
                  [--pairing all-pairs|first-two|random:K|models:A,B|adaptive] [--sample N] [--stratify FIELD] [--seed S]
                  [--round-size R] [--adaptive-items N]
                  [--config JSON | --config-file FILE] [--dry-run] [--json]
+  batches create --task arena --dataset NAME --name NAME --reviewers u1,u2,... --endpoint-file F.json
+                 [--config JSON | --config-file FILE] [--json]   (the dataset is created if missing)
   batches list [--json]
   batches pause|resume|close|reopen ID
   batches add-reviewers ID --reviewers u1,u2,... [--json]
@@ -251,6 +254,7 @@ async function batchesCommand(args: string[]) {
       "adaptive-items": { type: "string" },
       config: { type: "string" },
       "config-file": { type: "string" },
+      "endpoint-file": { type: "string" },
       "dry-run": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     });
@@ -264,6 +268,23 @@ async function batchesCommand(args: string[]) {
       : values.config
         ? parseJson(values.config as string, "--config")
         : {};
+    if (values.task === "arena") {
+      if (!values["endpoint-file"]) throw new UsageError("--endpoint-file is required for an arena: a JSON list of {label, url, model, api_key_env?, temperature?, max_tokens?}");
+      if (values["dry-run"]) throw new UsageError("--dry-run has nothing to show for an arena: its items are made by the reviewers' prompts");
+      const file = parseJson(readFileSync(values["endpoint-file"] as string, "utf8"), "--endpoint-file") as unknown;
+      // The file may be the list itself or {"endpoints": [...]}.
+      const endpoints = Array.isArray(file) ? file : (file as { endpoints?: unknown } | null)?.endpoints;
+      const arena = createArenaBatch({
+        dataset: values.dataset as string,
+        name: values.name as string,
+        reviewers: (values.reviewers as string).split(",").filter(Boolean),
+        endpoints,
+        config,
+      });
+      if (values.json) print({ id: arena.id, task: "arena", dataset: arena.dataset, endpoints: arena.endpoints });
+      else process.stdout.write(`created arena batch ${arena.id} with ${arena.endpoints} endpoints; votes go to dataset ${arena.dataset}\n`);
+      return;
+    }
     const input = {
       dataset: values.dataset as string,
       name: values.name as string,
@@ -295,7 +316,7 @@ async function batchesCommand(args: string[]) {
     if (values.json) return print(all);
     for (const b of all) {
       const stranded = b.needsReviewer ? `  ${b.needsReviewer} need${b.needsReviewer === 1 ? "s" : ""} another reviewer` : "";
-      process.stdout.write(`${b.id}  ${b.status.padEnd(7)}  ${b.task.padEnd(8)}  ${b.judgments}/${b.items * b.overlap} judgments  ${b.name} (${b.dataset})${stranded}\n`);
+      process.stdout.write(`${b.id}  ${b.status.padEnd(7)}  ${(b.arena ? "arena" : b.task).padEnd(8)}  ${b.judgments}/${b.items * b.overlap} judgments  ${b.name} (${b.dataset})${stranded}\n`);
     }
     return;
   }

@@ -7,6 +7,7 @@ import { batchFromForm, rubricRows } from "~/core/tasks/batch-form";
 import { DEFAULT_ASPECTS, DEFAULT_FLAGS } from "~/core/tasks/config";
 import { requireRole } from "~/services/auth.server";
 import { createBatch, previewBatch, type BatchPlan } from "~/services/batches.server";
+import { createArenaBatch } from "~/services/arena.server";
 import { listDatasets } from "~/services/datasets.server";
 import { asServiceError } from "~/services/errors.server";
 import { listUsers } from "~/services/users.server";
@@ -50,6 +51,8 @@ const formSchema = z.object({
   guidelines: text,
   overallRow: text,
   advanced: text,
+  arenaDataset: text,
+  endpoints: text,
 });
 
 type Fields = Record<string, string>;
@@ -71,6 +74,7 @@ export async function action({ request }: ActionFunctionArgs) {
     showModelNames: parsed.data.showModelNames === "on",
     rubric: keys!.map((key, i) => ({ key, label: labels![i] ?? "", min: mins![i] ?? "", max: maxes![i] ?? "" })),
   };
+  if (parsed.data.task === "arena") return arenaAction(values, user.id);
   const result = batchFromForm(values);
   if (!result.ok) return data({ fields: result.fields, values, preview: none, message: "Some fields need a change; see the messages beside them." }, { status: 400 });
   try {
@@ -89,6 +93,45 @@ export async function action({ request }: ActionFunctionArgs) {
     // A message the form shows beside a field is not repeated at the top.
     return data(
       { fields, values, preview: none, message: Object.keys(fields).length ? "Some fields need a change; see the messages beside them." : failure.message },
+      { status: failure.status },
+    );
+  }
+}
+
+/**
+ * An arena batch from the form: the pairwise settings (scale, flags, rationale, guidelines) as
+ * for a pairwise batch, the dataset named (created when new) and the endpoints as JSON.
+ */
+function arenaAction(values: Parameters<typeof batchFromForm>[0] & { arenaDataset: string; endpoints: string; intent: string }, actorId: string) {
+  const none = null as Preview | null;
+  const fields: Fields = {};
+  const pairwise = batchFromForm({ ...values, task: "pairwise", dataset: values.arenaDataset, overlap: "1", pairing: "first-two", sample: "", stratify: "" });
+  if (!pairwise.ok) Object.assign(fields, pairwise.fields);
+  let endpoints: unknown = undefined;
+  try {
+    endpoints = JSON.parse(values.endpoints || "null");
+  } catch {
+    fields.endpoints = "not JSON: a list of {\"label\", \"url\", \"model\", \"api_key_env\"?, \"temperature\"?, \"max_tokens\"?}";
+  }
+  if (!values.arenaDataset.trim()) fields.arenaDataset = "name the dataset the votes go to (created when new)";
+  if (values.intent === "preview") fields.task = "an arena has nothing to preview: its items are made by the reviewers' prompts";
+  if (Object.keys(fields).length || !pairwise.ok) return data({ fields, values, preview: none, message: "Some fields need a change; see the messages beside them." }, { status: 400 });
+  try {
+    const batch = createArenaBatch({ dataset: values.arenaDataset, name: values.name, reviewers: values.reviewers, endpoints, config: pairwise.batch.config }, actorId);
+    return redirect(`/admin/batches?${new URLSearchParams({ created: batch.id, skipped: "0" })}#batch-${batch.id}`);
+  } catch (error) {
+    const failure = asServiceError(error);
+    if (!failure) throw error;
+    const serviceFields = (failure.details?.fields as Fields | undefined) ?? {};
+    const mapped: Fields = {};
+    for (const [field, message] of Object.entries(serviceFields)) {
+      // Each endpoint problem goes beside the one JSON box, saying which endpoint and field.
+      const key = field.startsWith("endpoints") ? "endpoints" : field === "dataset" ? "arenaDataset" : pairwise.fieldOf(field);
+      const said = key === "endpoints" && field !== "endpoints" ? `${field}: ${message}` : message;
+      mapped[key] = mapped[key] ? `${mapped[key]}; ${said}` : said;
+    }
+    return data(
+      { fields: mapped, values, preview: none, message: Object.keys(mapped).length ? "Some fields need a change; see the messages beside them." : failure.message },
       { status: failure.status },
     );
   }
@@ -163,7 +206,7 @@ export default function NewBatch() {
         </label>
         <FieldError name="name" fields={fields} />
         <div className="form-row">
-          <label>
+          <label className="not-arena">
             Dataset
             <select name="dataset" required defaultValue={sent?.dataset} {...invalid("dataset", fields)}>
               {datasets.map((d) => (
@@ -179,13 +222,14 @@ export default function NewBatch() {
               <option value="pairwise">Pairwise (A vs B)</option>
               <option value="ranking">Ranking (up to 9)</option>
               <option value="rating">Rating (rubric)</option>
+              <option value="arena">Arena (reviewers write prompts; two endpoints answer)</option>
             </select>
           </label>
-          <label>
+          <label className="not-arena">
             Overlap (reviewers per item)
             <input name="overlap" type="number" min={1} defaultValue={sent?.overlap ?? 1} {...invalid("overlap", fields)} />
           </label>
-          <label>
+          <label className="not-arena">
             Pairing
             <select name="pairing" defaultValue={sent?.pairing ?? "first-two"} {...invalid("pairing", fields)}>
               <option value="first-two">First two responses (pairwise) / all (ranking, rating)</option>
@@ -220,7 +264,25 @@ export default function NewBatch() {
         <FieldError name="pairs" fields={fields} />
         <FieldError name="roundSize" fields={fields} />
         <FieldError name="adaptiveItems" fields={fields} />
-        <fieldset>
+        <div data-task="arena">
+          <label>
+            Dataset for the votes (created when new)
+            <input name="arenaDataset" defaultValue={sent?.arenaDataset} placeholder="arena-votes" {...invalid("arenaDataset", fields)} />
+          </label>
+          <FieldError name="arenaDataset" fields={fields} />
+          <label>
+            Endpoints (JSON: at least two OpenAI-compatible endpoints; keys by environment variable name only)
+            <textarea
+              name="endpoints"
+              rows={5}
+              defaultValue={sent?.endpoints}
+              placeholder={'[{"label": "Model one", "url": "http://127.0.0.1:8000/v1", "model": "m1"},\n {"label": "Model two", "url": "https://api.example.com/v1", "model": "m2", "api_key_env": "EXAMPLE_KEY"}]'}
+              {...invalid("endpoints", fields)}
+            />
+          </label>
+          <FieldError name="endpoints" fields={fields} />
+        </div>
+        <fieldset className="not-arena">
           <legend>Prompts</legend>
           <div className="form-row">
             <label>
@@ -252,7 +314,7 @@ export default function NewBatch() {
           </div>
         </fieldset>
         <FieldError name="reviewers" fields={fields} />
-        <div data-task="pairwise">
+        <div data-task="pairwise arena">
           <label>
             Scale (pairwise)
             <select name="scale" defaultValue={sent?.scale ?? "7-point"} {...invalid("scale", fields)}>

@@ -127,7 +127,7 @@ export default function Batches() {
                   <div className="muted small">{b.id}</div>
                 </th>
                 <td>{b.dataset}</td>
-                <td>{b.task}</td>
+                <td>{b.arena ? "arena" : b.task}</td>
                 <td className="num">{formatFigure(b.items, "count")}</td>
                 <td className="num">{b.overlap}</td>
                 <td>

@@ -1,6 +1,8 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
+import { ArenaSession } from "~/components/arena-session";
 import { ReviewSession } from "~/components/review-session";
+import { arenaVotes, isArenaBatch } from "~/services/arena.server";
 import { guidelinesCollapsed, JUDGING_LOOKAHEAD, nextAssignments, reviewProgress } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
 import { errorResponse } from "~/services/http.server";
@@ -14,9 +16,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const user = await requireUser(request);
   try {
     const batch = getBatch(params.batchId!);
+    if (isArenaBatch(batch.id)) {
+      // An arena has no queue: the reviewer's prompts make its items. Its config reaches the
+      // screen without the endpoints (getBatch's schema drops them), so no name leaks.
+      return { batch: { id: batch.id, name: batch.name, task: batch.task, status: batch.status }, arena: { config: batch.config, votes: arenaVotes(batch.id, user.id) }, queue: [], progress: null, guidelinesOpen: false };
+    }
     const queue = batch.status === "active" ? nextAssignments(batch.id, user.id, JUDGING_LOOKAHEAD) : [];
     return {
       batch: { id: batch.id, name: batch.name, task: batch.task, status: batch.status },
+      arena: null,
       queue,
       progress: reviewProgress(batch.id, user.id),
       guidelinesOpen: !guidelinesCollapsed(batch.id, user.id),
@@ -39,12 +47,13 @@ export default function JudgingScreen() {
       </section>
     );
   }
+  if (data.arena) return <ArenaSession key={data.batch.id} batch={data.batch} config={data.arena.config} initialVotes={data.arena.votes} />;
   return (
     <ReviewSession
       key={data.batch.id}
       batch={data.batch}
       initialQueue={data.queue}
-      initialProgress={data.progress}
+      initialProgress={data.progress!}
       initialGuidelinesOpen={data.guidelinesOpen}
     />
   );

@@ -39,10 +39,10 @@ export default function Review() {
               return (
                 <tr key={b.id} data-batch={b.name}>
                   <th scope="row">
-                    {b.status === "active" && (b.progress.left > 0 || b.progress.skipped > 0) ? <Link to={`/review/${b.id}`}>{b.name}</Link> : b.name}
+                    {b.status === "active" && (b.arena || b.progress.left > 0 || b.progress.skipped > 0) ? <Link to={`/review/${b.id}`}>{b.name}</Link> : b.name}
                   </th>
-                  <td>{TASK_LABEL[b.task]}</td>
-                  <td>{b.status === "active" && b.progress.left === 0 ? "done" : b.status}</td>
+                  <td>{b.arena ? "Arena" : TASK_LABEL[b.task]}</td>
+                  <td>{b.status === "active" && b.progress.left === 0 && !b.arena ? "done" : b.status}</td>
                   <td className="num" data-col="mine">{formatFigure(b.progress.mine, "count")}</td>
                   <td className="num" data-col="left">{formatFigure(b.progress.left, "count")}</td>
                   <td className="num" data-col="skipped">{formatFigure(b.progress.skipped, "count")}</td>

@@ -281,17 +281,19 @@ export interface ReviewerBatch {
   task: BatchRecord["task"];
   status: BatchRecord["status"];
   progress: ReviewProgress;
+  /** An arena: never "done", the reviewer's prompts make its items (arena.server.ts). */
+  arena: boolean;
 }
 
 /** The batches a user reviews, with their progress in each (the reviewer's home). */
 export function batchesOfReviewer(reviewerId: string): ReviewerBatch[] {
   const rows = connection()
-    .sqlite.prepare<[string], { id: string; name: string; task: BatchRecord["task"]; status: BatchRecord["status"] }>(
-      `SELECT b.id, b.name, b.task, b.status FROM batches b JOIN batch_reviewers br ON br.batch_id = b.id
+    .sqlite.prepare<[string], { id: string; name: string; task: BatchRecord["task"]; status: BatchRecord["status"]; arena: number }>(
+      `SELECT b.id, b.name, b.task, b.status, json_type(b.config, '$.arena') IS NOT NULL AS arena FROM batches b JOIN batch_reviewers br ON br.batch_id = b.id
        WHERE br.user_id = ? AND b.status != 'draft' ORDER BY b.created_at DESC`,
     )
     .all(reviewerId);
-  return rows.map((r) => ({ ...r, progress: reviewProgress(r.id, reviewerId) }));
+  return rows.map((r) => ({ ...r, arena: r.arena === 1, progress: reviewProgress(r.id, reviewerId) }));
 }
 
 /** Where a judged assignment sits among the reviewer's judgments in its batch, oldest first (1-based), and how many they have. */

@@ -101,6 +101,8 @@ export interface BatchSummary {
   /** Skipped assignments: items given back by a reviewer. */
   skipped: number;
   createdAt: number;
+  /** An arena batch (stored as pairwise with config.arena): shown as "arena". */
+  arena: boolean;
 }
 
 /**
@@ -534,13 +536,15 @@ export function listBatches(): BatchSummary[] {
         judgments: number;
         reviewers: string | null;
         skipped: number;
+        arena: number;
       }
     >(
       `SELECT b.id, b.name, d.name AS dataset, b.task, b.status, b.overlap, b.created_at,
         (SELECT count(*) FROM items i WHERE i.batch_id = b.id) AS items,
         (SELECT coalesce(sum(i.submitted), 0) FROM items i WHERE i.batch_id = b.id) AS judgments,
         (SELECT group_concat(u.username, ',') FROM batch_reviewers br JOIN users u ON u.id = br.user_id WHERE br.batch_id = b.id) AS reviewers,
-        (SELECT count(*) FROM assignments a WHERE a.status = 'skipped' AND a.batch_id = b.id) AS skipped
+        (SELECT count(*) FROM assignments a WHERE a.status = 'skipped' AND a.batch_id = b.id) AS skipped,
+        json_type(b.config, '$.arena') IS NOT NULL AS arena
        FROM batches b JOIN datasets d ON d.id = b.dataset_id ORDER BY b.created_at DESC`,
     )
     .all();
@@ -557,5 +561,6 @@ export function listBatches(): BatchSummary[] {
     needsReviewer: itemsNeedingReviewer(r.id),
     skipped: r.skipped,
     createdAt: r.created_at,
+    arena: r.arena === 1,
   }));
 }

@@ -6,7 +6,7 @@
  * is *interrupted*: shown as resumable, and resumed by running the same job again, which samples
  * only what is still missing.
  */
-import { samplingJobProgress, type SamplingJobProgress } from "../core/sampling";
+import { browserKeyVariableProblem, samplingJobProgress, type SamplingJobProgress } from "../core/sampling";
 import { recordAudit } from "./audit.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
@@ -138,9 +138,6 @@ export function samplingJob(jobId: string): SamplingJobView & { failures: Sampli
   return { ...viewOf(row, Date.now()), failures: samplingFailures(jobId) };
 }
 
-/** Names of server variables the browser form may name as an endpoint's key. */
-const BROWSER_KEY_NAME = /_KEY$/;
-
 /**
  * The key from the server's environment, by the name the job holds. The name is all a form
  * or the database ever sees; a missing variable is the caller's to fix, said without a value.
@@ -148,14 +145,8 @@ const BROWSER_KEY_NAME = /_KEY$/;
 function apiKeyOf(options: Pick<SamplingOptions, "api_key_env">): string | undefined {
   const name = options.api_key_env;
   if (name === undefined) return undefined;
-  // The value goes, as a bearer token, to whatever endpoint the form names: without a rule, an
-  // admin's form could send any of the server's secrets to a host of their choosing. Only
-  // variables meant as endpoint keys may be named here (the CLI's user has the shell anyway).
-  if (!BROWSER_KEY_NAME.test(name) || name.toUpperCase().startsWith("VERDICT_")) {
-    throw new ServiceError("invalid", `api_key_env: ${name} is not a key variable; from the browser only names ending in _KEY (not VERDICT_…) are read, such as OPENAI_API_KEY`, {
-      fields: { api_key_env: "only a variable whose name ends in _KEY (not VERDICT_…), such as OPENAI_API_KEY" },
-    });
-  }
+  const problem = browserKeyVariableProblem(name);
+  if (problem) throw new ServiceError("invalid", `api_key_env: ${name} is not a key variable: ${problem}`, { fields: { api_key_env: problem } });
   const key = process.env[name];
   if (!key) {
     throw new ServiceError("invalid", `the server has no environment variable ${name}: set it where the server starts, or leave the field empty for an endpoint without a key`, {

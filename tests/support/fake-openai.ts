@@ -1,13 +1,16 @@
 /**
  * A fake OpenAI-compatible server on loopback for the sampling tests and bench. The test sets
  * `behave` to decide, per request, how it answers: OK (with usage), slowly, 429 with
- * Retry-After, 500, a malformed body, no choices, or a dropped connection.
+ * Retry-After, 500, a malformed body, no choices, or a dropped connection. A request with
+ * `stream: true` is answered as server-sent events instead (the `ok` text in `chunkChars`-sized
+ * deltas, `chunkDelayMs` apart, then a usage chunk when `stream_options.include_usage`, then
+ * `[DONE]`), as the arena's tests need.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export type Behaviour =
-  | { kind: "ok"; delayMs?: number; text?: string }
+  | { kind: "ok"; delayMs?: number; text?: string; chunkChars?: number; chunkDelayMs?: number }
   | { kind: "slow"; delayMs: number }
   | { kind: "status"; status: number; body?: string; retryAfter?: string }
   | { kind: "malformed" }
@@ -83,6 +86,11 @@ export async function startFakeOpenAI(): Promise<FakeServer> {
       return;
     }
     const text = b.kind === "ok" && b.text !== undefined ? b.text : `answer to "${lastUserText(request)}" with seed ${body.seed ?? "none"}`;
+    if (body.stream === true) {
+      await streamAnswer(res, request, text, b.kind === "ok" ? b : { kind: "ok" });
+      if (!res.destroyed) state.answered++;
+      return;
+    }
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
       JSON.stringify({
@@ -111,4 +119,23 @@ export async function startFakeOpenAI(): Promise<FakeServer> {
       server.close(() => resolve());
     });
   return state;
+}
+
+/** Answers a `stream: true` request as OpenAI does: SSE `data:` lines of deltas, an optional usage chunk, `[DONE]`. */
+async function streamAnswer(res: ServerResponse, request: FakeRequest, text: string, b: Extract<Behaviour, { kind: "ok" }>): Promise<void> {
+  const id = `chatcmpl-${request.number}`;
+  const model = `${request.body.model}-served`;
+  const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  send({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
+  const size = Math.max(1, b.chunkChars ?? 8);
+  for (let at = 0; at < text.length; at += size) {
+    if (res.destroyed) return;
+    if (b.chunkDelayMs) await new Promise((r) => setTimeout(r, b.chunkDelayMs));
+    send({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: { content: text.slice(at, at + size) }, finish_reason: null }] });
+  }
+  send({ id, object: "chat.completion.chunk", model, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] });
+  const options = request.body.stream_options as { include_usage?: boolean } | undefined;
+  if (options?.include_usage) send({ id, object: "chat.completion.chunk", model, choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } });
+  res.end("data: [DONE]\n\n");
 }

@@ -52,6 +52,10 @@ export interface JudgingFormProps {
   /** The keyboard legend (rendered by the caller, below the screen) and its `?` toggle. */
   legendOpen?: boolean;
   onToggleLegend?(): void;
+  /** "Model" in an arena: the responses read "Model A", "Model B". */
+  responseNoun?: string;
+  /** Replaces the "N of M in this batch" count (an arena has no fixed number of items). */
+  countText?: string;
 }
 
 const TASK_TITLE = { pairwise: "Compare two responses", ranking: "Rank the responses", rating: "Rate each response" } as const;
@@ -90,12 +94,14 @@ export function JudgingForm(props: JudgingFormProps) {
                 </>
               )}
             </span>
+          ) : props.countText !== undefined ? (
+            <span className="judging-count">{props.countText}</span>
           ) : (
             <span className="judging-count">
               {formatFigure(Math.min(progress.mine + 1, Math.max(total, 1)), "count")} of {formatFigure(total, "count")} in this batch
             </span>
           )}
-          <progress value={progress.mine} max={Math.max(total, 1)} aria-label="Your progress in this batch" />
+          {props.countText === undefined && <progress value={progress.mine} max={Math.max(total, 1)} aria-label="Your progress in this batch" />}
           <span className="small muted task-name">{TASK_TITLE[assignment.task]}</span>
         </div>
         <div className="judging-top-actions">
@@ -166,7 +172,7 @@ function JudgingItem(props: JudgingItemProps) {
   const flagsFooter = (response: ViewResponse, index: number) => (
     <FlagsEditor
       responseId={response.id}
-      responseLabel={responseTitle(index)}
+      responseLabel={responseTitle(index, props.responseNoun)}
       flags={config.flags}
       value={state.flags[response.id] ?? {}}
       onToggle={(flag) => dispatch({ type: "toggleFlag", responseId: response.id, flag })}
@@ -197,6 +203,7 @@ function JudgingItem(props: JudgingItemProps) {
           onFocusResponse={focusResponse}
           renderFooter={flagsFooter}
           cardRef={setCardRef}
+          noun={props.responseNoun}
         />
       )}
       {assignment.task === "ranking" && (

@@ -16,6 +16,8 @@ export interface PairwisePaneProps {
   /** Rendered under each response (the flags editor). */
   renderFooter?: (response: ViewResponse, index: number) => ReactNode;
   cardRef?: (index: number, element: HTMLElement | null) => void;
+  /** "Model" in an arena: the cards read "Model A", "Model B". */
+  noun?: string;
 }
 
 export interface PreferenceScaleProps {
@@ -56,7 +58,7 @@ function DiffText({ segments }: { segments: { text: string; changed: boolean }[]
 }
 
 /** The two responses side by side (stacked on a phone), as rendered markdown or as a word diff. */
-export function PairwisePane({ responses, diff, focus, onFocusResponse, renderFooter, cardRef }: PairwisePaneProps) {
+export function PairwisePane({ responses, diff, focus, onFocusResponse, renderFooter, cardRef, noun }: PairwisePaneProps) {
   const sides = diff ? [diffSide(diff, "a"), diffSide(diff, "b")] : null;
   return (
     <div className="pairwise-pane">
@@ -72,6 +74,7 @@ export function PairwisePane({ responses, diff, focus, onFocusResponse, renderFo
             body={sides ? <DiffText segments={sides[i]!} /> : undefined}
             footer={renderFooter?.(response, i)}
             className="pair-card"
+            noun={noun}
           />
         ))}
       </div>

@@ -24,16 +24,18 @@ export interface ResponseCardProps {
   /** Makes the header a drag handle carrying the response id (ranking). */
   onDragStart?: (event: DragEvent<HTMLElement>) => void;
   className?: string;
+  /** What the card is called before its letter: "Response" (default), "Model" in an arena. */
+  noun?: string;
 }
 
-/** "Response A" for display position 0. */
-export function responseTitle(index: number): string {
-  return `Response ${responseLetter(index)}`;
+/** "Response A" for display position 0 ("Model A" with noun "Model"). */
+export function responseTitle(index: number, noun = "Response"): string {
+  return `${noun} ${responseLetter(index)}`;
 }
 
 /** One response: a labelled header, the text in a fixed-height box that scrolls on its own, and its controls. */
-export function ResponseCard({ response, index, focused, onFocus, body, headerExtra, aside, footer, cardRef, onDragStart, className }: ResponseCardProps) {
-  const title = responseTitle(index);
+export function ResponseCard({ response, index, focused, onFocus, body, headerExtra, aside, footer, cardRef, onDragStart, className, noun }: ResponseCardProps) {
+  const title = responseTitle(index, noun);
   const headingId = `${useId()}-title`;
   return (
     <article

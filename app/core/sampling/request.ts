@@ -73,3 +73,15 @@ export function redact(text: string, secret: string | undefined): string {
   if (!secret) return text;
   return text.split(secret).join("[redacted]");
 }
+
+/**
+ * Whether a server environment variable may be named, from a browser form, as the key of an
+ * endpoint: its value is sent as a bearer token to the URL the same form names, so only
+ * variables meant as endpoint keys qualify (names ending in `_KEY`, not Verdict's own
+ * `VERDICT_…`); anything else could carry a secret of the server to a host of the admin's
+ * choosing. Null when it may, else the reason. The CLI reads any variable: its user has the shell.
+ */
+export function browserKeyVariableProblem(name: string): string | null {
+  if (!/_KEY$/.test(name) || /^VERDICT_/i.test(name)) return "only a variable whose name ends in _KEY (not VERDICT_…), such as OPENAI_API_KEY";
+  return null;
+}
