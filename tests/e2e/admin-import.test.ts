@@ -93,7 +93,7 @@ describe("the admin imports datasets in the browser", () => {
     await signIn(page, server.url, "admin", server.credentials.admin!);
     await page.goto(`${server.url}/admin/batches/new`);
     await page.getByLabel("Name", { exact: true }).fill("Form batch");
-    await page.getByLabel("Dataset").selectOption("demo");
+    await page.getByRole("combobox", { name: /^Dataset/ }).selectOption("demo");
     await page.getByLabel("Overlap (reviewers per item)").fill("5");
     await page.getByRole("button", { name: "Create batch" }).click();
     await page.getByText("5 is more than the 2 reviewers chosen").waitFor();
