@@ -15,6 +15,7 @@ import adminStyles from "~/styles/admin.css?url";
 import { formatFigure } from "~/core/figures";
 import { DEFAULT_SEED } from "~/core/pairing/selection";
 import { DEFAULT_ROUND_SIZE, DEFAULT_ROUNDS } from "~/core/pairing/adaptive";
+import { FieldError, invalidProps as invalid } from "~/components/field-error";
 
 export const meta: MetaFunction = () => [{ title: "New batch · Verdict" }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -137,16 +138,6 @@ function arenaAction(values: Parameters<typeof batchFromForm>[0] & { arenaDatase
   }
 }
 
-function FieldError({ name, fields }: { name: string; fields: Fields }) {
-  return fields[name] ? (
-    <p className="field-error" id={`${name}-error`}>
-      {fields[name]}
-    </p>
-  ) : null;
-}
-
-/** Props that mark a field invalid and point at its message. */
-const invalid = (name: string, fields: Fields) => (fields[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
 
 function PreviewFigures({ preview }: { preview: Preview }) {
   const f = (n: number) => formatFigure(n, "count");

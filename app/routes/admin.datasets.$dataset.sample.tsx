@@ -9,6 +9,7 @@ import { asServiceError } from "~/services/errors.server";
 import { errorResponse } from "~/services/http.server";
 import { cancelSamplingJob, listSamplingJobs, MAX_RUNNING_JOBS, resumeSamplingJob, samplingJob, startSamplingJob, type SamplingJobView } from "~/services/sampling-jobs.server";
 import adminStyles from "~/styles/admin.css?url";
+import { FieldError, invalidProps as invalid } from "~/components/field-error";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Sample responses ${data?.dataset ?? ""} · Verdict` }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
@@ -63,15 +64,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-function FieldError({ name, fields }: { name: string; fields: Fields }) {
-  return fields[name] ? (
-    <p className="field-error" id={`${name}-error`}>
-      {fields[name]}
-    </p>
-  ) : null;
-}
-
-const invalid = (name: string, fields: Fields) => (fields[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
 
 const STATE_TEXT: Record<SamplingJobView["state"], string> = {
   running: "running",

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hashSecret, newSecret } from "./secrets.server";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { passwordResets, sessions, users } from "../../db/schema";
@@ -11,10 +11,6 @@ import { invalidFrom } from "./validation.server";
 
 /** How long a reset link works. */
 export const RESET_LINK_HOURS = 24;
-
-function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
 
 export interface PasswordReset {
   /** Shown once, to the admin who made it; only its SHA-256 is stored. */
@@ -34,7 +30,7 @@ export interface PasswordReset {
 export function createPasswordReset(rawUsername: string, actorId: string | null = null): PasswordReset {
   const username = usernameSchema.safeParse(rawUsername);
   if (!username.success) throw invalidFrom(username.error, "username");
-  const token = randomBytes(32).toString("base64url");
+  const token = newSecret();
   const now = Date.now();
   const expiresAt = now + RESET_LINK_HOURS * 3_600_000;
   const { db } = connection();
@@ -43,7 +39,7 @@ export function createPasswordReset(rawUsername: string, actorId: string | null 
     if (!user) throw new ServiceError("not_found", `no user "${username.data}"`);
     if (user.disabled) throw new ServiceError("conflict", `user "${user.username}" is disabled; enable the account first`);
     tx.update(passwordResets).set({ usedAt: now }).where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedAt))).run();
-    tx.insert(passwordResets).values({ id: hashToken(token), userId: user.id, createdBy: actorId, createdAt: now, expiresAt }).run();
+    tx.insert(passwordResets).values({ id: hashSecret(token), userId: user.id, createdBy: actorId, createdAt: now, expiresAt }).run();
     recordAudit(tx, { userId: actorId, action: "user.reset_password", subject: user.username, detail: { expires_at: new Date(expiresAt).toISOString() } });
     return { token, path: `/reset/${token}`, username: user.username, expiresAt: new Date(expiresAt).toISOString() };
   });
@@ -58,7 +54,7 @@ export function passwordResetOf(token: string): { username: string; displayName:
     .db.select({ username: users.username, displayName: users.displayName, expiresAt: passwordResets.expiresAt })
     .from(passwordResets)
     .innerJoin(users, eq(users.id, passwordResets.userId))
-    .where(and(eq(passwordResets.id, hashToken(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, Date.now()), eq(users.disabled, false)))
+    .where(and(eq(passwordResets.id, hashSecret(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, Date.now()), eq(users.disabled, false)))
     .get();
   if (!row) throw new ServiceError("not_found", GONE);
   return { username: row.username, displayName: row.displayName, expiresAt: new Date(row.expiresAt).toISOString() };
@@ -85,7 +81,7 @@ export async function completePasswordReset(token: string, input: unknown): Prom
     const spent = tx
       .update(passwordResets)
       .set({ usedAt: now })
-      .where(and(eq(passwordResets.id, hashToken(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, now)))
+      .where(and(eq(passwordResets.id, hashSecret(token)), isNull(passwordResets.usedAt), gt(passwordResets.expiresAt, now)))
       .returning({ userId: passwordResets.userId })
       .all();
     const userId = spent[0]?.userId;

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hashSecret, newSecret } from "./secrets.server";
 import { z } from "zod";
 import { newId } from "../../db/ids";
 import { recordAudit } from "./audit.server";
@@ -11,10 +11,6 @@ import type { UserSummary } from "./users.server";
  * the SHA-256, the last use, and the revocation time.
  */
 const PREFIX = "vrd_";
-
-function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
 
 export interface TokenSummary {
   id: string;
@@ -33,12 +29,12 @@ export function createToken(input: { username: string; name?: string }, actorId:
     .get(input.username.trim().toLowerCase());
   if (!user) throw new ServiceError("not_found", `no user "${input.username}"`);
   if (user.disabled) throw new ServiceError("conflict", `user "${input.username}" is disabled`);
-  const token = PREFIX + randomBytes(32).toString("base64url");
+  const token = PREFIX + newSecret();
   const id = newId();
   sqlite.transaction(() => {
     sqlite
       .prepare("INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, '[]', ?)")
-      .run(id, user.id, name || "cli", hashToken(token), Date.now());
+      .run(id, user.id, name || "cli", hashSecret(token), Date.now());
     recordAudit(db, { userId: actorId, action: "token.create", subject: id, detail: { username: input.username, name } });
   })();
   return { id, token };
@@ -75,7 +71,7 @@ export function userOfToken(token: string, now = Date.now()): UserSummary | null
        FROM api_tokens t JOIN users u ON u.id = t.user_id
        WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0`,
     )
-    .get(hashToken(token));
+    .get(hashSecret(token));
   if (!row) return null;
   if (row.last_used_at === null || now - row.last_used_at > 60_000) {
     sqlite.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(now, row.token_id);

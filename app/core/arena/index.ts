@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { browserKeyVariableProblem } from "../sampling/request";
+import { tokenUsage } from "../sampling/response";
 
 /**
  * Arena batches (README: Arena batches): the reviewer writes a prompt, two of the batch's
@@ -130,13 +131,7 @@ export function parseStreamData(data: string): StreamChunk | "done" | null {
   return {
     delta: choice?.delta?.content ?? "",
     finishReason: choice?.finish_reason ?? null,
-    usage: usage
-      ? {
-          ...(usage.prompt_tokens === undefined ? {} : { prompt_tokens: usage.prompt_tokens }),
-          ...(usage.completion_tokens === undefined ? {} : { completion_tokens: usage.completion_tokens }),
-          ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
-        }
-      : null,
+    usage: tokenUsage(usage),
   };
 }
 

@@ -28,10 +28,23 @@ const completionSchema = z.object({
     .optional(),
 }).loose();
 
+/** Token counts an endpoint reported; the ones it left out are absent, not zero. */
+export type TokenUsage = { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number };
+
 export interface Completion {
   text: string;
   finishReason: string | null;
-  usage: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
+  usage: TokenUsage | null;
+}
+
+/** The three counts of an endpoint's `usage` object (other keys dropped), or null without one. */
+export function tokenUsage(usage: TokenUsage | null | undefined): TokenUsage | null {
+  if (!usage) return null;
+  return {
+    ...(usage.prompt_tokens === undefined ? {} : { prompt_tokens: usage.prompt_tokens }),
+    ...(usage.completion_tokens === undefined ? {} : { completion_tokens: usage.completion_tokens }),
+    ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
+  };
 }
 
 export type ParsedCompletion = { ok: true; completion: Completion } | { ok: false; reason: string };
@@ -57,13 +70,7 @@ export function parseCompletion(body: string): ParsedCompletion {
     completion: {
       text: choice.message.content,
       finishReason: choice.finish_reason ?? null,
-      usage: usage
-        ? {
-            ...(usage.prompt_tokens === undefined ? {} : { prompt_tokens: usage.prompt_tokens }),
-            ...(usage.completion_tokens === undefined ? {} : { completion_tokens: usage.completion_tokens }),
-            ...(usage.total_tokens === undefined ? {} : { total_tokens: usage.total_tokens }),
-          }
-        : null,
+      usage: tokenUsage(usage),
     },
   };
 }
