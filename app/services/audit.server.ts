@@ -31,7 +31,11 @@ const day = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "a day as YYYY-MM-DD", abort: true })
-  .refine((text) => !Number.isNaN(Date.parse(`${text}T00:00:00Z`)), "not a day of the calendar");
+  // Date.parse takes 2026-02-30 as 2 March: a real day reads back as itself.
+  .refine((text) => {
+    const time = Date.parse(`${text}T00:00:00Z`);
+    return !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === text;
+  }, "not a day of the calendar");
 const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
 const querySchema = z

@@ -67,6 +67,8 @@ describe("the audit log", () => {
 
   it("refuses bad filters with field messages", () => {
     expect(errorOf(() => listAudit({ since: "2026-13-01" })).details).toEqual({ fields: { since: "not a day of the calendar" } });
+    expect(errorOf(() => listAudit({ until: "2026-02-30" })).details).toEqual({ fields: { until: "not a day of the calendar" } });
+    expect(listAudit({ until: "2028-02-29" }).total).toBe(8);
     expect(errorOf(() => listAudit({ since: "yesterday" })).details).toEqual({ fields: { since: "a day as YYYY-MM-DD" } });
     expect(errorOf(() => listAudit({ since: "2026-02-01", until: "2026-01-01" })).details).toEqual({ fields: { until: "is before since" } });
     expect(errorOf(() => listAudit({ limit: "0" })).status).toBe(400);
