@@ -23,6 +23,7 @@ export default [
     route("batches/new", "routes/admin.batches.new.tsx"),
     route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),
     route("batches/:id/stats", "routes/admin.batches.$id.stats.tsx"),
+    route("batches/:id/disputes", "routes/admin.batches.$id.disputes.tsx"),
   ]),
   // Resource routes: raw-body upload and its progress, answered with JSON.
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),

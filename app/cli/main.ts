@@ -23,6 +23,7 @@ import { backupDatabase } from "../services/backups.server";
 import { createPasswordReset } from "../services/password-resets.server";
 import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
+import { listDisputes } from "../services/disputes.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { createArenaBatch } from "../services/arena.server";
 import { formatFigure, formatInterval } from "../core/figures";
@@ -61,6 +62,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   tokens list [--json]
   tokens revoke ID
   backup FILE [--force] [--json]
+  disputes list --batch ID [--limit 20] [--offset 0] [--json]
   audit [--actor NAME|system] [--action A|PREFIX.] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--limit 50] [--offset 0] [--json]
 
 Export formats (--format):
@@ -77,7 +79,7 @@ class UsageError extends Error {}
  * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
  * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
  */
-const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit"]);
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit", "disputes"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -567,6 +569,22 @@ async function backupCommand(args: string[]): Promise<void> {
   process.stdout.write(`backed up ${formatFigure(result.pages, "count")} pages (${formatBytes(result.bytes)}) to ${result.file} in ${(result.milliseconds / 1000).toFixed(1)} s; integrity ${result.integrity}\n`);
 }
 
+async function disputesCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== "list") throw new UsageError(`unknown disputes command ${sub ?? "(none)"}`);
+  const { values, positionals } = parse(rest, { batch: { type: "string" }, limit: { type: "string" }, offset: { type: "string" }, json: { type: "boolean", default: false } });
+  if (positionals.length) throw new UsageError("disputes list takes no positional arguments");
+  if (!values.batch) throw new UsageError("--batch is required");
+  const page = listDisputes(values.batch as string, { limit: values.limit, offset: values.offset });
+  if (values.json) return print(page);
+  for (const item of page.items) {
+    const reasons = [item.direction ? "direction" : "", ...item.flags.map((flag) => `flag ${flag}`)].filter(Boolean).join(", ");
+    const votes = item.judgments.map((j) => `${j.reviewer}: ${j.choice ?? "—"}${j.strength === null ? "" : ` (${j.strength})`}`).join("; ");
+    process.stdout.write(`#${item.position} ${item.item_id}  split ${item.split.toFixed(2)}  ${reasons}\n    ${votes}\n`);
+  }
+  process.stdout.write(`${formatFigure(page.total, "count")} disputed of ${formatFigure(page.judged_items, "count")} items with two or more judgments\n`);
+}
+
 async function auditCommand(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, {
     actor: { type: "string" },
@@ -702,6 +720,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "sample") return await sampleCommand(rest);
     else if (command === "backup") await backupCommand(rest);
     else if (command === "audit") await auditCommand(rest);
+    else if (command === "disputes") await disputesCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

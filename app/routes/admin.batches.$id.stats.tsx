@@ -168,7 +168,8 @@ export default function StatsPage() {
         <div className="panel-title">
           <h1>Statistics: “{stats.batch.name}”</h1>
           <span>
-            <Link to={`/admin/batches/${stats.batch.id}/export`}>Export</Link> · <Link to="/admin/batches">All batches</Link>
+            <Link to={`/admin/batches/${stats.batch.id}/export`}>Export</Link> · <Link to={`/admin/batches/${stats.batch.id}/disputes`}>Disputes</Link> ·{" "}
+            <Link to="/admin/batches">All batches</Link>
           </span>
         </div>
         <p className="muted">

@@ -52,6 +52,8 @@ function everyPage(): Visit[] {
     ...ids.flatMap((id) => [
       { path: `/admin/batches/${id}/stats`, as: "admin" as const, status: 200 },
       { path: `/admin/batches/${id}/export`, as: "admin" as const, status: 200 },
+      { path: `/admin/batches/${id}/disputes`, as: "admin" as const, status: 200 },
+      { path: `/admin/batches/${id}/disputes`, as: "reviewer1" as const, status: 403 },
     ]),
     { path: "/no/such/page", as: "admin", status: 404 },
   ];
