@@ -8,7 +8,8 @@ import { Markdown } from "~/components/markdown";
 import { DataTable, type ColumnMeta } from "~/components/stats/data-table";
 import { formatFigure } from "~/core/figures";
 import { requireRole } from "~/services/auth.server";
-import { batchDetail, MAX_OVERLAP, removeBatchReviewers, setBatchOverlap, updateBatch, type ReviewerProgress } from "~/services/batch-admin.server";
+import { batchDetail, MAX_OVERLAP, removeBatchReviewers, setBatchOverlap, updateBatch } from "~/services/batch-admin.server";
+import type { ReviewerProgress } from "~/services/batch-admin.server";
 import { addBatchReviewers, changeBatchStatus } from "~/services/batches.server";
 import { asServiceError } from "~/services/errors.server";
 import { errorResponse } from "~/services/http.server";
@@ -41,6 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         .filter((u) => !u.disabled && !members.has(u.username))
         .map((u) => ({ username: u.username, displayName: u.displayName })),
       confirmClose: search.confirm === "close" && batch.status !== "closed",
+      maxOverlap: MAX_OVERLAP,
       done: search.done ? { intent: search.done, note: search.note ?? null } : null,
     };
   } catch (error) {
@@ -133,7 +135,7 @@ function FieldError({ name, fields }: { name: string; fields: Fields }) {
 const invalid = (name: string, fields: Fields) => (fields[name] ? { "aria-invalid": true, "aria-describedby": `${name}-error` } : {});
 
 export default function BatchPage() {
-  const { batch, candidates, confirmClose, done } = useLoaderData<typeof loader>();
+  const { batch, candidates, confirmClose, maxOverlap, done } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
@@ -282,7 +284,7 @@ export default function BatchPage() {
         <Form method="post" action={page} className="inline-form" aria-label="Overlap">
           <label>
             Reviewers per item
-            <input type="number" name="overlap" min={batch.overlap} max={MAX_OVERLAP} step={1} defaultValue={batch.overlap} required {...invalid("overlap", fieldsFor("overlap"))} />
+            <input type="number" name="overlap" min={batch.overlap} max={maxOverlap} step={1} defaultValue={batch.overlap} required {...invalid("overlap", fieldsFor("overlap"))} />
           </label>
           <button type="submit" name="intent" value="overlap" disabled={busy}>
             Raise overlap
