@@ -352,15 +352,16 @@ async function batchesCommand(args: string[]) {
     const b = batchDetail(positionals[0]!);
     if (values.json) return print(b);
     const f = (n: number) => formatFigure(n, "count");
+    const width = Math.max("REVIEWER".length, ...b.reviewers.map((r) => r.username.length));
     const lines = [
       `${b.name} (${b.id})  ${b.status}`,
       `dataset ${b.dataset}, task ${b.arena ? "arena" : b.task}, overlap ${b.overlap}${b.arena ? `, endpoints ${b.arena.endpoints.join(", ")}` : ""}`,
       `progress: ${f(b.judgments)} of ${f(b.needed)} judgments, ${f(b.items)} items, ${f(b.leased)} leased, ${f(b.skipped)} skipped${b.needsReviewer ? `; ${f(b.needsReviewer)} ${b.needsReviewer === 1 ? "item needs" : "items need"} another reviewer` : ""}`,
       `guidelines: ${b.config.guidelines ? `${f(b.config.guidelines.length)} characters` : "none"}`,
       "",
-      "REVIEWER  DONE  LEASED  LEFT  SKIPPED  WAITING",
+      `${"REVIEWER".padEnd(width)}  DONE  LEASED  LEFT  SKIPPED  WAITING`,
       ...b.reviewers.map((r) =>
-        [r.username.padEnd(8), String(r.done).padStart(4), String(r.leased).padStart(6), String(r.left).padStart(4), String(r.skipped).padStart(7), String(r.skippedWaiting).padStart(7)].join("  ") +
+        [r.username.padEnd(width), String(r.done).padStart(4), String(r.leased).padStart(6), String(r.left).padStart(4), String(r.skipped).padStart(7), String(r.skippedWaiting).padStart(7)].join("  ") +
         (r.member ? "" : "  (removed)") +
         (r.disabled ? "  (disabled)" : ""),
       ),

@@ -198,7 +198,7 @@ describe("the CLI", () => {
     expect(JSON.parse(show.stdout)).toMatchObject({ id, name: "cli batch", overlap: 1, items: 3, reviewers: [{ username: "ann" }, { username: "bob" }] });
     const text = await runCli(["batches", "show", id]);
     expect(text.stdout).toContain("cli batch");
-    expect(text.stdout).toMatch(/REVIEWER {2}DONE {2}LEASED {2}LEFT {2}SKIPPED {2}WAITING\nann {7}\s+0\s+0\s+3\s+0\s+0\nbob/);
+    expect(text.stdout).toMatch(/REVIEWER {2}DONE {2}LEASED {2}LEFT {2}SKIPPED {2}WAITING\nann {5}\s+0\s+0\s+3\s+0\s+0\nbob/);
 
     writeFileSync(join(dir, "guidelines.md"), "# Rules\nPrefer the honest answer.\n");
     const edit = await runCli(["batches", "edit", id, "--name", "cli renamed", "--guidelines-file", join(dir, "guidelines.md")]);
