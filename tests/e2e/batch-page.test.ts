@@ -143,4 +143,29 @@ describe("the batch page", () => {
     expect(errorsOf.get(page)).toEqual([]);
     await page.close();
   });
+
+  it("works without JavaScript: removing a reviewer and raising the overlap are plain forms", async () => {
+    const id = batchIdFor(server, "Demo: ranking");
+    const page = await browser.context.newPage();
+    await signIn(page, server.url, "admin", server.credentials.admin!);
+    // No script runs: every click is a plain form post answered by a redirect or the page again.
+    await page.route(/\.js(\?|$)/, (route) => route.abort());
+    await page.goto(`${server.url}/admin/batches/${id}`);
+    const remove = page.getByRole("form", { name: "Remove reviewers" });
+    await remove.getByLabel(/Nine/).check();
+    await Promise.all([page.waitForURL(/done=remove-reviewers/), remove.getByRole("button", { name: "Remove" }).click()]);
+    expect(await page.getByRole("status").filter({ hasText: "Removed reviewer9" }).textContent()).toContain("Their judgments are kept.");
+    // Nine held an item (the judging screen leases two); it went back to the others.
+    expect(await page.getByRole("table", { name: "Reviewers and their progress" }).textContent()).not.toContain("reviewer9");
+
+    const overlap = page.getByRole("form", { name: "Overlap" });
+    await overlap.getByLabel("Reviewers per item").fill("5");
+    await Promise.all([page.waitForLoadState("load"), overlap.getByRole("button", { name: "Raise overlap" }).click()]);
+    expect(await page.locator("#overlap-error").textContent()).toBe("5 is more than the 2 enabled reviewers of this batch: add reviewers first");
+    await overlap.getByLabel("Reviewers per item").fill("2");
+    await Promise.all([page.waitForURL(/done=overlap/), overlap.getByRole("button", { name: "Raise overlap" }).click()]);
+    expect(await page.getByRole("status").filter({ hasText: "Overlap raised" }).textContent()).toMatch(/^Overlap raised from 1 to 2; \d+ items? reopened\.$/);
+    expect(await page.evaluate(() => typeof (window as unknown as { __remixRouter?: unknown }).__remixRouter)).toBe("undefined");
+    await page.close();
+  });
 });
