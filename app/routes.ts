@@ -21,6 +21,7 @@ export default [
     route("audit", "routes/admin.audit.tsx"),
     route("batches", "routes/admin.batches.tsx"),
     route("batches/new", "routes/admin.batches.new.tsx"),
+    route("batches/:id", "routes/admin.batches.$id.tsx"),
     route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),
     route("batches/:id/stats", "routes/admin.batches.$id.stats.tsx"),
     route("batches/:id/disputes", "routes/admin.batches.$id.disputes.tsx"),

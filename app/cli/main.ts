@@ -26,6 +26,7 @@ import { listAudit } from "../services/audit.server";
 import { listDisputes } from "../services/disputes.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { createArenaBatch } from "../services/arena.server";
+import { batchDetail, removeBatchReviewers, setBatchOverlap, updateBatch } from "../services/batch-admin.server";
 import { formatFigure, formatInterval } from "../core/figures";
 import { formatBytes } from "../core/formats";
 
@@ -46,6 +47,10 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches list [--json]
   batches pause|resume|close|reopen ID
   batches add-reviewers ID --reviewers u1,u2,... [--json]
+  batches show ID [--json]
+  batches edit ID [--name NAME] [--guidelines-file F]
+  batches remove-reviewers ID --reviewers u1,u2,... [--json]
+  batches set-overlap ID K
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--file-format ${FILE_FORMATS.join("|")}] [--out FILE] [--card [--license ID [--license-name N --license-link URL]]]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
          [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both]
@@ -340,6 +345,61 @@ async function batchesCommand(args: string[]) {
     if (values.json) return print(result);
     process.stdout.write(
       `added ${result.added.length ? result.added.join(", ") : "no one"} to batch ${positionals[0]}${result.already.length ? ` (already reviewing: ${result.already.join(", ")})` : ""}\n`,
+    );
+    return;
+  }
+  if (sub === "show") {
+    const { values, positionals } = parse(rest, { json: { type: "boolean", default: false } });
+    if (positionals.length !== 1) throw new UsageError("batches show takes one batch id");
+    const b = batchDetail(positionals[0]!);
+    if (values.json) return print(b);
+    const f = (n: number) => formatFigure(n, "count");
+    const width = Math.max("REVIEWER".length, ...b.reviewers.map((r) => r.username.length));
+    const lines = [
+      `${b.name} (${b.id})  ${b.status}`,
+      `dataset ${b.dataset}, task ${b.arena ? "arena" : b.task}, overlap ${b.overlap}${b.arena ? `, endpoints ${b.arena.endpoints.join(", ")}` : ""}`,
+      `progress: ${f(b.judgments)} of ${f(b.needed)} judgments, ${f(b.items)} items, ${f(b.leased)} leased, ${f(b.skipped)} skipped${b.needsReviewer ? `; ${f(b.needsReviewer)} ${b.needsReviewer === 1 ? "item needs" : "items need"} another reviewer` : ""}`,
+      `guidelines: ${b.config.guidelines ? `${f(b.config.guidelines.length)} characters` : "none"}`,
+      "",
+      `${"REVIEWER".padEnd(width)}  DONE  LEASED  LEFT  SKIPPED  WAITING`,
+      ...b.reviewers.map((r) =>
+        [r.username.padEnd(width), String(r.done).padStart(4), String(r.leased).padStart(6), String(r.left).padStart(4), String(r.skipped).padStart(7), String(r.skippedWaiting).padStart(7)].join("  ") +
+        (r.member ? "" : "  (removed)") +
+        (r.disabled ? "  (disabled)" : ""),
+      ),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return;
+  }
+  if (sub === "edit") {
+    const { values, positionals } = parse(rest, { name: { type: "string" }, "guidelines-file": { type: "string" } });
+    if (positionals.length !== 1) throw new UsageError("batches edit takes one batch id");
+    if (values.name === undefined && values["guidelines-file"] === undefined) throw new UsageError("give --name NAME and/or --guidelines-file F");
+    const guidelines = values["guidelines-file"] === undefined ? undefined : readFileSync(values["guidelines-file"] as string, "utf8");
+    const { changed } = updateBatch(positionals[0]!, { name: values.name as string | undefined, guidelines });
+    process.stdout.write(changed.length ? `batch ${positionals[0]}: changed ${changed.join(" and ")}\n` : `batch ${positionals[0]}: nothing changed\n`);
+    return;
+  }
+  if (sub === "remove-reviewers") {
+    const { values, positionals } = parse(rest, { reviewers: { type: "string" }, json: { type: "boolean", default: false } });
+    if (positionals.length !== 1) throw new UsageError("batches remove-reviewers takes one batch id");
+    if (!values.reviewers) throw new UsageError("--reviewers u1,u2,... is required");
+    const result = removeBatchReviewers(positionals[0]!, (values.reviewers as string).split(","));
+    if (values.json) return print(result);
+    process.stdout.write(
+      `removed ${result.removed.join(", ")} from batch ${positionals[0]}; ${result.released} held ${result.released === 1 ? "item" : "items"} given back, their judgments kept\n`,
+    );
+    return;
+  }
+  if (sub === "set-overlap") {
+    const { positionals } = parse(rest, {});
+    if (positionals.length !== 2) throw new UsageError("batches set-overlap takes a batch id and the new overlap");
+    if (!/^\d+$/.test(positionals[1]!)) throw new UsageError("the overlap must be a whole number");
+    const result = setBatchOverlap(positionals[0]!, Number(positionals[1]));
+    process.stdout.write(
+      result.from === result.to
+        ? `batch ${positionals[0]}: overlap stays ${result.to}\n`
+        : `batch ${positionals[0]}: overlap ${result.from} → ${result.to}, ${result.reopened} ${result.reopened === 1 ? "item" : "items"} reopened\n`,
     );
     return;
   }

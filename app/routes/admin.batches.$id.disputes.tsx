@@ -108,7 +108,8 @@ export default function DisputesPage() {
         <div className="panel-title">
           <h1>Disputes: {page.batch.name}</h1>
           <span className="muted small">
-            <Link to={`/admin/batches/${page.batch.id}/stats`}>Statistics</Link> · <Link to={`/admin/batches/${page.batch.id}/export`}>Export</Link> ·{" "}
+            <Link to={`/admin/batches/${page.batch.id}`}>Batch</Link> · <Link to={`/admin/batches/${page.batch.id}/stats`}>Statistics</Link> ·{" "}
+            <Link to={`/admin/batches/${page.batch.id}/export`}>Export</Link> ·{" "}
             <Link to="/admin/batches">All batches</Link>
           </span>
         </div>

@@ -123,7 +123,7 @@ export default function Batches() {
             {batches.map((b) => (
               <tr key={b.id} data-batch={b.name} id={`batch-${b.id}`} className={b.id === created?.id ? "just-created" : undefined}>
                 <th scope="row">
-                  {b.name}
+                  <Link to={`/admin/batches/${b.id}`}>{b.name}</Link>
                   <div className="muted small">{b.id}</div>
                 </th>
                 <td>{b.dataset}</td>

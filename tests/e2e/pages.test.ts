@@ -50,6 +50,8 @@ function everyPage(): Visit[] {
     { path: "/admin/audit?since=2020-13-01", as: "admin", status: 400 },
     { path: "/admin/audit", as: "reviewer1", status: 403 },
     ...ids.flatMap((id) => [
+      { path: `/admin/batches/${id}`, as: "admin" as const, status: 200 },
+      { path: `/admin/batches/${id}`, as: "reviewer1" as const, status: 403 },
       { path: `/admin/batches/${id}/stats`, as: "admin" as const, status: 200 },
       { path: `/admin/batches/${id}/export`, as: "admin" as const, status: 200 },
       { path: `/admin/batches/${id}/disputes`, as: "admin" as const, status: 200 },

@@ -8,7 +8,16 @@ import { formatFigure } from "~/core/figures";
  * JavaScript and reads like the rest of the page; with JavaScript, focus moves here and
  * Escape cancels.
  */
-export function CloseConfirmation({ batch, cancelTo }: { batch: { id: string; name: string; status: string; judgments: number }; cancelTo: string }) {
+export function CloseConfirmation({
+  batch,
+  cancelTo,
+  reopenFrom = "this list",
+}: {
+  batch: { id: string; name: string; status: string; judgments: number };
+  cancelTo: string;
+  /** Where the admin reopens it: the batch list, or the batch's own page. */
+  reopenFrom?: string;
+}) {
   const region = useRef<HTMLElement>(null);
   const navigate = useNavigate();
   useEffect(() => {
@@ -34,7 +43,7 @@ export function CloseConfirmation({ batch, cancelTo }: { batch: { id: string; na
           Its {formatFigure(batch.judgments, "count")} {batch.judgments === 1 ? "judgment is" : "judgments are"} kept; its statistics and exports
           work as before.
         </li>
-        <li>You can reopen it from this list at any time.</li>
+        <li>You can reopen it from {reopenFrom} at any time.</li>
       </ul>
       <Form method="post" className="inline-actions">
         <input type="hidden" name="id" value={batch.id} />
