@@ -35,6 +35,10 @@ CREATE TRIGGER `responses_search_update` AFTER UPDATE OF `text` ON `responses` B
   INSERT INTO `response_search` (rowid, `text`) VALUES (new.rowid, new.text);
 END;
 --> statement-breakpoint
+-- The dataset page's model filter: a model's prompts, or whether a model answered one prompt,
+-- from the index alone.
+CREATE INDEX `responses_model_prompt_idx` ON `responses` (`model`, `prompt_id`);
+--> statement-breakpoint
 -- Bumped by every change to responses, so the dataset page can keep its per-model figures (a
 -- read of every response's text) until a response changes, in any process.
 CREATE TABLE `response_changes` (`id` integer PRIMARY KEY NOT NULL CHECK (`id` = 1), `count` integer NOT NULL);

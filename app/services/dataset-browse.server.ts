@@ -42,7 +42,7 @@ export interface BrowsedPrompt {
 export interface BrowsePage {
   dataset: string;
   prompts: BrowsedPrompt[];
-  /** Prompts matching the query: exact without filters, else counted up to COUNT_CAP. */
+  /** Prompts matching the query: exact without filters, else counted up to COUNT_CAP (PROBED_COUNT_CAP for a search of a common word). */
   total: number;
   /** False when `total` stopped at COUNT_CAP: there are more than that. */
   totalExact: boolean;
@@ -71,10 +71,50 @@ interface Filter {
   where: string;
   params: Record<string, string>;
   filtered: boolean;
+  /** Matches are counted this far. */
+  countCap: number;
+}
+
+/**
+ * A search reads every matching rowid from both indexes once (the subqueries are not
+ * correlated), then walks the prompts in page order. Quick for a rare word; a word in most of
+ * 400,000 responses costs seconds, since each matching response is read for its prompt (see
+ * decision 26: probing the index per prompt was slower still, as FTS5 sets up a prefix query per
+ * probe). Such a search's matches are counted only to PROBED_COUNT_CAP.
+ */
+export const SEARCH_CLAUSE = `(p.rowid IN (SELECT rowid FROM prompt_search WHERE prompt_search MATCH @match)
+        OR p.id IN (SELECT r.prompt_id FROM responses r WHERE r.rowid IN (SELECT rowid FROM response_search WHERE response_search MATCH @match)))`;
+/** Index entries (prompts' and responses' together) above which a search counts only to PROBED_COUNT_CAP; a model filter, above which it asks per prompt. */
+export const SEARCH_LIST_LIMIT = 5_000;
+/** How far a search of a common word counts its matches. */
+export const PROBED_COUNT_CAP = 1_000;
+
+/** How many index entries match, stopping past SEARCH_LIST_LIMIT. */
+function searchMatches(match: string): number {
+  const { sqlite } = connection();
+  const count = (table: "prompt_search" | "response_search") =>
+    sqlite.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${table} MATCH ? LIMIT ${SEARCH_LIST_LIMIT + 1})`).get(match)!.n;
+  return count("prompt_search") + count("response_search");
+}
+
+/**
+ * The same choice for a model filter, both on the (model, prompt_id) index of migration 0007:
+ * a rare model's prompts listed once, a common model's asked about per prompt.
+ */
+export const MODEL_CLAUSES = {
+  listed: "p.id IN (SELECT r.prompt_id FROM responses r WHERE r.model = @model)",
+  probed: "EXISTS (SELECT 1 FROM responses r WHERE r.model = @model AND r.prompt_id = p.id)",
+} as const;
+
+function modelAnswers(model: string): number {
+  return connection()
+    .sqlite.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM responses WHERE model = ? LIMIT ${SEARCH_LIST_LIMIT + 1})`)
+    .get(model)!.n;
 }
 
 function filterOf(dataset: string, query: BrowseQuery): Filter {
   const fields: Record<string, string> = {};
+  let probed = false;
   const clauses = ["p.dataset_id = @dataset"];
   const params: Record<string, string> = { dataset };
   const q = query.q?.trim() ?? "";
@@ -83,14 +123,13 @@ function filterOf(dataset: string, query: BrowseQuery): Filter {
     if (!match) fields.q = "type at least one word (letters or digits)";
     else {
       params.match = match;
-      // Both lists are read once (the subqueries are not correlated), then the prompts are walked in page order.
-      clauses.push(`(p.rowid IN (SELECT rowid FROM prompt_search WHERE prompt_search MATCH @match)
-        OR p.id IN (SELECT r.prompt_id FROM responses r WHERE r.rowid IN (SELECT rowid FROM response_search WHERE response_search MATCH @match)))`);
+      probed = searchMatches(match) > SEARCH_LIST_LIMIT;
+      clauses.push(SEARCH_CLAUSE);
     }
   }
   if (query.model) {
     params.model = query.model;
-    clauses.push("EXISTS (SELECT 1 FROM responses r WHERE r.prompt_id = p.id AND r.model = @model)");
+    clauses.push(modelAnswers(query.model) > SEARCH_LIST_LIMIT ? MODEL_CLAUSES.probed : MODEL_CLAUSES.listed);
   }
   const field = query.field?.trim() ?? "";
   if (field) {
@@ -104,7 +143,7 @@ function filterOf(dataset: string, query: BrowseQuery): Filter {
   } else if (query.value) fields.field = "name the metadata field the value is for";
   const refused = invalidFields(fields);
   if (refused) throw refused;
-  return { where: clauses.join(" AND "), params, filtered: clauses.length > 1 };
+  return { where: clauses.join(" AND "), params, filtered: clauses.length > 1, countCap: probed ? PROBED_COUNT_CAP : COUNT_CAP };
 }
 
 /** One page of a dataset's prompts matching `query`, in external id order, with all their responses. */
@@ -161,9 +200,9 @@ export function browseDataset(name: string, query: BrowseQuery = {}): BrowsePage
     // Counting every match of a broad filter over 200,000 prompts costs more than the page itself; stop at the cap.
     total = sqlite
       .prepare<Record<string, string | number>, { n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM prompts p WHERE ${filter.where} LIMIT @cap)`)
-      .get({ ...filter.params, cap: COUNT_CAP + 1 })!.n;
-    if (total > COUNT_CAP) {
-      total = COUNT_CAP;
+      .get({ ...filter.params, cap: filter.countCap + 1 })!.n;
+    if (total > filter.countCap) {
+      total = filter.countCap;
       totalExact = false;
     }
   }

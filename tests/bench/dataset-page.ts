@@ -10,15 +10,17 @@
  * rare model) and a metadata filter (common and rare value), and the same SQL run with bare
  * better-sqlite3 prepared statements as a baseline (`ratio` = service p50 / raw p50). Also the
  * per-model figures computed and cached. Target: every case's p95 under 200 ms. Prints one JSON
- * object on stdout; progress goes to stderr.
+ * object on stdout; progress goes to stderr. `--db FILE` times the database an earlier run left
+ * with --keep instead of loading one (`--prompts` must match it).
  */
+import { COUNT_CAP } from "../../app/core/datasets/browse";
 import { openDatabase } from "../../db/client";
 import { benchPrompts } from "./corpus";
 import { bulkLoad } from "./bulk-load";
 import { COMMON_FLAGS, finish, inScratchDir, log, parseFlags, positiveInt } from "./harness";
 import { round, summarize } from "./stats";
 
-export const DATASET_PAGE_USAGE = "dataset-page [--quick] [--keep] [--prompts N] [--runs R]";
+export const DATASET_PAGE_USAGE = "dataset-page [--quick] [--keep] [--prompts N] [--runs R] [--db FILE]";
 
 const TARGET_MS = 200;
 const PAGE = 20;
@@ -35,14 +37,16 @@ interface Case {
 }
 
 export async function runDatasetPageBench(args: string[]): Promise<number> {
-  const values = parseFlags(args, { ...COMMON_FLAGS, prompts: { type: "string" }, runs: { type: "string" } });
+  const values = parseFlags(args, { ...COMMON_FLAGS, prompts: { type: "string" }, runs: { type: "string" }, db: { type: "string" } });
   const promptCount = positiveInt("prompts", values.prompts, values.quick ? 20_000 : 200_000);
   const runs = positiveInt("runs", values.runs, values.quick ? 10 : 30);
-  return inScratchDir("dataset-page", values.keep, async ({ dbPath }) => {
+  const existing = values.db;
+  const inDir = existing ? (body: (scratch: { dbPath: string }) => Promise<number>) => body({ dbPath: existing }) : (body: (scratch: { dbPath: string }) => Promise<number>) => inScratchDir("dataset-page", values.keep, body);
+  return inDir(async ({ dbPath }) => {
     const started = performance.now();
     const setup = openDatabase(dbPath);
     const loadStarted = performance.now();
-    bulkLoad(setup.sqlite, () => {
+    if (!existing) bulkLoad(setup.sqlite, () => {
       setup.sqlite.prepare("INSERT INTO datasets (id, name, source, created_at) VALUES ('bench-ds', 'bench', 'bench', 0)").run();
       const insertPrompt = setup.sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, 'bench-ds', ?, ?, ?)");
       const insertResponse = setup.sqlite.prepare("INSERT INTO responses (id, prompt_id, external_id, model, text, params, metadata) VALUES (?, ?, ?, ?, ?, '{}', ?)");
@@ -66,7 +70,7 @@ export async function runDatasetPageBench(args: string[]): Promise<number> {
 
     process.env.VERDICT_DB = dbPath;
     process.env.VERDICT_SEED = "none";
-    const { browseDataset, modelSummary } = await import("../../app/services/dataset-browse.server");
+    const { browseDataset, modelSummary, MODEL_CLAUSES, PROBED_COUNT_CAP, SEARCH_CLAUSE } = await import("../../app/services/dataset-browse.server");
     const { connection, closeConnection } = await import("../../app/services/database.server");
     const { sqlite } = connection();
 
@@ -76,30 +80,27 @@ export async function runDatasetPageBench(args: string[]): Promise<number> {
 
     // The baseline: the service's SQL, prepared once, without its parsing and shaping.
     const responsesOf = sqlite.prepare("SELECT id, prompt_id, external_id, model, text FROM responses WHERE prompt_id IN (SELECT value FROM json_each(?)) ORDER BY prompt_id, external_id");
-    const search = `(p.rowid IN (SELECT rowid FROM prompt_search WHERE prompt_search MATCH @match)
-        OR p.id IN (SELECT r.prompt_id FROM responses r WHERE r.rowid IN (SELECT rowid FROM response_search WHERE response_search MATCH @match)))`;
-    const rawCase = (where: string, params: Record<string, string>, extra = "", counted = true) => {
+    const rawCase = (where: string, params: Record<string, string>, extra = "", cap = COUNT_CAP, countAll = false) => {
       const page = sqlite.prepare(`SELECT p.id, p.external_id, p.messages, p.metadata FROM prompts p WHERE p.dataset_id = 'bench-ds' ${where ? `AND ${where}` : ""} ${extra} LIMIT ${PAGE + 1}`);
-      const count = counted
-        ? where
-          ? sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM prompts p WHERE p.dataset_id = 'bench-ds' AND ${where} LIMIT 10001)`)
-          : sqlite.prepare("SELECT count(*) AS n FROM prompts WHERE dataset_id = 'bench-ds'")
-        : null;
+      const count =
+        where && !countAll
+          ? sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM prompts p WHERE p.dataset_id = 'bench-ds' AND ${where} LIMIT ${cap + 1})`)
+          : sqlite.prepare("SELECT count(*) AS n FROM prompts WHERE dataset_id = 'bench-ds'");
       return () => {
         const rows = page.all(params) as Array<{ id: string; messages: string; metadata: string }>;
         for (const row of rows) JSON.parse(row.messages);
         responsesOf.all(JSON.stringify(rows.slice(0, PAGE).map((r) => r.id)));
-        count?.get(params);
+        count.get(params);
       };
     };
     const byId = "ORDER BY p.external_id";
     const cases: Case[] = [
       { name: "first_page", query: {}, raw: rawCase("", {}, byId) },
-      { name: "deep_page", query: { after: deepCursor }, raw: rawCase("p.external_id > @after", { after: deepCursor }, byId) },
-      { name: "search_common_word", query: { q: "kitchen" }, raw: rawCase(search, { match: '"kitchen"*' }, byId) },
-      { name: "search_rare_word", query: { q: RARE_WORD }, raw: rawCase(search, { match: `"${RARE_WORD}"*` }, byId) },
-      { name: "model_filter", query: { model: "model-b" }, raw: rawCase("EXISTS (SELECT 1 FROM responses r WHERE r.prompt_id = p.id AND r.model = @model)", { model: "model-b" }, byId) },
-      { name: "model_filter_rare", query: { model: "model-rare" }, raw: rawCase("EXISTS (SELECT 1 FROM responses r WHERE r.prompt_id = p.id AND r.model = @model)", { model: "model-rare" }, byId) },
+      { name: "deep_page", query: { after: deepCursor }, raw: rawCase("p.external_id > @after", { after: deepCursor }, byId, COUNT_CAP, true) },
+      { name: "search_common_word", query: { q: "kitchen" }, raw: rawCase(SEARCH_CLAUSE, { match: '"kitchen"*' }, byId, PROBED_COUNT_CAP) },
+      { name: "search_rare_word", query: { q: RARE_WORD }, raw: rawCase(SEARCH_CLAUSE, { match: `"${RARE_WORD}"*` }, byId) },
+      { name: "model_filter", query: { model: "model-b" }, raw: rawCase(MODEL_CLAUSES.probed, { model: "model-b" }, byId) },
+      { name: "model_filter_rare", query: { model: "model-rare" }, raw: rawCase(MODEL_CLAUSES.listed, { model: "model-rare" }, byId) },
       { name: "metadata_filter", query: { field: "topic", value: "topic-7" }, raw: rawCase(`CAST(json_extract(p.metadata, '$."topic"') AS TEXT) = @value`, { value: "topic-7" }, byId) },
       { name: "metadata_filter_rare", query: { field: "split", value: "holdout" }, raw: rawCase(`CAST(json_extract(p.metadata, '$."split"') AS TEXT) = @value`, { value: "holdout" }, byId) },
     ];

@@ -46,7 +46,7 @@ describe("the dataset page", () => {
   it("is linked from the datasets list and shows the models' figures", async () => {
     await page.goto(`${server.url}/admin/datasets`);
     await Promise.all([page.waitForURL(/\/admin\/datasets\/zoo$/), page.getByRole("link", { name: "zoo", exact: true }).click()]);
-    await expect(page.getByRole("heading", { level: 1 }).textContent()).resolves.toBe("Dataset “zoo”");
+    await page.getByRole("heading", { level: 1, name: "Dataset “zoo”" }).waitFor();
     const models = page.getByRole("table", { name: "Models" });
     await expect(models.locator('tr[data-model="alpha"] [data-col="responses"]').textContent()).resolves.toBe("30");
     await expect(models.locator('tr[data-model="gamma"] [data-col="responses"]').textContent()).resolves.toBe("3");
@@ -71,7 +71,7 @@ describe("the dataset page", () => {
 
   it("filters by model and by a metadata field, and pages on", async () => {
     await page.goto(`${server.url}/admin/datasets/zoo`);
-    await page.getByLabel("Model", { exact: true }).selectOption("gamma");
+    await page.getByRole("combobox", { name: /^Model/ }).selectOption("gamma");
     await Promise.all([page.waitForURL(/model=gamma/), page.getByRole("button", { name: "Search" }).click()]);
     await expect(promptIds()).resolves.toEqual(["z00", "z10", "z20"]);
 
