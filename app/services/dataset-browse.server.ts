@@ -42,7 +42,7 @@ export interface BrowsedPrompt {
 export interface BrowsePage {
   dataset: string;
   prompts: BrowsedPrompt[];
-  /** Prompts matching the query: exact without filters, else counted up to COUNT_CAP (PROBED_COUNT_CAP for a search of a common word). */
+  /** Prompts matching the query: exact without filters, else counted up to COUNT_CAP. */
   total: number;
   /** False when `total` stopped at COUNT_CAP: there are more than that. */
   totalExact: boolean;
@@ -80,23 +80,12 @@ interface Filter {
  * correlated), then walks the prompts in page order. Quick for a rare word; a word in most of
  * 400,000 responses costs seconds, since each matching response is read for its prompt (see
  * decision 26: probing the index per prompt was slower still, as FTS5 sets up a prefix query per
- * probe). Such a search's matches are counted only to PROBED_COUNT_CAP.
+ * probe).
  */
 export const SEARCH_CLAUSE = `(p.rowid IN (SELECT rowid FROM prompt_search WHERE prompt_search MATCH @match)
         OR p.id IN (SELECT r.prompt_id FROM responses r WHERE r.rowid IN (SELECT rowid FROM response_search WHERE response_search MATCH @match)))`;
-/** Index entries (prompts' and responses' together) above which a search counts only to PROBED_COUNT_CAP; a model filter, above which it asks per prompt. */
+/** Index entries above which a model filter asks per prompt rather than listing the model's prompts. */
 export const SEARCH_LIST_LIMIT = 5_000;
-/** How far a search of a common word counts its matches. */
-export const PROBED_COUNT_CAP = 1_000;
-
-/** How many index entries match, stopping past SEARCH_LIST_LIMIT. */
-function searchMatches(match: string): number {
-  const { sqlite } = connection();
-  const count = (table: "prompt_search" | "response_search") =>
-    sqlite.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${table} WHERE ${table} MATCH ? LIMIT ${SEARCH_LIST_LIMIT + 1})`).get(match)!.n;
-  return count("prompt_search") + count("response_search");
-}
-
 /**
  * The same choice for a model filter, both on the (model, prompt_id) index of migration 0007:
  * a rare model's prompts listed once, a common model's asked about per prompt.
@@ -114,7 +103,6 @@ function modelAnswers(model: string): number {
 
 function filterOf(dataset: string, query: BrowseQuery): Filter {
   const fields: Record<string, string> = {};
-  let probed = false;
   const clauses = ["p.dataset_id = @dataset"];
   const params: Record<string, string> = { dataset };
   const q = query.q?.trim() ?? "";
@@ -123,7 +111,6 @@ function filterOf(dataset: string, query: BrowseQuery): Filter {
     if (!match) fields.q = "type at least one word (letters or digits)";
     else {
       params.match = match;
-      probed = searchMatches(match) > SEARCH_LIST_LIMIT;
       clauses.push(SEARCH_CLAUSE);
     }
   }
@@ -143,7 +130,7 @@ function filterOf(dataset: string, query: BrowseQuery): Filter {
   } else if (query.value) fields.field = "name the metadata field the value is for";
   const refused = invalidFields(fields);
   if (refused) throw refused;
-  return { where: clauses.join(" AND "), params, filtered: clauses.length > 1, countCap: probed ? PROBED_COUNT_CAP : COUNT_CAP };
+  return { where: clauses.join(" AND "), params, filtered: clauses.length > 1, countCap: COUNT_CAP };
 }
 
 /** One page of a dataset's prompts matching `query`, in external id order, with all their responses. */

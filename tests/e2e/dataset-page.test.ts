@@ -59,6 +59,7 @@ describe("the dataset page", () => {
     await page.goto(`${server.url}/admin/datasets/zoo`);
     await page.getByLabel("Search", { exact: true }).fill("penguins");
     await Promise.all([page.waitForURL(/q=penguins/), page.getByRole("button", { name: "Search" }).click()]);
+    await page.locator('[data-prompt="z00"]').waitFor({ state: "detached" });
     await expect(promptIds()).resolves.toEqual(["z11"]);
     const responses = page.getByLabel("Responses to z11").locator("article");
     await expect(responses.count()).resolves.toBe(2);
@@ -73,6 +74,7 @@ describe("the dataset page", () => {
     await page.goto(`${server.url}/admin/datasets/zoo`);
     await page.getByRole("combobox", { name: /^Model/ }).selectOption("gamma");
     await Promise.all([page.waitForURL(/model=gamma/), page.getByRole("button", { name: "Search" }).click()]);
+    await page.locator('[data-prompt="z01"]').waitFor({ state: "detached" });
     await expect(promptIds()).resolves.toEqual(["z00", "z10", "z20"]);
 
     await page.goto(`${server.url}/admin/datasets/zoo?field=habitat&value=sea`);
@@ -82,10 +84,13 @@ describe("the dataset page", () => {
     const firstPage = await promptIds();
     expect(firstPage).toHaveLength(20);
     await Promise.all([page.waitForURL(/after=z19/), page.getByRole("link", { name: "Next →" }).click()]);
+    // The URL changes before the client-side navigation has rendered the next page: wait for it.
+    await page.locator('[data-prompt="z20"]').waitFor();
     const secondPage = await promptIds();
     expect([...firstPage, ...secondPage]).toEqual(Array.from({ length: PROMPTS }, (_, i) => `z${String(i).padStart(2, "0")}`));
     await expect(page.getByRole("link", { name: "Next →" }).count()).resolves.toBe(0);
     await Promise.all([page.waitForURL(/before=z20/), page.getByRole("link", { name: "← Previous" }).click()]);
+    await page.locator('[data-prompt="z00"]').waitFor();
     await expect(promptIds()).resolves.toEqual(firstPage);
   });
 

@@ -6,7 +6,7 @@
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 /** Filtered totals are counted up to this many; past it the page says "more than". */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = 1_000;
 
 /**
  * An FTS5 query matching text that holds every word of `input` (each as a prefix, so "sum"
