@@ -15,6 +15,7 @@ export default [
   route("admin", "routes/admin.tsx", [
     index("routes/admin.index.tsx"),
     route("datasets", "routes/admin.datasets.tsx"),
+    route("datasets/:dataset", "routes/admin.datasets.$dataset.tsx"),
     route("datasets/:dataset/leaderboard", "routes/admin.datasets.$dataset.leaderboard.tsx"),
     route("datasets/:dataset/sample", "routes/admin.datasets.$dataset.sample.tsx"),
     route("models", "routes/admin.models.tsx"),

@@ -24,6 +24,7 @@ import { createPasswordReset } from "../services/password-resets.server";
 import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
 import { listDisputes } from "../services/disputes.server";
+import { browseDataset, modelSummary } from "../services/dataset-browse.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { createArenaBatch } from "../services/arena.server";
 import { batchDetail, removeBatchReviewers, setBatchOverlap, updateBatch } from "../services/batch-admin.server";
@@ -68,6 +69,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   tokens revoke ID
   backup FILE [--force] [--json]
   disputes list --batch ID [--limit 20] [--offset 0] [--json]
+  datasets show NAME [--q WORDS] [--model M] [--field F --value V] [--after ID | --before ID] [--limit 20] [--json]
   audit [--actor NAME|system] [--action A|PREFIX.] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--limit 50] [--offset 0] [--json]
 
 Export formats (--format):
@@ -84,7 +86,7 @@ class UsageError extends Error {}
  * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
  * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
  */
-const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit", "disputes"]);
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit", "disputes", "datasets"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -667,6 +669,38 @@ async function auditCommand(args: string[]): Promise<void> {
   process.stdout.write(`${shown} of ${formatFigure(page.total, "count")} entries\n`);
 }
 
+/** `datasets show NAME`: a page of the dataset's prompts with their responses, as on the dataset page. */
+async function datasetsCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== "show") throw new UsageError("datasets show NAME [--q WORDS] [--model M] [--field F --value V] [--after ID | --before ID] [--limit N] [--json]");
+  const { values, positionals } = parse(rest, {
+    q: { type: "string" },
+    model: { type: "string" },
+    field: { type: "string" },
+    value: { type: "string" },
+    after: { type: "string" },
+    before: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError("datasets show takes one NAME: the dataset");
+  const { json, ...query } = values;
+  const page = browseDataset(positionals[0]!, query as Record<string, string | undefined>);
+  const models = modelSummary(positionals[0]!);
+  if (json) return print({ ...page, models });
+  for (const m of models) {
+    const tokens = m.mean_output_tokens === null ? "" : `, ${formatFigure(Math.round(m.mean_output_tokens), "count")} output tokens`;
+    process.stdout.write(`model ${m.model}: ${formatFigure(m.responses, "count")} responses, mean ${formatFigure(Math.round(m.mean_chars), "count")} characters${tokens}\n`);
+  }
+  for (const prompt of page.prompts) {
+    const last = prompt.messages[prompt.messages.length - 1]?.content ?? "";
+    process.stdout.write(`\n${prompt.external_id}: ${last.replace(/\s+/g, " ").slice(0, 100)}\n`);
+    for (const r of prompt.responses) process.stdout.write(`  ${r.model}: ${r.text.replace(/\s+/g, " ").slice(0, 100)}\n`);
+  }
+  const total = page.totalExact ? formatFigure(page.total, "count") : `more than ${formatFigure(page.total, "count")}`;
+  process.stdout.write(`\n${page.prompts.length} of ${total} prompts${page.next ? `; next page: --after ${page.next}` : ""}\n`);
+}
+
 async function sampleCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     dataset: { type: "string" },
@@ -781,6 +815,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "backup") await backupCommand(rest);
     else if (command === "audit") await auditCommand(rest);
     else if (command === "disputes") await disputesCommand(rest);
+    else if (command === "datasets") await datasetsCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

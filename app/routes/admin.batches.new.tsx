@@ -23,6 +23,8 @@ export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyle
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireRole(request, "admin");
   return {
+    // ?dataset=NAME (the dataset page's "create a batch" link) preselects that dataset.
+    preselected: new URL(request.url).searchParams.get("dataset") ?? undefined,
     datasets: listDatasets().map((d) => ({ name: d.name, prompts: d.prompts, models: d.models })),
     users: listUsers().filter((u) => !u.disabled).map((u) => ({ username: u.username, displayName: u.displayName, role: u.role })),
   };
@@ -172,7 +174,7 @@ function PreviewFigures({ preview }: { preview: Preview }) {
 }
 
 export default function NewBatch() {
-  const { datasets, users } = useLoaderData<typeof loader>();
+  const { datasets, users, preselected } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const fields: Fields = result?.fields ?? {};
@@ -199,7 +201,7 @@ export default function NewBatch() {
         <div className="form-row">
           <label className="not-arena">
             Dataset
-            <select name="dataset" required defaultValue={sent?.dataset} {...invalid("dataset", fields)}>
+            <select name="dataset" required defaultValue={sent?.dataset ?? preselected} {...invalid("dataset", fields)}>
               {datasets.map((d) => (
                 <option key={d.name} value={d.name}>
                   {d.name} ({formatFigure(d.prompts, "count")} prompts, {formatFigure(d.models, "count")} models)

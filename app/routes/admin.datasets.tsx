@@ -47,7 +47,7 @@ export default function Datasets() {
               {datasets.map((d) => (
                 <tr key={d.id} data-dataset={d.name}>
                   <th scope="row">
-                    {d.name}
+                    <Link to={`/admin/datasets/${encodeURIComponent(d.name)}`}>{d.name}</Link>
                     {d.description && <div className="muted small">{d.description}</div>}
                   </th>
                   <td className="num" data-col="prompts">{formatFigure(d.prompts, "count")}</td>

@@ -4,6 +4,7 @@
  * failed, 2 usage error.
  */
 import { parseArgs } from "node:util";
+import { DATASET_PAGE_USAGE, runDatasetPageBench } from "./dataset-page";
 import { EXPORT_USAGE, runExportBench } from "./export";
 import { BenchUsageError, errorReport } from "./harness";
 import { IMPORT_USAGE, runImportBench } from "./import";
@@ -24,6 +25,7 @@ const BENCHES: Record<string, Bench> = {
   stats: { usage: STATS_USAGE, run: runStatsBench },
   sampling: { usage: SAMPLING_USAGE, run: runSamplingBench },
   pairing: { usage: PAIRING_USAGE, run: runPairingBench },
+  "dataset-page": { usage: DATASET_PAGE_USAGE, run: runDatasetPageBench },
 };
 
 function usage(): string {
