@@ -19,6 +19,7 @@ export default [
     route("datasets/:dataset/sample", "routes/admin.datasets.$dataset.sample.tsx"),
     route("models", "routes/admin.models.tsx"),
     route("audit", "routes/admin.audit.tsx"),
+    route("users", "routes/admin.users.tsx"),
     route("batches", "routes/admin.batches.tsx"),
     route("batches/new", "routes/admin.batches.new.tsx"),
     route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),
