@@ -39,6 +39,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     activity: judgmentsPerHour(ACTIVITY_DAYS),
     confirmDisable: params.get("disable"),
     notice: say && subject ? say(subject) : null,
+    linkHours: RESET_LINK_HOURS,
   };
 }
 
@@ -119,7 +120,7 @@ function Sparkline({ perHour, label }: { perHour: number[]; label: string }) {
 }
 
 export default function UsersPage() {
-  const { me, users, tokens, batches, activity, confirmDisable, notice } = useLoaderData<typeof loader>();
+  const { me, users, tokens, batches, activity, confirmDisable, notice, linkHours } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const shown = answer?.shown ?? null;
   const refused = answer?.refused ?? null;
@@ -282,7 +283,7 @@ export default function UsersPage() {
               <>
                 <p>
                   {shown.kind === "invite" ? `Created ${shown.username}. ` : ""}A one-time link for {shown.username} to set{" "}
-                  {shown.kind === "invite" ? "their" : "a new"} password, valid {RESET_LINK_HOURS} hours (until {shown.expiresAt.replace("T", " ").slice(0, 16)} UTC).
+                  {shown.kind === "invite" ? "their" : "a new"} password, valid {linkHours} hours (until {shown.expiresAt.replace("T", " ").slice(0, 16)} UTC).
                   Send it to them now: it is shown only this once.
                 </p>
                 <a className="secret" href={shown.link} data-testid="secret">
@@ -315,7 +316,7 @@ export default function UsersPage() {
 
         <h2>New user</h2>
         <p className="muted small">
-          The account gets no password: you are shown a one-time link, valid {RESET_LINK_HOURS} hours, for its owner to choose one, so no one else ever knows it.
+          The account gets no password: you are shown a one-time link, valid {linkHours} hours, for its owner to choose one, so no one else ever knows it.
         </p>
         {refused?.intent === "create" && (
           <p className="notice failure" role="alert">

@@ -66,8 +66,8 @@ describe("the users page", () => {
 
     await rowOf("newbie").getByLabel("Batch for newbie").selectOption({ label: "Demo: ranking" });
     await rowOf("newbie").getByRole("button", { name: "Add" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "Added newbie to the batch." }).count()).resolves.toBe(1);
-    await expect(rowOf("newbie").getByRole("link", { name: "Demo: ranking" }).count()).resolves.toBe(1);
+    await page.getByRole("status").filter({ hasText: "Added newbie to the batch." }).waitFor();
+    await rowOf("newbie").getByRole("link", { name: "Demo: ranking" }).waitFor();
 
     // The link works (once) and the new reviewer sees the batch they were added to.
     await setPasswordThrough(link, "newbie", "newbie's own password");
@@ -117,7 +117,7 @@ describe("the users page", () => {
     await expect(activity.locator("td").first().textContent()).resolves.toBe(String(judged));
 
     await tokenRow.getByRole("button", { name: "Revoke" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "Revoked token" }).count()).resolves.toBe(1);
+    await page.getByRole("status").filter({ hasText: "Revoked token" }).waitFor();
     await expect(tokenRow.textContent()).resolves.toContain("revoked");
     expect((await call(`/batches/${batch}/next`)).status).toBe(401);
   });
@@ -130,12 +130,12 @@ describe("the users page", () => {
     const confirm = page.getByRole("alertdialog", { name: "Disable reviewer1?" });
     await confirm.waitFor();
     await confirm.getByRole("button", { name: "Disable reviewer1" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "Disabled reviewer1" }).count()).resolves.toBe(1);
+    await page.getByRole("status").filter({ hasText: "Disabled reviewer1" }).waitFor();
     await expect(rowOf("reviewer1").textContent()).resolves.toContain("disabled");
     expect((await api(`/batches/${batch}/next`, "reviewer1")).status).toBe(401);
 
     await rowOf("reviewer1").getByRole("button", { name: "Enable" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "Enabled reviewer1" }).count()).resolves.toBe(1);
+    await page.getByRole("status").filter({ hasText: "Enabled reviewer1" }).waitFor();
     await expect(rowOf("reviewer1").textContent()).resolves.toContain("active");
     expect([200, 204]).toContain((await api(`/batches/${batch}/next`, "reviewer1")).status);
 
