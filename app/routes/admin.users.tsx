@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { ColumnDef } from "@tanstack/react-table";
+import { useEffect, useRef } from "react";
 import { DataTable } from "~/components/stats/data-table";
 import { formatFigure } from "~/core/figures";
 import { requireRole } from "~/services/auth.server";
@@ -109,7 +110,7 @@ function Sparkline({ perHour, label }: { perHour: number[]; label: string }) {
   const peak = Math.max(1, ...perHour);
   const height = 24;
   return (
-    <svg className="sparkline" viewBox={`0 0 ${perHour.length} ${height}`} width={perHour.length} height={height} role="img" aria-label={label} preserveAspectRatio="none">
+    <svg className="sparkline" viewBox={`0 0 ${perHour.length} ${height}`} width={perHour.length * 2} height={height} role="img" aria-label={label} preserveAspectRatio="none">
       <title>{label}</title>
       <line x1={0} x2={perHour.length} y1={height - 0.5} y2={height - 0.5} className="sparkline-axis" />
       {perHour.map((n, i) =>
@@ -123,6 +124,12 @@ export default function UsersPage() {
   const { me, users, tokens, batches, activity, confirmDisable, notice, linkHours } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
   const shown = answer?.shown ?? null;
+  // A secret appears at the top of the page while the form that asked for it may be far below
+  // (a phone): focus brings it into view and has screen readers read it.
+  const secretBox = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (shown) secretBox.current?.focus();
+  }, [shown]);
   const refused = answer?.refused ?? null;
   const noFields: Record<string, string> = {};
   const createFields = refused?.intent === "create" ? refused.fields : noFields;
@@ -162,9 +169,8 @@ export default function UsersPage() {
               <Form method="post" className="inline-form" aria-label={`Add ${user.username} to a batch`}>
                 <input type="hidden" name="intent" value="assign" />
                 <input type="hidden" name="username" value={user.username} />
-                <label>
-                  <span className="visually-hidden">Batch for {user.username}</span>
-                  <select name="batch" required defaultValue="">
+                {/* aria-label, not a visually hidden span: an absolutely placed span escapes the table's scroll box and widens a phone's page. */}
+                <select name="batch" required defaultValue="" aria-label={`Batch for ${user.username}`}>
                     <option value="" disabled>
                       add to batch…
                     </option>
@@ -173,8 +179,7 @@ export default function UsersPage() {
                         {b.name}
                       </option>
                     ))}
-                  </select>
-                </label>
+                </select>
                 <button type="submit">Add</button>
               </Form>
             )}
@@ -255,7 +260,8 @@ export default function UsersPage() {
           <h1>Users and tokens</h1>
         </div>
         <p className="muted">
-          Also from the command line: <code>users add|invite|list|disable|enable|reset-password</code> and <code>tokens create|list|revoke</code>.
+          Also from the command line: <code>users invite</code>, <code>users list</code>, <code>users disable</code>, <code>users enable</code>,{" "}
+          <code>users reset-password</code>, <code>tokens create</code>, <code>tokens list</code> and <code>tokens revoke</code>.
         </p>
         {notice && (
           <p className="notice success" role="status">
@@ -269,7 +275,7 @@ export default function UsersPage() {
           </p>
         )}
         {shown && (
-          <div className="notice success one-time" role="status" data-testid="one-time">
+          <div className="notice success one-time" role="status" data-testid="one-time" tabIndex={-1} ref={secretBox}>
             {shown.kind === "token" ? (
               <>
                 <p>
@@ -314,7 +320,7 @@ export default function UsersPage() {
         )}
         <DataTable label="Users" rows={users} columns={userColumns} initialSort={[{ id: "username", desc: false }]} />
 
-        <h2>New user</h2>
+        <h2 className="new-user-title">New user</h2>
         <p className="muted small">
           The account gets no password: you are shown a one-time link, valid {linkHours} hours, for its owner to choose one, so no one else ever knows it.
         </p>
