@@ -49,6 +49,7 @@ function Header() {
           {user.role === "admin" && <NavLink to="/admin/datasets">Datasets</NavLink>}
           {user.role === "admin" && <NavLink to="/admin/batches" end>Batches</NavLink>}
           {user.role === "admin" && <NavLink to="/admin/models">Models</NavLink>}
+          {user.role === "admin" && <NavLink to="/admin/users">Users</NavLink>}
           {user.role === "admin" && <NavLink to="/admin/audit">Audit</NavLink>}
         </nav>
       )}

@@ -20,6 +20,7 @@ export default [
     route("datasets/:dataset/sample", "routes/admin.datasets.$dataset.sample.tsx"),
     route("models", "routes/admin.models.tsx"),
     route("audit", "routes/admin.audit.tsx"),
+    route("users", "routes/admin.users.tsx"),
     route("batches", "routes/admin.batches.tsx"),
     route("batches/new", "routes/admin.batches.new.tsx"),
     route("batches/:id", "routes/admin.batches.$id.tsx"),

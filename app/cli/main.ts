@@ -20,7 +20,7 @@ import { batchStats, leaderboard } from "../services/stats.server";
 import { listModels, setModelPrice } from "../services/models.server";
 import { backupProgressLine, importProgressLine, samplingProgressWriter } from "./progress";
 import { backupDatabase } from "../services/backups.server";
-import { createPasswordReset } from "../services/password-resets.server";
+import { createPasswordReset, inviteUser } from "../services/password-resets.server";
 import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
 import { listDisputes } from "../services/disputes.server";
@@ -34,6 +34,7 @@ import { formatBytes } from "../core/formats";
 const USAGE = `Usage: npm run -s cli -- <command>
 
   users add --username NAME --role admin|reviewer --password-stdin [--display-name TEXT]
+  users invite --username NAME --role admin|reviewer [--display-name TEXT] [--json]
   users list [--json]
   users disable NAME
   users enable NAME
@@ -145,6 +146,16 @@ async function usersCommand(args: string[]) {
     const width = Math.max(8, ...all.map((u) => u.username.length));
     process.stdout.write(`${"USERNAME".padEnd(width)}  ROLE      STATUS\n`);
     for (const u of all) process.stdout.write(`${u.username.padEnd(width)}  ${u.role.padEnd(8)}  ${u.disabled ? "disabled" : "active"}\n`);
+    return;
+  }
+  if (sub === "invite") {
+    // An account without a known password, and a one-time link for its owner to choose one.
+    const { values } = parse(rest, { username: { type: "string" }, role: { type: "string" }, "display-name": { type: "string" }, json: { type: "boolean" } });
+    const { user, reset } = await inviteUser({ username: values.username, role: values.role, displayName: values["display-name"] });
+    const settings = config();
+    const link = `${settings.VERDICT_PUBLIC_URL ?? `http://localhost:${settings.PORT}`}${reset.path}`;
+    if (values.json) return print({ username: user.username, role: user.role, link, expires_at: reset.expiresAt });
+    process.stdout.write(`created ${user.role} ${user.username}; one-time link to set their password (shown once; works once, until ${reset.expiresAt}):\n${link}\n`);
     return;
   }
   if (sub === "reset-password") {

@@ -2,11 +2,13 @@ import { hashSecret, newSecret } from "./secrets.server";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { z } from "zod";
 import { passwordResets, sessions, users } from "../../db/schema";
+import { newId } from "../../db/ids";
+import type { Db } from "../../db/client";
 import { recordAudit } from "./audit.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { hashPassword } from "./passwords.server";
-import { passwordSchema, usernameSchema } from "./users.server";
+import { newAccountSchema, passwordSchema, usernameSchema, type UserSummary } from "./users.server";
 import { invalidFrom } from "./validation.server";
 
 /** How long a reset link works. */
@@ -30,18 +32,45 @@ export interface PasswordReset {
 export function createPasswordReset(rawUsername: string, actorId: string | null = null): PasswordReset {
   const username = usernameSchema.safeParse(rawUsername);
   if (!username.success) throw invalidFrom(username.error, "username");
-  const token = newSecret();
-  const now = Date.now();
-  const expiresAt = now + RESET_LINK_HOURS * 3_600_000;
   const { db } = connection();
   return db.transaction((tx) => {
     const user = tx.select({ id: users.id, username: users.username, disabled: users.disabled }).from(users).where(eq(users.username, username.data)).get();
     if (!user) throw new ServiceError("not_found", `no user "${username.data}"`);
     if (user.disabled) throw new ServiceError("conflict", `user "${user.username}" is disabled; enable the account first`);
-    tx.update(passwordResets).set({ usedAt: now }).where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedAt))).run();
-    tx.insert(passwordResets).values({ id: hashSecret(token), userId: user.id, createdBy: actorId, createdAt: now, expiresAt }).run();
-    recordAudit(tx, { userId: actorId, action: "user.reset_password", subject: user.username, detail: { expires_at: new Date(expiresAt).toISOString() } });
-    return { token, path: `/reset/${token}`, username: user.username, expiresAt: new Date(expiresAt).toISOString() };
+    return issueLink(tx, user, actorId);
+  });
+}
+
+/** Spends the user's earlier unused links and stores a new one, audited; inside the caller's transaction. */
+function issueLink(tx: Db, user: { id: string; username: string }, actorId: string | null): PasswordReset {
+  const token = newSecret();
+  const now = Date.now();
+  const expiresAt = now + RESET_LINK_HOURS * 3_600_000;
+  tx.update(passwordResets).set({ usedAt: now }).where(and(eq(passwordResets.userId, user.id), isNull(passwordResets.usedAt))).run();
+  tx.insert(passwordResets).values({ id: hashSecret(token), userId: user.id, createdBy: actorId, createdAt: now, expiresAt }).run();
+  recordAudit(tx, { userId: actorId, action: "user.reset_password", subject: user.username, detail: { expires_at: new Date(expiresAt).toISOString() } });
+  return { token, path: `/reset/${token}`, username: user.username, expiresAt: new Date(expiresAt).toISOString() };
+}
+
+/**
+ * Creates an account without a password anyone knows, with a one-time link (as a reset's) for
+ * its owner to choose one: the admin never handles the password (docs/decisions.md §27). The
+ * account and its link are written in one transaction; 409 for a taken username.
+ */
+export async function inviteUser(input: unknown, actorId: string | null = null): Promise<{ user: UserSummary; reset: PasswordReset }> {
+  const parsed = newAccountSchema.safeParse(input);
+  if (!parsed.success) throw invalidFrom(parsed.error);
+  const { username, role, displayName } = parsed.data;
+  // A random password, never shown: until the link is used, no password opens the account.
+  const passwordHash = await hashPassword(newSecret());
+  const { db } = connection();
+  return db.transaction((tx) => {
+    const existing = tx.select({ id: users.id }).from(users).where(eq(users.username, username)).get();
+    if (existing) throw new ServiceError("conflict", `user "${username}" already exists`, { fields: { username: "already taken" } });
+    const user: UserSummary = { id: newId(), username, displayName: displayName || username, role, disabled: false, createdAt: Date.now() };
+    tx.insert(users).values({ ...user, passwordHash }).run();
+    recordAudit(tx, { userId: actorId, action: "user.create", subject: username, detail: { role, password: "set-password link" } });
+    return { user, reset: issueLink(tx, user, actorId) };
   });
 }
 

@@ -4,6 +4,7 @@ import { newId } from "../../db/ids";
 import { recordAudit } from "./audit.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
+import { invalidFrom } from "./validation.server";
 import type { UserSummary } from "./users.server";
 
 /**
@@ -22,7 +23,9 @@ export interface TokenSummary {
 }
 
 export function createToken(input: { username: string; name?: string }, actorId: string | null = null): { id: string; token: string } {
-  const name = z.string().trim().max(80).default("cli").parse(input.name);
+  const parsedName = z.string().trim().max(80, "at most 80 characters").default("cli").safeParse(input.name);
+  if (!parsedName.success) throw invalidFrom(parsedName.error, "name");
+  const name = parsedName.data;
   const { sqlite, db } = connection();
   const user = sqlite
     .prepare<[string], { id: string; disabled: number }>("SELECT id, disabled FROM users WHERE username = ?")

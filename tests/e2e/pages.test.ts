@@ -54,6 +54,9 @@ function everyPage(): Visit[] {
     { path: "/admin/audit?action=batch.&since=2020-01-01", as: "admin", status: 200 },
     { path: "/admin/audit?since=2020-13-01", as: "admin", status: 400 },
     { path: "/admin/audit", as: "reviewer1", status: 403 },
+    { path: "/admin/users", as: "admin", status: 200 },
+    { path: "/admin/users?disable=reviewer1", as: "admin", status: 200 },
+    { path: "/admin/users", as: "reviewer1", status: 403 },
     ...ids.flatMap((id) => [
       { path: `/admin/batches/${id}`, as: "admin" as const, status: 200 },
       { path: `/admin/batches/${id}`, as: "reviewer1" as const, status: 403 },
