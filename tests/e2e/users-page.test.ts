@@ -71,6 +71,8 @@ describe("the users page", () => {
 
     // The link works (once) and the new reviewer sees the batch they were added to.
     await setPasswordThrough(link, "newbie", "newbie's own password");
+    // Signing in navigates on the client: the URL can change a moment before the list renders.
+    await page.locator('[data-batch="Demo: ranking"]').waitFor();
     await expect(page.locator('[data-batch="Demo: ranking"]').count()).resolves.toBe(1);
     expect((await page.goto(link))?.status()).toBe(404);
 
