@@ -108,6 +108,13 @@ export const prompts = sqliteTable(
     /** The chat messages that precede the responses. */
     messages: text("messages", { mode: "json" }).$type<StoredMessage[]>().notNull(),
     metadata: text("metadata", { mode: "json" }).$type<JsonObject>().notNull().default(sql`'{}'`),
+    /**
+     * The expected answer when the prompt is a gold (check) question (issue 12), from the import's
+     * `gold` key or the dataset page: `{ best: responseId | "tie" }` and/or
+     * `{ scores: { responseId: number } }` on the overall aspect. Batches made from the dataset turn
+     * it into their items' gold answers.
+     */
+    goldAnswer: text("gold_answer", { mode: "json" }).$type<JsonObject>(),
   },
   (t) => [uniqueIndex("prompts_dataset_external_idx").on(t.datasetId, t.externalId)],
 );
@@ -165,6 +172,13 @@ export const batchReviewers = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     /** The reviewer collapsed the batch's guidelines on the judging screen; they are open until then. */
     guidelinesCollapsed: integer("guidelines_collapsed", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Set when the reviewer's gold accuracy fell below the batch's threshold (issue 12): they get
+     * no more items in this batch until an admin resumes them, and exports can leave their
+     * judgments out. The reason is the message the reviewer is shown.
+     */
+    pausedAt: integer("paused_at"),
+    pausedReason: text("paused_reason"),
   },
   (t) => [primaryKey({ columns: [t.batchId, t.userId] }), index("batch_reviewers_user_idx").on(t.userId)],
 );
@@ -194,6 +208,8 @@ export const items = sqliteTable(
     claims: integer("claims").notNull().default(0),
     submitted: integer("submitted").notNull().default(0),
     open: integer("open", { mode: "boolean" }).notNull().default(true),
+    /** Reviewers added to this item beyond the batch's overlap ("send to K more reviewers" on a dispute). */
+    extraOverlap: integer("extra_overlap").notNull().default(0),
   },
   (t) => [
     index("items_batch_idx").on(t.batchId, t.position),
@@ -201,10 +217,18 @@ export const items = sqliteTable(
     index("items_open_idx").on(t.batchId, t.open, sql`${t.submitted} DESC`, t.position),
     // An upsert asks whether a prompt has been judged in any batch (imports.server.ts).
     index("items_prompt_idx").on(t.promptId),
+    // Gold items are mixed into every reviewer's stream apart from the overlap-driven order.
+    index("items_gold_idx").on(t.batchId, t.isGold),
   ],
 );
 
 export type AssignmentStatus = "leased" | "submitted" | "skipped" | "expired";
+/**
+ * review: the item handed out under the batch's overlap; repeat: the same item shown to the same
+ * reviewer again later with the sides swapped (self-consistency); adjudication: an admin's
+ * verdict on a disputed item. Only `review` assignments count towards an item's claims.
+ */
+export type AssignmentKind = "review" | "repeat" | "adjudication";
 
 export const assignments = sqliteTable(
   "assignments",
@@ -227,14 +251,17 @@ export const assignments = sqliteTable(
     displayOrder: text("display_order", { mode: "json" }).$type<number[]>().notNull(),
     leasedAt: integer("leased_at").notNull(),
     leaseExpiresAt: integer("lease_expires_at").notNull(),
+    kind: text("kind").$type<AssignmentKind>().notNull().default("review"),
   },
   (t) => [
-    uniqueIndex("assignments_item_reviewer_idx").on(t.itemId, t.reviewerId),
+    uniqueIndex("assignments_item_reviewer_kind_idx").on(t.itemId, t.reviewerId, t.kind),
     index("assignments_reviewer_batch_idx").on(t.reviewerId, t.batchId, t.status),
     index("assignments_lease_idx").on(t.status, t.leaseExpiresAt),
     check("assignments_status_check", sql`${t.status} in ('leased', 'submitted', 'skipped', 'expired')`),
   ],
 );
+
+export type JudgmentSource = "reviewer" | "repeat" | "adjudicated";
 
 export const judgments = sqliteTable(
   "judgments",
@@ -258,6 +285,14 @@ export const judgments = sqliteTable(
     clientId: text("client_id").notNull().unique(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /**
+     * Who or what gave it: `reviewer` (the ordinary case), `repeat` (a self-consistency repeat:
+     * read by self-agreement only, no preference pairs), `adjudicated` (an admin's verdict on a
+     * dispute: no preference pairs; every consensus policy takes it as the item's answer).
+     * Every statistic over reviewers reads `reviewer` judgments only. No CHECK constraint, so
+     * later sources (issue 13's `llm-judge`) need no table rebuild; the services write only these.
+     */
+    source: text("source").$type<JudgmentSource>().notNull().default("reviewer"),
   },
   (t) => [index("judgments_item_idx").on(t.itemId), index("judgments_reviewer_idx").on(t.reviewerId)],
 );

@@ -172,7 +172,7 @@ function itemLoader(sqlite: Sqlite) {
   const responses = sqlite.prepare<[string], ExportResponse>(
     "SELECT id, external_id, model, text FROM responses WHERE id IN (SELECT value FROM json_each(?))",
   );
-  const reviewers = sqlite.prepare<[string], { reviewer_id: string }>("SELECT reviewer_id FROM judgments WHERE item_id = ? ORDER BY rowid");
+  const reviewers = sqlite.prepare<[string], { reviewer_id: string }>("SELECT reviewer_id FROM judgments WHERE item_id = ? AND source = 'reviewer' ORDER BY rowid");
   return (itemId: string): ItemContext => {
     const row = item.get(itemId)!;
     const order = JSON.parse(row.response_ids) as string[];

@@ -196,7 +196,7 @@ function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: 
       .prepare<[string], { unit: string; reviewer: string; value: number; item: number; aspect: string }>(
         `SELECT i.rowid || ':' || s.key || ':' || a.key AS unit, j.reviewer_id AS reviewer, a.value AS value, i.rowid AS item, a.key AS aspect
          FROM judgments j JOIN items i ON i.id = j.item_id, json_each(j.payload, '$.scores') s, json_each(s.value) a
-         WHERE i.batch_id = ? AND i.is_gold = 0`,
+         WHERE i.batch_id = ? AND i.is_gold = 0 AND j.source = 'reviewer'`,
       )
       .all(batch.id);
     for (const row of rows) {
@@ -298,7 +298,7 @@ function valuesOf(batch: BatchRecord): { votes: Votes; facts: PairFacts; sides: 
       .prepare<[string], { item: number; reviewer_id: string; positions: string }>(
         `SELECT i.rowid AS item, j.reviewer_id,
                 (SELECT json_group_array(instr(i.response_ids, json_quote(e.value))) FROM json_each(i.response_ids) e) AS positions
-         FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND i.is_gold = 0`,
+         FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND i.is_gold = 0 AND j.source = 'reviewer'`,
       )
       .all(batch.id);
     for (const j of judged) {
@@ -383,7 +383,7 @@ function meanKendallW(batch: BatchRecord): { value: number | null; reason?: stri
   if (batch.task !== "ranking") return { value: null, reason: "Kendall's W is for ranking batches" };
   const rows = connection()
     .sqlite.prepare<[string], { item_id: string; payload: string; response_ids: string }>(
-      "SELECT j.item_id, j.payload, i.response_ids FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND i.is_gold = 0 ORDER BY i.position",
+      "SELECT j.item_id, j.payload, i.response_ids FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND i.is_gold = 0 AND j.source = 'reviewer' ORDER BY i.position",
     )
     .all(batch.id);
   const byItem = new Map<string, number[][]>();
@@ -511,7 +511,7 @@ function firstShownOfRankings(batch: BatchRecord): Array<{ reviewer: string; res
     .sqlite.prepare<[string], { reviewer: string; display_order: string; response_ids: string; top: string | null }>(
       `SELECT j.reviewer_id AS reviewer, a.display_order, i.response_ids, j.payload -> '$.tiers[0]' AS top
        FROM judgments j JOIN assignments a ON a.id = j.assignment_id JOIN items i ON i.id = j.item_id
-       WHERE i.batch_id = ? ORDER BY j.rowid`,
+       WHERE i.batch_id = ? AND j.source = 'reviewer' ORDER BY j.rowid`,
     )
     .all(batch.id);
   return rows.flatMap((row) => {
@@ -534,7 +534,7 @@ export function batchStats(batchId: string): BatchStats {
   const users = sqlite
     .prepare<[string], { id: string; username: string }>(
       `SELECT u.id, u.username FROM users u
-       WHERE EXISTS (SELECT 1 FROM judgments j JOIN items i ON i.id = j.item_id WHERE j.reviewer_id = u.id AND i.batch_id = ?)
+       WHERE EXISTS (SELECT 1 FROM judgments j JOIN items i ON i.id = j.item_id WHERE j.reviewer_id = u.id AND i.batch_id = ? AND j.source = 'reviewer')
        ORDER BY u.username`,
     )
     .all(batch.id);
@@ -554,7 +554,7 @@ export function batchStats(batchId: string): BatchStats {
   if (byFlagTable) {
     [flagged] = jsonColumns<[[string, number, string, string]]>(
       ["json_array(j.reviewer_id, j.rowid, f.flag, f.response_id)"],
-      "FROM judgment_flags f CROSS JOIN judgments j ON j.id = f.judgment_id CROSS JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
+      "FROM judgment_flags f CROSS JOIN judgments j ON j.id = f.judgment_id CROSS JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND j.source = 'reviewer'",
       batch.id,
     );
   }
@@ -573,7 +573,7 @@ export function batchStats(batchId: string): BatchStats {
         : `CASE WHEN EXISTS (SELECT 1 FROM judgment_flags f WHERE f.judgment_id = j.id)
              THEN json_array(j.rowid, json((SELECT json_group_array(json_array(f.flag, f.response_id)) FROM judgment_flags f WHERE f.judgment_id = j.id))) END`,
     ],
-    "FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
+    "FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND j.source = 'reviewer'",
     batch.id,
   );
   if (!byFlagTable) {
@@ -597,7 +597,7 @@ export function batchStats(batchId: string): BatchStats {
           "j.reviewer_id",
           "json((SELECT json_array(pp.shown_chosen_first) FROM preference_pairs pp WHERE pp.judgment_id = j.id AND pp.strength > 0 LIMIT 1))",
         ],
-        "FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ?",
+        "FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND j.source = 'reviewer'",
         batch.id,
       );
       for (let k = 0; k < reviewers.length; k++) {
@@ -627,7 +627,7 @@ export function batchStats(batchId: string): BatchStats {
   );
   const gold = sqlite
     .prepare<[string], { reviewer_id: string; gold_answer: string | null; payload: string }>(
-      "SELECT j.reviewer_id, i.gold_answer, j.payload FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND i.is_gold = 1",
+      "SELECT j.reviewer_id, i.gold_answer, j.payload FROM judgments j JOIN items i ON i.id = j.item_id WHERE i.batch_id = ? AND i.is_gold = 1 AND j.source = 'reviewer'",
     )
     .all(batch.id);
   // The flags of the batch's judgments by flag and by the flagged response's model.
@@ -1011,7 +1011,7 @@ export function leaderboard(scope: { batchId?: string; dataset?: string }): Lead
         `SELECT ra.model AS a, rb.model AS b
          FROM judgments j JOIN items i ON i.id = j.item_id, json_each(j.payload, '$.tiers') t, json_each(t.value) x, json_each(t.value) y
          JOIN responses ra ON ra.id = x.value JOIN responses rb ON rb.id = y.value
-         WHERE i.batch_id IN (${rankingBatches}) AND x.key < y.key AND ra.model != rb.model
+         WHERE i.batch_id IN (${rankingBatches}) AND j.source = 'reviewer' AND x.key < y.key AND ra.model != rb.model
          ORDER BY j.rowid, t.key, x.key, y.key`,
       )
       .all({ scope: param });

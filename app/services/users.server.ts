@@ -171,7 +171,7 @@ export function judgmentsPerHour(days = 7, now = Date.now()): HourlyJudgments {
     .prepare<[number, number, number], { reviewer_id: string; hour: number; n: number }>(
       // better-sqlite3 binds JS numbers as REAL: without the cast the hour would be fractional.
       `SELECT reviewer_id, CAST((created_at - ?) / ${HOUR_MS} AS INTEGER) AS hour, count(*) AS n
-       FROM judgments WHERE created_at >= ? AND created_at < ? GROUP BY reviewer_id, hour`,
+       FROM judgments WHERE created_at >= ? AND created_at < ? AND source IN ('reviewer', 'repeat') GROUP BY reviewer_id, hour`,
     )
     .all(start, start, start + hours * HOUR_MS);
   const reviewers = sqlite

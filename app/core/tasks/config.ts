@@ -38,6 +38,12 @@ export const DEFAULT_ASPECTS: Aspect[] = [
   { key: "harmlessness", label: "Harmlessness", min: 1, max: 5 },
 ];
 
+/** A share between 0 and 1. */
+const share = z
+  .number({ error: (issue) => `${quoted(issue.input)} is not a number` })
+  .min(0, { error: (issue) => `${quoted(issue.input)} is below 0` })
+  .max(1, { error: (issue) => `${quoted(issue.input)} is more than 1` });
+
 const count = (value: unknown) => (Array.isArray(value) ? value.length : 0);
 
 export const batchConfigSchema = z
@@ -69,6 +75,29 @@ export const batchConfigSchema = z
       .string()
       .max(50_000, { error: (issue) => `the guidelines are ${formatFigure(String(issue.input).length, "count")} characters, more than 50,000` })
       .default(""),
+    /**
+     * Gold (check) items (issue 12): mixed into each reviewer's stream at `rate` (the share of the
+     * items they are handed while gold items they have not seen remain). A reviewer whose gold
+     * accuracy is below `threshold` once they have answered `minItems` gold items is paused in the
+     * batch. A rating counts as correct when every scored aspect is within `tolerance` points.
+     */
+    gold: z
+      .object({
+        rate: share.max(0.5, { error: (issue) => `${quoted(issue.input)} is more than 0.5: at most half a reviewer's items may be gold` }).default(0.1),
+        threshold: share.default(0.7),
+        minItems: wholeNumber.min(1, { error: (issue) => `${quoted(issue.input)} is below 1` }).max(1000, { error: (issue) => `${quoted(issue.input)} is more than 1000` }).default(5),
+        tolerance: wholeNumber.min(0, { error: (issue) => `${quoted(issue.input)} is below 0` }).max(100, { error: (issue) => `${quoted(issue.input)} is more than 100` }).default(0),
+      })
+      .default({ rate: 0.1, threshold: 0.7, minItems: 5, tolerance: 0 }),
+    /**
+     * Self-consistency (issue 12): the share of a reviewer's judged items shown to them again
+     * later with the sides swapped; 0 turns it off.
+     */
+    selfConsistency: z
+      .object({
+        share: share.max(0.5, { error: (issue) => `${quoted(issue.input)} is more than 0.5` }).default(0),
+      })
+      .default({ share: 0 }),
     leaseMinutes: wholeNumber
       .min(1, { error: (issue) => `${quoted(issue.input)} minutes is below 1` })
       .max(7 * 24 * 60, { error: (issue) => `${quoted(issue.input)} minutes is more than 7 days (10080)` })
