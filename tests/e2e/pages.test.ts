@@ -190,7 +190,9 @@ describe("every page", () => {
     const visits = everyPage();
     expect(visits.filter((v) => v.path.startsWith("/review/"))).toHaveLength(5);
     expect(await problemsVisiting(tab, visits)).toEqual([]);
-  });
+    // About 70 pages at ~1 s each (networkidle waits half a second): 70 s alone, more beside the
+    // rest of the suite, so the default 90 s is too tight.
+  }, 300_000);
 
   it("on a phone, every page hydrates without errors too and fits the screen's width", async () => {
     // Touch devices get a different screen (no key legend): a difference decided while rendering
@@ -201,7 +203,7 @@ describe("every page", () => {
     } finally {
       await phone.close();
     }
-  });
+  }, 300_000);
 });
 
 describe("an unknown URL", () => {

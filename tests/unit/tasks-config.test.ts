@@ -62,6 +62,8 @@ describe("batchConfigSchema defaults", () => {
       rationale: { required: false, minLength: 0 },
       showModelNames: false,
       guidelines: "",
+      gold: { rate: 0.1, threshold: 0.7, minItems: 5, tolerance: 0 },
+      selfConsistency: { share: 0 },
       leaseMinutes: 30,
     });
   });
@@ -90,6 +92,8 @@ describe("batchConfigSchema defaults", () => {
       rationale: { required: true, minLength: 20 },
       showModelNames: true,
       guidelines: "Be kind.",
+      gold: { rate: 0.25, threshold: 0.8, minItems: 3, tolerance: 1 },
+      selfConsistency: { share: 0.2 },
       leaseMinutes: 90,
     });
     expect(config).toEqual({
@@ -103,6 +107,8 @@ describe("batchConfigSchema defaults", () => {
       rationale: { required: true, minLength: 20 },
       showModelNames: true,
       guidelines: "Be kind.",
+      gold: { rate: 0.25, threshold: 0.8, minItems: 3, tolerance: 1 },
+      selfConsistency: { share: 0.2 },
       leaseMinutes: 90,
     });
   });
