@@ -24,6 +24,7 @@ import { createPasswordReset, inviteUser } from "../services/password-resets.ser
 import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
 import { listDisputes } from "../services/disputes.server";
+import { adjudicatorId, resolveDispute } from "../services/adjudication.server";
 import { browseDataset, modelSummary } from "../services/dataset-browse.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { createArenaBatch } from "../services/arena.server";
@@ -69,7 +70,9 @@ const USAGE = `Usage: npm run -s cli -- <command>
   tokens list [--json]
   tokens revoke ID
   backup FILE [--force] [--json]
-  disputes list --batch ID [--limit 20] [--offset 0] [--json]
+  disputes list --batch ID [--status open|resolved|all] [--limit 20] [--offset 0] [--json]
+  disputes resolve ITEM (--preferred RESPONSE_ID|tie [--strength S] | --ranking "A>B=C" | --scores JSON)
+         [--flag RESPONSE_ID:FLAG]... [--note TEXT] [--as ADMIN] [--json]
   datasets show NAME [--q WORDS] [--model M] [--field F --value V] [--after ID | --before ID] [--limit 20] [--json]
   audit [--actor NAME|system] [--action A|PREFIX.] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--limit 50] [--offset 0] [--json]
 
@@ -644,18 +647,52 @@ async function backupCommand(args: string[]): Promise<void> {
 
 async function disputesCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
+  if (sub === "resolve") return resolveCommand(rest);
   if (sub !== "list") throw new UsageError(`unknown disputes command ${sub ?? "(none)"}`);
-  const { values, positionals } = parse(rest, { batch: { type: "string" }, limit: { type: "string" }, offset: { type: "string" }, json: { type: "boolean", default: false } });
+  const { values, positionals } = parse(rest, { batch: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, offset: { type: "string" }, json: { type: "boolean", default: false } });
   if (positionals.length) throw new UsageError("disputes list takes no positional arguments");
   if (!values.batch) throw new UsageError("--batch is required");
-  const page = listDisputes(values.batch as string, { limit: values.limit, offset: values.offset });
+  const page = listDisputes(values.batch as string, { limit: values.limit, offset: values.offset, status: values.status });
   if (values.json) return print(page);
   for (const item of page.items) {
     const reasons = [item.direction ? "direction" : "", ...item.flags.map((flag) => `flag ${flag}`)].filter(Boolean).join(", ");
     const votes = item.judgments.map((j) => `${j.reviewer}: ${j.choice ?? "—"}${j.strength === null ? "" : ` (${j.strength})`}`).join("; ");
-    process.stdout.write(`#${item.position} ${item.item_id}  split ${item.split.toFixed(2)}  ${reasons}\n    ${votes}\n`);
+    const verdict = item.adjudication ? `\n    resolved by ${item.adjudication.by}: ${JSON.stringify(item.adjudication.payload)}` : "";
+    process.stdout.write(`#${item.position} ${item.item_id}  split ${item.split.toFixed(2)}  ${reasons}\n    ${votes}${verdict}\n`);
   }
   process.stdout.write(`${formatFigure(page.total, "count")} disputed of ${formatFigure(page.judged_items, "count")} items with two or more judgments\n`);
+}
+
+/** `disputes resolve ITEM`: an admin's verdict, stored as an adjudicated judgment. */
+async function resolveCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parse(args, {
+    preferred: { type: "string" },
+    strength: { type: "string" },
+    ranking: { type: "string" },
+    scores: { type: "string" },
+    flag: { type: "string", multiple: true },
+    note: { type: "string" },
+    as: { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError("disputes resolve takes one ITEM: the item id");
+  const shapes = [values.preferred, values.ranking, values.scores].filter((v) => v !== undefined).length;
+  if (shapes !== 1) throw new UsageError("give exactly one of --preferred, --ranking or --scores");
+  const input: Record<string, unknown> = {};
+  if (values.preferred !== undefined) input.preferred = values.preferred;
+  if (values.strength !== undefined) input.strength = numberOption(values.strength as string);
+  // "A>B=C": tiers best first, "=" inside a tier.
+  if (values.ranking !== undefined) input.tiers = (values.ranking as string).split(">").map((tier) => tier.split("=").map((id) => id.trim()));
+  if (values.scores !== undefined) input.scores = parseJson(values.scores as string, "--scores");
+  input.flags = ((values.flag as string[] | undefined) ?? []).map((text) => {
+    const at = text.lastIndexOf(":");
+    if (at <= 0) throw new UsageError(`--flag ${text}: expected RESPONSE_ID:FLAG`);
+    return { response_id: text.slice(0, at), flag: text.slice(at + 1) };
+  });
+  if (values.note !== undefined) input.note = values.note;
+  const verdict = resolveDispute(positionals[0]!, adjudicatorId(values.as as string | undefined), input);
+  if (values.json) return print(verdict);
+  process.stdout.write(`resolved ${verdict.item_id} as ${verdict.by}: ${JSON.stringify(verdict.payload)}\n`);
 }
 
 async function auditCommand(args: string[]): Promise<void> {

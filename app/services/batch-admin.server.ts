@@ -71,7 +71,7 @@ export function batchProgress(batchId: string, now = Date.now()): ReviewerProgre
       `SELECT u.id, u.username, u.display_name, u.disabled, 1 AS member FROM batch_reviewers br JOIN users u ON u.id = br.user_id WHERE br.batch_id = @batch
        UNION
        SELECT u.id, u.username, u.display_name, u.disabled, 0 AS member FROM users u
-       WHERE u.id IN (SELECT reviewer_id FROM assignments WHERE batch_id = @batch AND status = 'submitted')
+       WHERE u.id IN (SELECT reviewer_id FROM assignments WHERE batch_id = @batch AND status = 'submitted' AND kind = 'review')
          AND u.id NOT IN (SELECT user_id FROM batch_reviewers WHERE batch_id = @batch)
        ORDER BY member DESC, username`,
     )

@@ -4,6 +4,7 @@ import { items, judgmentFlags, judgments, prompts, responses, users } from "../.
 import { disputeOf, rankingChoice, type Dispute, type DisputeVote } from "../core/ranking/disputes";
 import type { ChatMessage } from "../core/formats/messages";
 import type { JudgmentPayload } from "../core/tasks/judgment";
+import { adjudicationOf, type Adjudication } from "./adjudication.server";
 import { getBatch } from "./batches.server";
 import { connection } from "./database.server";
 import { invalidFrom } from "./validation.server";
@@ -25,6 +26,8 @@ export interface DisputedItem extends Dispute {
   prompt: ChatMessage[];
   responses: Array<{ id: string; external_id: string; model: string; text: string }>;
   judgments: DisputedJudgment[];
+  /** The admin's verdict (source `adjudicated`), or null while the dispute is open. */
+  adjudication: Adjudication | null;
 }
 
 export interface DisputesPage {
@@ -40,6 +43,8 @@ export interface DisputesPage {
 const pageSchema = z.object({
   limit: z.coerce.number().int("a whole number").min(1, "at least 1").max(200, "at most 200").default(20),
   offset: z.coerce.number().int("a whole number").min(0, "not negative").default(0),
+  /** `open`: not yet adjudicated; `resolved`: adjudicated; `all`: both. */
+  status: z.enum(["open", "resolved", "all"], "open, resolved or all").default("all"),
 });
 
 function choiceOf(payload: JudgmentPayload): string | null {
@@ -54,10 +59,10 @@ function choiceOf(payload: JudgmentPayload): string | null {
  * Each item comes with its prompt, its responses and every judgment side by side. Gold items are
  * left out. One page at a time; 404 for an unknown batch, 400 for a bad page.
  */
-export function listDisputes(batchId: string, page: { limit?: unknown; offset?: unknown } = {}): DisputesPage {
+export function listDisputes(batchId: string, page: { limit?: unknown; offset?: unknown; status?: unknown } = {}): DisputesPage {
   const parsed = pageSchema.safeParse(page);
   if (!parsed.success) throw invalidFrom(parsed.error);
-  const { limit, offset } = parsed.data;
+  const { limit, offset, status } = parsed.data;
   const batch = getBatch(batchId);
   const { db } = connection();
   const rows = db
@@ -65,7 +70,8 @@ export function listDisputes(batchId: string, page: { limit?: unknown; offset?: 
     .from(judgments)
     .innerJoin(items, eq(items.id, judgments.itemId))
     .innerJoin(users, eq(users.id, judgments.reviewerId))
-    .where(and(eq(items.batchId, batch.id), eq(items.isGold, false)))
+    // An admin's verdict is not a vote: the split is the reviewers' own.
+    .where(and(eq(items.batchId, batch.id), eq(items.isGold, false), eq(judgments.source, "reviewer")))
     .orderBy(asc(items.position), asc(judgments.createdAt))
     .all();
   const flagRows = db
@@ -106,6 +112,15 @@ export function listDisputes(batchId: string, page: { limit?: unknown; offset?: 
     const dispute = disputeOf(votes);
     if (dispute) disputed.push({ itemId, position: entry.position, dispute, judgments: entry.judgments });
   }
+  const resolved = new Set(
+    db.selectDistinct({ itemId: judgments.itemId }).from(judgments).innerJoin(items, eq(items.id, judgments.itemId))
+      .where(and(eq(items.batchId, batch.id), eq(judgments.source, "adjudicated"))).all().map((r) => r.itemId),
+  );
+  if (status !== "all") {
+    const keep = disputed.filter((d) => resolved.has(d.itemId) === (status === "resolved"));
+    disputed.length = 0;
+    disputed.push(...keep);
+  }
   disputed.sort((a, b) => b.dispute.split - a.dispute.split || a.position - b.position);
   const slice = disputed.slice(offset, offset + limit);
 
@@ -137,6 +152,7 @@ export function listDisputes(batchId: string, page: { limit?: unknown; offset?: 
           return { id, external_id: r.externalId, model: r.model, text: r.text };
         }),
         judgments: d.judgments,
+        adjudication: resolved.has(d.itemId) ? adjudicationOf(d.itemId) : null,
       };
     }),
   };

@@ -409,7 +409,7 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
     .prepare<{ batch: string }, JudgmentRow>(
       `SELECT j.id, j.item_id, j.reviewer_id, a.display_order, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at, i.position, 0 AS kind, j.rowid AS seq
        FROM judgments j JOIN items i ON i.id = j.item_id JOIN assignments a ON a.id = j.assignment_id
-       WHERE i.batch_id = @batch ${gold}
+       WHERE i.batch_id = @batch AND j.source = 'reviewer' ${gold}
        ${skipped}
        ORDER BY 10, 11, 12`,
     )

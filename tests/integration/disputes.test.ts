@@ -11,6 +11,7 @@ const { createBatch } = await import("~/services/batches.server");
 const { nextAssignment } = await import("~/services/assignments.server");
 const { submitJudgment } = await import("~/services/judgments.server");
 const { listDisputes } = await import("~/services/disputes.server");
+const awaitImports = await import("~/services/adjudication.server");
 
 afterAll(() => closeConnection());
 const sqlite = () => connection().sqlite;
@@ -87,5 +88,83 @@ describe("listDisputes", () => {
     const text = await runCli(["disputes", "list", "--batch", batchId]);
     expect(text.stdout).toMatch(/^#1 \S+ {2}split 0\.33 {2}direction\n {4}ann: \S+ \(2\); ben: \S+ \(2\); cat: \S+ \(2\)\n/);
     expect(text.stdout).toMatch(/3 disputed of 5 items with two or more judgments\n$/);
+  }, 60_000);
+});
+
+describe("resolveDispute", () => {
+  const { resolveDispute, adjudicatorId } = awaitImports;
+  const itemAt = (position: number) => (sqlite().prepare("SELECT id FROM items WHERE batch_id = ? AND position = ?").get(batchId, position) as { id: string }).id;
+  const internalOf = (itemId: string, external: string) =>
+    (sqlite().prepare("SELECT r.id FROM responses r, items i, json_each(i.response_ids) e WHERE i.id = ? AND r.id = e.value AND r.external_id = ?").get(itemId, external) as { id: string }).id;
+
+  beforeAll(() => {
+    sqlite().prepare("INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES ('u-boss', 'boss', 'Boss', 'admin', 'x', 0)").run();
+  });
+
+  it("stores the admin's verdict as an adjudicated judgment beside the votes, without pairs or a claim", () => {
+    const item = itemAt(1);
+    const before = sqlite().prepare("SELECT claims, submitted, open FROM items WHERE id = ?").get(item);
+    const pairsBefore = (sqlite().prepare("SELECT count(*) AS n FROM preference_pairs WHERE item_id = ?").get(item) as { n: number }).n;
+    // External ids ("b" in the dataset) are taken as well as internal ones.
+    const verdict = resolveDispute(item, "u-boss", { preferred: "b", strength: 3, note: "B is right: it cites the source", flags: [{ response_id: "a", flag: "hallucination" }] });
+    const b = internalOf(item, "b");
+    expect(verdict).toMatchObject({ item_id: item, by: "boss", payload: { task: "pairwise", preferred: b, strength: 3, bothBad: false }, note: "B is right: it cites the source" });
+    expect(verdict.flags).toEqual([{ response_id: internalOf(item, "a"), flag: "hallucination", note: "" }]);
+    expect(sqlite().prepare("SELECT source FROM judgments WHERE id = ?").get(verdict.judgment_id)).toEqual({ source: "adjudicated" });
+    expect(sqlite().prepare("SELECT claims, submitted, open FROM items WHERE id = ?").get(item)).toEqual(before);
+    expect((sqlite().prepare("SELECT count(*) AS n FROM preference_pairs WHERE item_id = ?").get(item) as { n: number }).n).toBe(pairsBefore);
+    const audit = sqlite().prepare("SELECT user_id, action, subject FROM audit_log WHERE action = 'dispute.resolve'").all();
+    expect(audit).toEqual([{ user_id: "u-boss", action: "dispute.resolve", subject: item }]);
+
+    // The queue shows the verdict; the votes and the split stay the reviewers' own.
+    const page = listDisputes(batchId);
+    expect(page).toMatchObject({ judged_items: 5, total: 3 });
+    const shown = page.items.find((i) => i.item_id === item)!;
+    expect(shown.judgments.map((j) => j.reviewer)).toEqual(["ann", "ben", "cat"]);
+    expect(shown.split).toBe(1 / 3);
+    expect(shown.adjudication).toMatchObject({ by: "boss", payload: { preferred: b } });
+    expect(page.items.filter((i) => i.item_id !== item).map((i) => i.adjudication)).toEqual([null, null]);
+    expect(listDisputes(batchId, { status: "open" }).items.map((i) => i.position)).toEqual([2, 3]);
+    expect(listDisputes(batchId, { status: "resolved" }).items.map((i) => i.position)).toEqual([1]);
+    expect(errorOf(() => listDisputes(batchId, { status: "done" })).details).toEqual({ fields: { status: "open, resolved or all" } });
+    // Agreement statistics do not count the verdict as a fourth reviewer.
+    expect((sqlite().prepare("SELECT count(*) AS n FROM judgments WHERE item_id = ? AND source = 'reviewer'").get(item) as { n: number }).n).toBe(3);
+  });
+
+  it("replaces the admin's earlier verdict on the item rather than adding a second", () => {
+    const item = itemAt(1);
+    const verdict = resolveDispute(item, "u-boss", { preferred: "tie" });
+    expect(verdict.payload).toEqual({ task: "pairwise", preferred: "tie", strength: 0, bothBad: false });
+    expect(verdict.flags).toEqual([]);
+    expect((sqlite().prepare("SELECT count(*) AS n FROM judgments WHERE item_id = ? AND source = 'adjudicated'").get(item) as { n: number }).n).toBe(1);
+    expect(listDisputes(batchId, { status: "resolved" }).items[0]!.adjudication!.payload).toMatchObject({ preferred: "tie" });
+  });
+
+  it("refuses a verdict that does not fit the item with field messages, and an unknown item with 404", () => {
+    const item = itemAt(2);
+    expect(errorOf(() => resolveDispute(item, "u-boss", { preferred: "c", strength: 2 })).details).toEqual({ fields: { preferred: "not a response of this item: c" } });
+    expect(errorOf(() => resolveDispute(item, "u-boss", { preferred: "a" })).details).toEqual({ fields: { strength: "required: 1, 2 or 3" } });
+    expect(errorOf(() => resolveDispute(item, "u-boss", { preferred: "a", strength: 2, flags: [{ response_id: "a", flag: "boring" }] })).status).toBe(400);
+    expect(errorOf(() => resolveDispute("no-such-item", "u-boss", { preferred: "tie" })).status).toBe(404);
+    // Nothing was half-written.
+    expect((sqlite().prepare("SELECT count(*) AS n FROM judgments WHERE item_id = ? AND source = 'adjudicated'").get(item) as { n: number }).n).toBe(0);
+    expect(adjudicatorId()).toBe("u-boss");
+    expect(errorOf(() => adjudicatorId("ann")).status).toBe(403);
+    expect(errorOf(() => adjudicatorId("nobody")).status).toBe(404);
+  });
+
+  it("is on the command line: disputes resolve ITEM --preferred ID --strength S", async () => {
+    const item = itemAt(3);
+    const run = await runCli(["disputes", "resolve", item, "--preferred", "a", "--strength", "1", "--note", "A is fine", "--flag", "b:hallucination", "--as", "boss", "--json"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ item_id: item, by: "boss", payload: { preferred: internalOf(item, "a"), strength: 1 }, note: "A is fine", flags: [{ flag: "hallucination" }] });
+    const bad = await runCli(["disputes", "resolve", item, "--preferred", "zzz", "--strength", "1"]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/not a response of this item: zzz/);
+    const both = await runCli(["disputes", "resolve", item, "--preferred", "a", "--ranking", "a>b"]);
+    expect(both.stderr).toMatch(/exactly one of --preferred, --ranking or --scores/);
+    const list = await runCli(["disputes", "list", "--batch", batchId, "--status", "resolved"]);
+    expect(list.stdout).toMatch(/resolved by boss/);
+    expect(list.stdout).toMatch(/2 disputed of 5 items/);
   }, 60_000);
 });
