@@ -24,7 +24,7 @@ import { createPasswordReset, inviteUser } from "../services/password-resets.ser
 import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
 import { listDisputes } from "../services/disputes.server";
-import { adjudicatorId, resolveDispute } from "../services/adjudication.server";
+import { adjudicatorId, resolveDispute, sendToMoreReviewers } from "../services/adjudication.server";
 import { browseDataset, modelSummary } from "../services/dataset-browse.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { createArenaBatch } from "../services/arena.server";
@@ -73,6 +73,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
   disputes list --batch ID [--status open|resolved|all] [--limit 20] [--offset 0] [--json]
   disputes resolve ITEM (--preferred RESPONSE_ID|tie [--strength S] | --ranking "A>B=C" | --scores JSON)
          [--flag RESPONSE_ID:FLAG]... [--note TEXT] [--as ADMIN] [--json]
+  disputes send ITEM --reviewers K [--json]
   datasets show NAME [--q WORDS] [--model M] [--field F --value V] [--after ID | --before ID] [--limit 20] [--json]
   audit [--actor NAME|system] [--action A|PREFIX.] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--limit 50] [--offset 0] [--json]
 
@@ -648,6 +649,15 @@ async function backupCommand(args: string[]): Promise<void> {
 async function disputesCommand(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub === "resolve") return resolveCommand(rest);
+  if (sub === "send") {
+    const { values, positionals } = parse(rest, { reviewers: { type: "string" }, json: { type: "boolean", default: false } });
+    if (positionals.length !== 1) throw new UsageError("disputes send takes one ITEM: the item id");
+    if (values.reviewers === undefined) throw new UsageError("--reviewers K is required");
+    const sent = sendToMoreReviewers(positionals[0]!, null, values.reviewers);
+    if (values.json) return print(sent);
+    process.stdout.write(`${sent.item_id} now takes ${sent.extra_overlap} more ${sent.extra_overlap === 1 ? "reviewer" : "reviewers"} than the batch's overlap\n`);
+    return;
+  }
   if (sub !== "list") throw new UsageError(`unknown disputes command ${sub ?? "(none)"}`);
   const { values, positionals } = parse(rest, { batch: { type: "string" }, status: { type: "string" }, limit: { type: "string" }, offset: { type: "string" }, json: { type: "boolean", default: false } });
   if (positionals.length) throw new UsageError("disputes list takes no positional arguments");

@@ -152,3 +152,40 @@ export function adjudicatorId(username?: string): string {
   if (row.role !== "admin" || row.disabled) throw new ServiceError("forbidden", `${username} is not an enabled admin`);
   return row.id;
 }
+
+/**
+ * "Send to K more reviewers": raises the item's room by `count` beyond the batch's overlap
+ * (items.extra_overlap) and reopens it, so the next K reviewers of the batch who have not seen
+ * it get it in their queue. 400 for a count outside 1–20, 404 unknown item, 409 when the batch
+ * is closed or has fewer than `count` enabled reviewers who have not yet judged, skipped or
+ * leased the item (they could never take it: add reviewers to the batch first).
+ */
+export function sendToMoreReviewers(itemId: string, actorId: string | null, rawCount: unknown): { item_id: string; extra_overlap: number; eligible: number } {
+  const count = typeof rawCount === "string" && rawCount.trim() !== "" ? Number(rawCount) : rawCount;
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 20) {
+    throw new ServiceError("invalid", "reviewers: a whole number from 1 to 20", { fields: { reviewers: "a whole number from 1 to 20" } });
+  }
+  const { sqlite, db } = connection();
+  return sqlite
+    .transaction(() => {
+      const item = sqlite.prepare<[string], { batch_id: string; is_gold: number; extra_overlap: number }>("SELECT batch_id, is_gold, extra_overlap FROM items WHERE id = ?").get(itemId);
+      if (!item) throw new ServiceError("not_found", `no item ${itemId}`);
+      const batch = getBatch(item.batch_id);
+      if (batch.status === "closed") throw new ServiceError("conflict", "this batch is closed; reopen it first");
+      if (item.is_gold) throw new ServiceError("conflict", "gold items are shown to every reviewer already");
+      const eligible = sqlite
+        .prepare<[string, string], { n: number }>(
+          `SELECT count(*) AS n FROM batch_reviewers br JOIN users u ON u.id = br.user_id AND u.disabled = 0
+           WHERE br.batch_id = ? AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = ? AND a.reviewer_id = br.user_id)`,
+        )
+        .get(batch.id, itemId)!.n;
+      if (eligible < count) {
+        const who = eligible === 1 ? "1 reviewer of this batch has" : `${eligible} reviewers of this batch have`;
+        throw new ServiceError("conflict", `only ${who} not seen this item; add reviewers to the batch to send it to ${count}`);
+      }
+      sqlite.prepare("UPDATE items SET extra_overlap = extra_overlap + ?, open = (claims < ? + extra_overlap + ?) WHERE id = ?").run(count, batch.overlap, count, itemId);
+      recordAudit(db, { userId: actorId, action: "dispute.send", subject: itemId, detail: { batch: batch.id, reviewers: count } });
+      return { item_id: itemId, extra_overlap: item.extra_overlap + count, eligible };
+    })
+    .immediate();
+}

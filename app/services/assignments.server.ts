@@ -45,8 +45,10 @@ function statements() {
       "SELECT id, item_id FROM assignments WHERE status = 'leased' AND batch_id = ? AND lease_expires_at <= ?",
     ),
     expire: sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?"),
-    release: sqlite.prepare("UPDATE items SET claims = claims - 1, open = (claims - 1 < ?) WHERE id = ?"),
-    claim: sqlite.prepare("UPDATE items SET claims = claims + 1, open = (claims + 1 < ?) WHERE id = ?"),
+    // An item's room is the batch's overlap plus the reviewers an admin added to it (a dispute sent
+    // to K more reviewers); gold items are never open to the overlap-driven queue.
+    release: sqlite.prepare("UPDATE items SET claims = claims - 1, open = (is_gold = 0 AND claims - 1 < ? + extra_overlap) WHERE id = ?"),
+    claim: sqlite.prepare("UPDATE items SET claims = claims + 1, open = (is_gold = 0 AND claims + 1 < ? + extra_overlap) WHERE id = ?"),
     liveLeases: sqlite.prepare<[string, string, number, number], AssignmentRow>(
       `SELECT * FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'leased' AND lease_expires_at > ?
        ORDER BY leased_at, id LIMIT ?`,
@@ -57,7 +59,8 @@ function statements() {
     ),
     renew: sqlite.prepare("UPDATE assignments SET status = 'leased', leased_at = ?, lease_expires_at = ? WHERE id = ?"),
     candidates: sqlite.prepare<[string, string, number], { id: string; submitted: number; claims: number; position: number }>(
-      `SELECT i.id, i.submitted, i.claims, i.position FROM items i INDEXED BY items_open_idx
+      // Claims net of the item's extra reviewers, so the policy compares them with the batch's overlap.
+      `SELECT i.id, i.submitted, i.claims - i.extra_overlap AS claims, i.position FROM items i INDEXED BY items_open_idx
        WHERE i.batch_id = ? AND i.open = 1
          AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.reviewer_id = ?)
        ORDER BY i.submitted DESC, i.position LIMIT ?`,
@@ -345,7 +348,7 @@ export function skippedItems(batchId: string, reviewerId: string): SkippedItem[]
   requireReviewer(batch, reviewerId);
   const rows = connection()
     .sqlite.prepare<[string, string], { id: string; done_at: number | null; claims: number; messages: string }>(
-      `SELECT a.id, a.done_at, i.claims, p.messages FROM assignments a JOIN items i ON i.id = a.item_id JOIN prompts p ON p.id = i.prompt_id
+      `SELECT a.id, a.done_at, i.claims - i.extra_overlap AS claims, p.messages FROM assignments a JOIN items i ON i.id = a.item_id JOIN prompts p ON p.id = i.prompt_id
        WHERE a.reviewer_id = ? AND a.batch_id = ? AND a.status = 'skipped' ORDER BY a.done_at DESC, a.id DESC`,
     )
     .all(reviewerId, batch.id);
@@ -376,7 +379,7 @@ export function takeBackSkipped(assignmentId: string, reviewerId: string, now = 
       if (row.status !== "skipped") throw new ServiceError("conflict", "this item is not skipped");
       const batch = getBatch(row.batch_id);
       if (batch.status !== "active") throw new ServiceError("conflict", `this batch is ${batch.status}`);
-      const item = s.sqlite.prepare<[string], { claims: number }>("SELECT claims FROM items WHERE id = ?").get(row.item_id)!;
+      const item = s.sqlite.prepare<[string], { claims: number }>("SELECT claims - extra_overlap AS claims FROM items WHERE id = ?").get(row.item_id)!;
       if (item.claims >= batch.overlap) throw new ServiceError("conflict", "other reviewers have judged this item as often as the batch needs since you skipped it");
       s.renew.run(now, leaseExpiry(now, batch.config.leaseMinutes), row.id);
       s.sqlite.prepare("UPDATE assignments SET done_at = NULL WHERE id = ?").run(row.id);

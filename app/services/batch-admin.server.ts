@@ -221,7 +221,7 @@ export function removeBatchReviewers(
       if (wanted.length === members.size) throw invalid("reviewers", "a batch keeps at least one reviewer: add the new reviewers before removing the last ones");
       const leases = sqlite.prepare<[string, string], { id: string; item_id: string }>("SELECT id, item_id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'leased'");
       const expire = sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?");
-      const release = sqlite.prepare("UPDATE items SET claims = claims - 1, open = (claims - 1 < ?) WHERE id = ?");
+      const release = sqlite.prepare("UPDATE items SET claims = claims - 1, open = (is_gold = 0 AND claims - 1 < ? + extra_overlap) WHERE id = ?");
       const remove = sqlite.prepare("DELETE FROM batch_reviewers WHERE batch_id = ? AND user_id = ?");
       let released = 0;
       for (const username of wanted) {
@@ -269,7 +269,7 @@ export function setBatchOverlap(batchId: string, overlap: number, actorId: strin
         throw invalid("overlap", `${overlap} is more than the ${enabled} enabled ${enabled === 1 ? "reviewer" : "reviewers"} of this batch: add reviewers first`);
       }
       sqlite.prepare("UPDATE batches SET overlap = ? WHERE id = ?").run(overlap, batchId);
-      const reopened = sqlite.prepare("UPDATE items SET open = 1 WHERE batch_id = ? AND open = 0 AND claims < ?").run(batchId, overlap).changes;
+      const reopened = sqlite.prepare("UPDATE items SET open = 1 WHERE batch_id = ? AND open = 0 AND is_gold = 0 AND claims < ? + extra_overlap").run(batchId, overlap).changes;
       recordAudit(db, { userId: actorId, action: "batch.set_overlap", subject: batchId, detail: { from: batch.overlap, to: overlap, reopened } });
       return { from: batch.overlap, to: overlap, reopened };
     })

@@ -402,10 +402,10 @@ export function changeBatchStatus(batchId: string, action: BatchTransition, acto
 function releaseLeases(batchId: string): void {
   const { db } = connection();
   const leased = and(eq(assignments.batchId, batchId), eq(assignments.status, "leased"));
-  const leasesOfItem = sql`(SELECT count(*) FROM ${assignments} WHERE ${assignments.itemId} = ${items.id} AND ${assignments.status} = 'leased')`;
+  const leasesOfItem = sql`(SELECT count(*) FROM ${assignments} WHERE ${assignments.itemId} = ${items.id} AND ${assignments.status} = 'leased' AND ${assignments.kind} = 'review')`;
   const overlap = sql`(SELECT ${batches.overlap} FROM ${batches} WHERE ${batches.id} = ${batchId})`;
   db.update(items)
-    .set({ claims: sql`${items.claims} - ${leasesOfItem}`, open: sql`${items.claims} - ${leasesOfItem} < ${overlap}` })
+    .set({ claims: sql`${items.claims} - ${leasesOfItem}`, open: sql`${items.isGold} = 0 AND ${items.claims} - ${leasesOfItem} < ${overlap} + ${items.extraOverlap}` })
     .where(inArray(items.id, db.select({ id: assignments.itemId }).from(assignments).where(leased)))
     .run();
   db.update(assignments).set({ status: "expired" }).where(leased).run();
@@ -476,7 +476,7 @@ export function itemsNeedingReviewer(batchId: string): number {
     .prepare<{ batch: string; overlap: number }, { n: number }>(
       `SELECT count(*) AS n FROM items i
        WHERE i.id IN (${candidates}) AND i.open = 1
-         AND @overlap - i.claims > (
+         AND @overlap + i.extra_overlap - i.claims > (
            SELECT count(*) FROM batch_reviewers br JOIN users u ON u.id = br.user_id AND u.disabled = 0
            WHERE br.batch_id = @batch AND NOT EXISTS (
              SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.reviewer_id = br.user_id AND a.status IN ('submitted', 'skipped', 'leased')))`,

@@ -67,7 +67,7 @@ export function submitJudgment(
       if (batch.status === "closed") throw new ServiceError("conflict", "this batch is closed");
       if (assignment.status === "skipped") throw new ServiceError("conflict", "this item was skipped");
       const item = sqlite
-        .prepare<[string], { response_ids: string; claims: number; prompt_id: string }>("SELECT response_ids, claims, prompt_id FROM items WHERE id = ?")
+        .prepare<[string], { response_ids: string; claims: number; prompt_id: string }>("SELECT response_ids, claims - extra_overlap AS claims, prompt_id FROM items WHERE id = ?")
         .get(assignment.item_id)!;
       const responseIds = JSON.parse(item.response_ids) as string[];
       const check = checkJudgment(input, { task: batch.task, config: batch.config, responseIds });
@@ -93,7 +93,7 @@ export function submitJudgment(
         if (assignment.status === "expired") {
           // The lease ran out and went back to the pool; the judgment still counts if the item has room.
           if (item.claims >= batch.overlap) throw new ServiceError("conflict", "the lease on this item expired and other reviewers took it");
-          sqlite.prepare("UPDATE items SET claims = claims + 1, open = (claims + 1 < ?) WHERE id = ?").run(batch.overlap, assignment.item_id);
+          sqlite.prepare("UPDATE items SET claims = claims + 1, open = (is_gold = 0 AND claims + 1 < ? + extra_overlap) WHERE id = ?").run(batch.overlap, assignment.item_id);
         }
         judgmentId = newId();
         sqlite

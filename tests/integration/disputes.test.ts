@@ -168,3 +168,37 @@ describe("resolveDispute", () => {
     expect(list.stdout).toMatch(/2 disputed of 5 items/);
   }, 60_000);
 });
+
+describe("sendToMoreReviewers", () => {
+  const { sendToMoreReviewers } = awaitImports;
+  const itemAt = (position: number) => (sqlite().prepare("SELECT id FROM items WHERE batch_id = ? AND position = ?").get(batchId, position) as { id: string }).id;
+
+  it("refuses when no reviewer of the batch is left to take the item, and a bad count", () => {
+    const error = errorOf(() => sendToMoreReviewers(itemAt(2), "u-boss", 1));
+    expect(error.status).toBe(409);
+    expect(error.message).toMatch(/only 0 reviewers of this batch have not seen this item/);
+    expect(errorOf(() => sendToMoreReviewers(itemAt(2), "u-boss", 0)).details).toEqual({ fields: { reviewers: "a whole number from 1 to 20" } });
+    expect(errorOf(() => sendToMoreReviewers("no-such-item", "u-boss", 1)).status).toBe(404);
+    expect(sqlite().prepare("SELECT extra_overlap, open FROM items WHERE id = ?").get(itemAt(2))).toEqual({ extra_overlap: 0, open: 0 });
+  });
+
+  it("reopens the item for K more reviewers: a new reviewer gets it, and only it", async () => {
+    const { addBatchReviewers } = await import("~/services/batches.server");
+    sqlite().prepare("INSERT INTO users (id, username, display_name, role, password_hash, created_at) VALUES ('u-dan', 'dan', 'dan', 'reviewer', 'x', 0), ('u-eve', 'eve', 'eve', 'reviewer', 'x', 0)").run();
+    addBatchReviewers(batchId, ["dan", "eve"]);
+    // Every item has its three judgments: nothing for the newcomers yet.
+    expect(nextAssignment(batchId, "u-dan")).toBeNull();
+    const run = await runCli(["disputes", "send", itemAt(2), "--reviewers", "1", "--json"]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ item_id: itemAt(2), extra_overlap: 1, eligible: 2 });
+    const given = nextAssignment(batchId, "u-dan");
+    expect(given?.item_id).toBe(itemAt(2));
+    submitJudgment(given!.id, "u-dan", { client_id: "dan-0", preferred: "tie" });
+    // One more was asked for, and dan gave it: eve gets nothing.
+    expect(nextAssignment(batchId, "u-eve")).toBeNull();
+    expect(sqlite().prepare("SELECT claims, submitted, open FROM items WHERE id = ?").get(itemAt(2))).toEqual({ claims: 4, submitted: 4, open: 0 });
+    // The new vote joins the dispute.
+    expect(listDisputes(batchId).items.find((i) => i.item_id === itemAt(2))!.judgments.map((j) => j.reviewer)).toEqual(["ann", "ben", "cat", "dan"]);
+    expect(sqlite().prepare("SELECT user_id, action FROM audit_log WHERE action = 'dispute.send'").all()).toEqual([{ user_id: null, action: "dispute.send" }]);
+  }, 60_000);
+});
