@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { consensusRows, type ConsensusRow, type Vote } from "../core/ranking/consensus";
+import { adjudicatedRows, consensusRows, type ConsensusRow, type Vote } from "../core/ranking/consensus";
+import { pairsOf } from "../core/ranking/pairs";
 import {
   BEST_FORMATS,
   bestTrace,
@@ -217,11 +218,25 @@ function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
     )
     .iterate({ batch: batch.id, flags: JSON.stringify(flags) });
   const load = itemLoader(sqlite);
+  // An admin's verdict (the latest, as adjudicationOf reads it) is the item's answer under every policy.
+  const verdictOf = sqlite.prepare<[string], { id: string; payload: string }>(
+    "SELECT id, payload FROM judgments WHERE item_id = ? AND source = 'adjudicated' ORDER BY updated_at DESC, rowid DESC LIMIT 1",
+  );
+  const verdictFlags = sqlite.prepare<[string, string], { response_id: string }>(
+    `SELECT response_id FROM judgment_flags WHERE judgment_id = ? ${flags.length ? "AND flag IN (SELECT value FROM json_each(?))" : "AND ? IS NOT NULL"}`,
+  );
   let current: string | null = null;
   let votes: Array<Vote & { flagged: boolean }> = [];
   const flush = (): JudgedItem | null => {
     if (current === null || votes.length === 0) return null;
     const item = load(current);
+    const verdict = verdictOf.get(current);
+    if (verdict) {
+      const payload = JSON.parse(verdict.payload) as JudgmentPayload;
+      const pairs = pairsOf(payload, item.order, item.order.map((_, i) => i), batch.config.overallAspect);
+      const flagged = new Set(flags.length || anyFlagCounts ? verdictFlags.all(verdict.id, JSON.stringify(flags)).map((f) => f.response_id) : []);
+      return { item, rows: adjudicatedRows(pairs, votes, item.reviewers, { ties: consensus.ties }), flagged };
+    }
     const flagged = new Set(votes.filter((v) => v.flagged).map((v) => v.chosenId));
     const rows = consensusRows(votes, item.reviewers, item.order, { policy: options.consensus, minAgreement: options.min_agreement, ties: consensus.ties });
     return { item, rows, flagged };
@@ -390,10 +405,12 @@ interface JudgmentRow {
   duration_ms: number | null;
   created_at: number;
   updated_at: number;
+  source: "reviewer" | "adjudicated";
 }
 
 /**
- * The batch's judgments in item order, then in the order they were stored; with
+ * The batch's judgments in item order, then in the order they were stored (an admin's verdict,
+ * source `adjudicated`, after the reviewers' of its item); with
  * `include_skipped`, each item's skipped assignments follow its judgments (in the order they were
  * leased), with no judgment id or payload and the time of the skip as both timestamps.
  */
@@ -401,15 +418,15 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
   const gold = options.include_gold ? "" : "AND i.is_gold = 0";
   const skipped = options.include_skipped
     ? `UNION ALL
-       SELECT NULL, a.item_id, a.reviewer_id, a.display_order, NULL, '', NULL, coalesce(a.done_at, a.leased_at), coalesce(a.done_at, a.leased_at), i.position, 1, a.rowid
+       SELECT NULL, a.item_id, a.reviewer_id, a.display_order, NULL, '', NULL, coalesce(a.done_at, a.leased_at), coalesce(a.done_at, a.leased_at), i.position, 1, a.rowid, 'reviewer'
        FROM assignments a JOIN items i ON i.id = a.item_id
        WHERE a.batch_id = @batch AND a.status = 'skipped' ${gold}`
     : "";
   const rows = sqlite
     .prepare<{ batch: string }, JudgmentRow>(
-      `SELECT j.id, j.item_id, j.reviewer_id, a.display_order, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at, i.position, 0 AS kind, j.rowid AS seq
+      `SELECT j.id, j.item_id, j.reviewer_id, a.display_order, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at, i.position, 0 AS kind, j.rowid AS seq, j.source
        FROM judgments j JOIN items i ON i.id = j.item_id JOIN assignments a ON a.id = j.assignment_id
-       WHERE i.batch_id = @batch AND j.source = 'reviewer' ${gold}
+       WHERE i.batch_id = @batch AND j.source IN ('reviewer', 'adjudicated') ${gold}
        ${skipped}
        ORDER BY 10, 11, 12`,
     )
@@ -437,6 +454,7 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
       flags: row.id === null ? [] : flagsOf.all(row.id),
       rationale: row.rationale,
       reviewer: pseudonym(row.reviewer_id),
+      source: row.source,
       durationMs: row.duration_ms,
       createdAt: row.created_at,
       updatedAt: row.updated_at,

@@ -202,3 +202,48 @@ describe("sendToMoreReviewers", () => {
     expect(sqlite().prepare("SELECT user_id, action FROM audit_log WHERE action = 'dispute.send'").all()).toEqual([{ user_id: null, action: "dispute.send" }]);
   }, 60_000);
 });
+
+describe("exports follow the verdict", () => {
+  const { resolveDispute } = awaitImports;
+  const itemAt = (position: number) => (sqlite().prepare("SELECT id FROM items WHERE batch_id = ? AND position = ?").get(batchId, position) as { id: string }).id;
+  const exported = async (options: Record<string, unknown>) => {
+    const { streamExport } = await import("~/services/exports.server");
+    const parts: Buffer[] = [];
+    for await (const chunk of streamExport(batchId, options)) parts.push(Buffer.from(chunk));
+    return Buffer.concat(parts)
+      .toString("utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  };
+
+  it("takes the admin's answer over the reviewers' majority under every policy, even below min_agreement", async () => {
+    // Item 1: ann preferred A, ben and cat B. The admin overrules the majority.
+    resolveDispute(itemAt(1), "u-boss", { preferred: "a", strength: 3, note: "B's source does not say that" });
+    for (const consensus of ["majority", "unanimous", "all"]) {
+      const rows = (await exported({ format: "trl-preference", consensus, min_agreement: 0.9, with_ids: true })).filter((r) => r.prompt_id === "p1");
+      expect(rows, consensus).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ chosen: " A1", rejected: " B1", strength: 3, reviewers: [expect.stringMatching(/^reviewer-/)] });
+    }
+    // Without the verdict the majority's B would have won: item 4 (everyone B) is unchanged.
+    const rows = await exported({ format: "trl-preference", with_ids: true });
+    expect(rows.find((r) => r.prompt_id === "p4")).toMatchObject({ chosen: " B4", rejected: " A4" });
+    // SFT takes the verdict's best response.
+    expect((await exported({ format: "trl-sft", with_ids: true })).find((r) => r.prompt_id === "p1")).toMatchObject({ completion: " A1" });
+  });
+
+  it("drops a tie verdict with ties drop, and a response the admin flagged from SFT", async () => {
+    resolveDispute(itemAt(1), "u-boss", { preferred: "tie" });
+    expect((await exported({ format: "trl-preference", with_ids: true })).filter((r) => r.prompt_id === "p1")).toEqual([]);
+    resolveDispute(itemAt(1), "u-boss", { preferred: "a", strength: 2, flags: [{ response_id: "a", flag: "hallucination" }] });
+    expect((await exported({ format: "trl-sft", with_ids: true })).filter((r) => r.prompt_id === "p1")).toEqual([]);
+    expect((await exported({ format: "trl-preference", with_ids: true, exclude_flags: "hallucination" })).filter((r) => r.prompt_id === "p1")).toEqual([]);
+    expect((await exported({ format: "trl-preference", with_ids: true })).filter((r) => r.prompt_id === "p1")).toHaveLength(1);
+  });
+
+  it("lists the verdict in the judgments export after the votes, with source adjudicated", async () => {
+    const rows = (await exported({ format: "judgments" })).filter((r) => r.prompt_id === "p1");
+    expect(rows.map((r) => r.source)).toEqual(["reviewer", "reviewer", "reviewer", "adjudicated"]);
+    expect(rows[3]).toMatchObject({ preferred: "a", strength: 2, flags: [{ response_id: "a", flag: "hallucination", note: "" }] });
+  });
+});

@@ -123,7 +123,7 @@ describe("consensus policies", () => {
 
 const JUDGMENT_KEYS = [
   "both_bad", "created_at", "duration_ms", "flags", "item_id", "judgment_id", "preferred", "prompt_id", "rationale", "responses", "reviewer",
-  "scores", "shown_order", "skipped", "strength", "task", "tiers", "updated_at",
+  "scores", "shown_order", "skipped", "source", "strength", "task", "tiers", "updated_at",
 ];
 
 describe("every format", () => {
@@ -138,7 +138,7 @@ describe("every format", () => {
     prompts: ["prompt"],
     "openai-dpo": ["input", "non_preferred_output", "preferred_output"],
     "hh-rlhf": ["chosen", "rejected"],
-    rankings: ["prompt", "prompt_id", "responses", "reviewer", "tiers"],
+    rankings: ["prompt", "prompt_id", "responses", "reviewer", "source", "tiers"],
     judgments: JUDGMENT_KEYS,
   };
   for (const [format, keys] of Object.entries(expectedKeys)) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  adjudicatedRows,
   consensusRows,
   lowerMedian,
   type ConsensusOptions,
@@ -333,5 +334,34 @@ describe("consensusRows: edge cases", () => {
         expect(r.agreement).toBeLessThanOrEqual(1);
       }
     }
+  });
+});
+
+describe("adjudicatedRows: an admin's verdict replaces the reviewers' consensus", () => {
+  it("keeps the verdict's direction against a majority, naming the minority that agreed", () => {
+    const votes = [v("r1", "a", "b", 1), v("r2", "b", "a", 3), v("r3", "b", "a", 2)];
+    expect(adjudicatedRows([{ chosenId: "a", rejectedId: "b", strength: 2 }], votes, ["r1", "r2", "r3"], { ties: "drop" })).toEqual([row("a", "b", 2, ["r1"], 1 / 3)]);
+  });
+  it("is kept even when no reviewer agreed (min_agreement does not apply)", () => {
+    const votes = [v("r1", "b", "a", 1), v("r2", "b", "a", 3)];
+    expect(adjudicatedRows([{ chosenId: "a", rejectedId: "b", strength: 1 }], votes, ["r1", "r2"], { ties: "drop" })).toEqual([row("a", "b", 1, [], 0)]);
+  });
+  it("drops a tie verdict with ties drop, and keeps it with the tie voters with ties keep", () => {
+    const votes = [v("r1", "a", "b", 0), v("r2", "b", "a", 3)];
+    const tie = [{ chosenId: "a", rejectedId: "b", strength: 0 as const }];
+    expect(adjudicatedRows(tie, votes, ["r1", "r2"], { ties: "drop" })).toEqual([]);
+    expect(adjudicatedRows(tie, votes, ["r1", "r2"], { ties: "keep" })).toEqual([row("a", "b", 0, ["r1"], 0.5)]);
+  });
+  it("counts a reviewer with no pair for two responses (one tier) as agreeing with a tie verdict only", () => {
+    // r2 ranked b and c in one tier: no pair between them.
+    const votes = [v("r1", "b", "c", 2), v("r1", "a", "b", 1), v("r2", "a", "b", 1)];
+    const verdict = [
+      { chosenId: "a", rejectedId: "b", strength: 1 as const },
+      { chosenId: "b", rejectedId: "c", strength: 0 as const },
+    ];
+    expect(adjudicatedRows(verdict, votes, ["r1", "r2"], { ties: "keep" })).toEqual([row("a", "b", 1, ["r1", "r2"], 1), row("b", "c", 0, ["r2"], 0.5)]);
+  });
+  it("gives agreement 0 rather than dividing by zero when nobody judged the item", () => {
+    expect(adjudicatedRows([{ chosenId: "a", rejectedId: "b", strength: 3 }], [], [], { ties: "drop" })).toEqual([row("a", "b", 3, [], 0)]);
   });
 });

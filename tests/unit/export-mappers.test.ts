@@ -588,6 +588,7 @@ const rankingJudgment: ExportJudgment = {
   ],
   rationale: "Y is the only one that answers.",
   reviewer: "reviewer-0123456789",
+  source: "reviewer",
   durationMs: 4200,
   createdAt: CREATED,
   updatedAt: UPDATED,
@@ -605,6 +606,7 @@ const pairwiseTie: ExportJudgment = {
   flags: [],
   rationale: "",
   reviewer: "reviewer-abcdefabcd",
+  source: "reviewer",
   durationMs: null,
   createdAt: 0,
   updatedAt: 0,
@@ -682,6 +684,7 @@ describe("rankings", () => {
       ],
       tiers: [["resp-y"], ["resp-x", "resp-z"]],
       reviewer: "reviewer-0123456789",
+      source: "reviewer",
     });
   });
 
@@ -695,6 +698,7 @@ describe("rankings", () => {
       ],
       tiers: [["resp-x", "resp-y"]],
       reviewer: "reviewer-abcdefabcd",
+      source: "reviewer",
     });
   });
 
@@ -706,7 +710,7 @@ describe("rankings", () => {
   it("every line has the same keys and types", () => {
     const sigs = new Set([rankingJudgment, pairwiseTie, pairwiseJudgment, ratingJudgment].map((j) => signature(rankings(j))));
     expect([...sigs]).toEqual([
-      `{prompt:array<${MESSAGE_SIG}>,prompt_id:string,responses:array<{id:string,model:string,text:string}>,reviewer:string,tiers:array<array<string>>}`,
+      `{prompt:array<${MESSAGE_SIG}>,prompt_id:string,responses:array<{id:string,model:string,text:string}>,reviewer:string,source:string,tiers:array<array<string>>}`,
     ]);
   });
 });
@@ -720,6 +724,7 @@ describe("judgments", () => {
       ...common,
       task: "pairwise",
       reviewer: "reviewer-abcdefabcd",
+      source: "reviewer",
       responses: [
         { id: "resp-x", model: "model-x" },
         { id: "resp-y", model: "model-y" },
@@ -758,6 +763,7 @@ describe("judgments", () => {
       ...common,
       task: "ranking",
       reviewer: "reviewer-0123456789",
+      source: "reviewer",
       responses: [
         { id: "resp-x", model: "model-x" },
         { id: "resp-y", model: "model-y" },
@@ -786,6 +792,7 @@ describe("judgments", () => {
       ...common,
       task: "rating",
       reviewer: "reviewer-0123456789",
+      source: "reviewer",
       responses: [
         { id: "resp-x", model: "model-x" },
         { id: "resp-y", model: "model-y" },
@@ -816,6 +823,7 @@ describe("judgments", () => {
       skipped: true,
       task: "pairwise",
       reviewer: "reviewer-abcdefabcd",
+      source: "reviewer",
       responses: [
         { id: "resp-x", model: "model-x" },
         { id: "resp-y", model: "model-y" },
@@ -842,7 +850,7 @@ describe("judgments", () => {
       { id: "resp-y", model: "model-y", text: "Y text" },
     ]);
     expect(judgments(skippedAssignment, { withText: true }).prompt).toEqual([{ role: "user", content: "Hi" }]);
-    expect(Object.keys(row)).toEqual([...Object.keys(judgments(pairwiseJudgment)).slice(0, 6), "prompt", ...Object.keys(judgments(pairwiseJudgment)).slice(6)]);
+    expect(Object.keys(row)).toEqual([...Object.keys(judgments(pairwiseJudgment)).slice(0, 7), "prompt", ...Object.keys(judgments(pairwiseJudgment)).slice(7)]);
   });
 
   const all = [pairwiseJudgment, pairwiseTie, rankingJudgment, ratingJudgment, skippedAssignment];

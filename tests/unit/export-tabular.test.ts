@@ -46,6 +46,7 @@ const judgment: ExportJudgment = {
   flags: [],
   rationale: "-2 points for the other",
   reviewer: "reviewer-1",
+  source: "reviewer",
   durationMs: null,
   createdAt: 0,
   updatedAt: 0,

@@ -101,3 +101,38 @@ export function consensusRows(votes: readonly Vote[], reviewers: readonly string
   }
   return rows.filter((row) => row.agreement >= options.minAgreement && (options.ties === "keep" || row.strength > 0));
 }
+
+/** A pair of an admin's verdict (pairsOf on the adjudicated judgment). */
+export interface VerdictPair {
+  chosenId: string;
+  rejectedId: string;
+  strength: 0 | 1 | 2 | 3;
+}
+
+/**
+ * Rows for an item an admin adjudicated: the verdict's pairs replace the reviewers' consensus
+ * under every policy, since settling a split is what the verdict is for. Each row names the
+ * reviewers who had voted the verdict's way on that pair (a reviewer with no pair for two
+ * responses put them in one tier and counts as a tie vote, as in {@link consensusRows}), and
+ * `agreement` is their share of the item's reviewers, so a reader still sees how split the item
+ * was. `minAgreement` does not apply (a verdict overruling a minority is the point); `ties` does.
+ *
+ * @example adjudicatedRows([{ chosenId: "a", rejectedId: "b", strength: 2 }], [{ reviewerId: "r1", chosenId: "a", rejectedId: "b", strength: 1 }, { reviewerId: "r2", chosenId: "b", rejectedId: "a", strength: 3 }], ["r1", "r2"], { ties: "drop" })
+ * // [{ chosenId: "a", rejectedId: "b", strength: 2, reviewerIds: ["r1"], agreement: 0.5 }]
+ */
+export function adjudicatedRows(verdict: readonly VerdictPair[], votes: readonly Vote[], reviewers: readonly string[], options: Pick<ConsensusOptions, "ties">): ConsensusRow[] {
+  const n = Math.max(reviewers.length, 1);
+  const rows: ConsensusRow[] = [];
+  for (const pair of verdict) {
+    if (options.ties === "drop" && pair.strength === 0) continue;
+    const same = (v: Vote) => (v.chosenId === pair.chosenId && v.rejectedId === pair.rejectedId) || (v.chosenId === pair.rejectedId && v.rejectedId === pair.chosenId);
+    const onPair = new Map(votes.filter(same).map((v) => [v.reviewerId, v]));
+    const reviewerIds = reviewers.filter((r) => {
+      const vote = onPair.get(r);
+      if (!vote) return pair.strength === 0;
+      return pair.strength === 0 ? vote.strength === 0 : vote.strength > 0 && vote.chosenId === pair.chosenId;
+    });
+    rows.push({ chosenId: pair.chosenId, rejectedId: pair.rejectedId, strength: pair.strength, reviewerIds, agreement: reviewerIds.length / n });
+  }
+  return rows;
+}

@@ -97,6 +97,7 @@ export function rankings(judgment: ExportJudgment, _options?: JudgmentRowOptions
     responses: judgment.responses.map((r) => ({ id: r.external_id, model: r.model, text: r.text })),
     tiers: judgment.tiers.map((tier) => tier.map(external)),
     reviewer: judgment.reviewer,
+    source: judgment.source,
   };
 }
 
@@ -130,6 +131,7 @@ export function judgments(judgment: ExportJudgment, options: JudgmentRowOptions 
     prompt_id: judgment.promptExternalId,
     task: judgment.task,
     reviewer: judgment.reviewer,
+    source: judgment.source,
     skipped: payload === null,
     ...(options.withText ? { prompt: judgment.messages } : {}),
     responses: judgment.responses.map((r) => (options.withText ? { id: r.external_id, model: r.model, text: r.text } : { id: r.external_id, model: r.model })),

@@ -75,6 +75,8 @@ export interface ExportJudgment {
   flags: Array<{ response_id: string; flag: string; note: string }>;
   rationale: string;
   reviewer: string;
+  /** A reviewer's judgment, or an admin's verdict on a disputed item. */
+  source: "reviewer" | "adjudicated";
   durationMs: number | null;
   /** For a skipped assignment both are when it was skipped. */
   createdAt: number;
