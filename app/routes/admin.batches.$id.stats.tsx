@@ -50,6 +50,13 @@ function reviewerColumns(task: string): ColumnDef<Reviewer, unknown>[] {
       meta: described("share of items where this reviewer's answer matches the most frequent answer of the other reviewers (items judged by at least two others)"),
     },
     { accessorKey: "gold_accuracy", header: "Gold accuracy", cell: figureCell("coefficient"), meta: described("share of gold items answered as their gold answer") },
+    {
+      id: "self_agreement",
+      accessorFn: (r) => r.self_agreement.rate,
+      header: "Self-agreement",
+      cell: figureCell("coefficient"),
+      meta: described("share of the items shown to this reviewer again, sides swapped, answered as the first time (same preferred response, top tier or best-scored response)"),
+    },
     { accessorKey: "median_seconds", header: "Median s", cell: figureCell("seconds"), meta: described("median seconds spent on one judgment") },
     { accessorKey: "flag_rate", header: "Flag rate", cell: figureCell("rate"), meta: described("share of judgments that flag at least one response") },
   ];

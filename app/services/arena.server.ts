@@ -375,5 +375,5 @@ export function arenaVotes(batchId: string, reviewerId: string): number {
   if (!sqlite.prepare("SELECT 1 FROM batch_reviewers WHERE batch_id = ? AND user_id = ?").get(batchId, reviewerId)) {
     throw new ServiceError("forbidden", "you are not a reviewer of this batch");
   }
-  return sqlite.prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'").get(reviewerId, batchId)!.n;
+  return sqlite.prepare<[string, string], { n: number }>("SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted' AND kind = 'review'").get(reviewerId, batchId)!.n;
 }

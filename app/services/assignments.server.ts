@@ -7,6 +7,7 @@ import { batchReviewers, type AssignmentStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
 import { addAdaptiveRound } from "./adaptive-pairing.server";
 import { getBatch, type BatchRecord } from "./batches.server";
+import { leaseRepeat } from "./self-consistency.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 
@@ -23,6 +24,8 @@ interface AssignmentRow {
   batch_id: string;
   reviewer_id: string;
   status: AssignmentStatus;
+  /** 'repeat' (self-consistency) holds no claim on its item and counts as no review. */
+  kind: "review" | "repeat" | "adjudication";
   display_order: string;
   lease_expires_at: number;
   done_at: number | null;
@@ -34,15 +37,15 @@ const CANDIDATES = 16;
 export const JUDGING_LOOKAHEAD = 2;
 
 /** A random number in [0, 1) from the OS generator: display orders must not be guessable. */
-const secureRandom = () => randomInt(0, 2 ** 32) / 2 ** 32;
+export const secureRandom = () => randomInt(0, 2 ** 32) / 2 ** 32;
 
 function statements() {
   const { sqlite } = connection();
   return {
     sqlite,
     reviewerOf: sqlite.prepare<[string, string], { n: number }>("SELECT 1 AS n FROM batch_reviewers WHERE batch_id = ? AND user_id = ?"),
-    staleLeases: sqlite.prepare<[string, number], { id: string; item_id: string }>(
-      "SELECT id, item_id FROM assignments WHERE status = 'leased' AND batch_id = ? AND lease_expires_at <= ?",
+    staleLeases: sqlite.prepare<[string, number], { id: string; item_id: string; kind: string }>(
+      "SELECT id, item_id, kind FROM assignments WHERE status = 'leased' AND batch_id = ? AND lease_expires_at <= ?",
     ),
     expire: sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?"),
     // An item's room is the batch's overlap plus the reviewers an admin added to it (a dispute sent
@@ -55,7 +58,7 @@ function statements() {
     ),
     ownExpired: sqlite.prepare<[string, string], AssignmentRow & { claims: number }>(
       `SELECT a.*, i.claims FROM assignments a JOIN items i ON i.id = a.item_id
-       WHERE a.reviewer_id = ? AND a.batch_id = ? AND a.status = 'expired' AND i.open = 1 ORDER BY i.position LIMIT 1`,
+       WHERE a.reviewer_id = ? AND a.batch_id = ? AND a.status = 'expired' AND a.kind = 'review' AND i.open = 1 ORDER BY i.position LIMIT 1`,
     ),
     renew: sqlite.prepare("UPDATE assignments SET status = 'leased', leased_at = ?, lease_expires_at = ? WHERE id = ?"),
     candidates: sqlite.prepare<[string, string, number], { id: string; submitted: number; claims: number; position: number }>(
@@ -73,10 +76,10 @@ function statements() {
     byId: sqlite.prepare<[string], AssignmentRow>("SELECT * FROM assignments WHERE id = ?"),
     skip: sqlite.prepare("UPDATE assignments SET status = 'skipped', done_at = ? WHERE id = ?"),
     submittedBy: sqlite.prepare<[string, string], { n: number }>(
-      "SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted'",
+      "SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'submitted' AND kind = 'review'",
     ),
     skippedBy: sqlite.prepare<[string, string], { n: number }>(
-      "SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'skipped'",
+      "SELECT count(*) AS n FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'skipped' AND kind = 'review'",
     ),
   };
 }
@@ -98,7 +101,7 @@ function expireLeases(batch: BatchRecord, now: number): void {
   const s = sql();
   for (const lease of s.staleLeases.all(batch.id, now)) {
     s.expire.run(lease.id);
-    s.release.run(batch.overlap, lease.item_id);
+    if (lease.kind === "review") s.release.run(batch.overlap, lease.item_id);
   }
 }
 
@@ -148,6 +151,7 @@ function leaseOne(batch: BatchRecord, reviewerId: string, now: number): string |
     s.claim.run(batch.overlap, own.item_id);
     return own.id;
   }
+  const repeat = leaseRepeat(batch, reviewerId, now); if (repeat !== null) return repeat; // self-consistency: a due repeat comes first
   const candidates: Candidate[] = s.candidates
     .all(batch.id, reviewerId, CANDIDATES)
     .map((c) => ({ itemId: c.id, submitted: c.submitted, claimed: c.claims, position: c.position }));
@@ -172,7 +176,7 @@ export function skipAssignment(assignmentId: string, reviewerId: string, now = D
       if (row.status === "submitted") throw new ServiceError("conflict", "this item is already judged; edit the judgment instead");
       if (row.status === "skipped") return;
       const batch = getBatch(row.batch_id);
-      if (row.status === "leased") s.release.run(batch.overlap, row.item_id);
+      if (row.status === "leased" && row.kind === "review") s.release.run(batch.overlap, row.item_id);
       s.skip.run(now, row.id);
     })
     .immediate();
@@ -191,13 +195,13 @@ export function previousAssignment(batchId: string, reviewerId: string, before: 
     anchor && anchor.status === "submitted" && anchor.done_at !== null
       ? sqlite
           .prepare<[string, string, number, number, string], { id: string }>(
-            `SELECT id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'submitted'
+            `SELECT id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'submitted' AND kind = 'review'
              AND (done_at < ? OR (done_at = ? AND id < ?)) ORDER BY done_at DESC, id DESC LIMIT 1`,
           )
           .get(batchId, reviewerId, anchor.done_at, anchor.done_at, before!)
       : sqlite
           .prepare<[string, string], { id: string }>(
-            "SELECT id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'submitted' ORDER BY done_at DESC, id DESC LIMIT 1",
+            "SELECT id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'submitted' AND kind = 'review' ORDER BY done_at DESC, id DESC LIMIT 1",
           )
           .get(batchId, reviewerId);
   return row ? assignmentView(row.id, reviewerId) : null;
@@ -269,9 +273,9 @@ export function reviewProgress(batchId: string, reviewerId: string): ReviewProgr
       // Two index counts rather than a NOT EXISTS probe per open item.
       `SELECT (SELECT count(*) FROM items WHERE batch_id = @batch AND open = 1)
             - (SELECT count(*) FROM assignments a JOIN items i ON i.id = a.item_id
-                WHERE a.reviewer_id = @reviewer AND a.batch_id = @batch AND i.open = 1)
+                WHERE a.reviewer_id = @reviewer AND a.batch_id = @batch AND a.kind = 'review' AND i.open = 1)
             + (SELECT count(*) FROM assignments WHERE reviewer_id = @reviewer AND batch_id = @batch
-                AND status = 'leased' AND lease_expires_at > @now) AS n`,
+                AND status = 'leased' AND kind = 'review' AND lease_expires_at > @now) AS n`,
     )
     .get({ batch: batchId, reviewer: reviewerId, now: Date.now() })!.n;
   const skipped = sql().skippedBy.get(reviewerId, batchId)!.n;
@@ -303,11 +307,11 @@ export function batchesOfReviewer(reviewerId: string): ReviewerBatch[] {
 export function judgedPosition(assignmentId: string, reviewerId: string): { position: number; of: number } | null {
   const { sqlite } = connection();
   const row = sql().byId.get(assignmentId);
-  if (!row || row.reviewer_id !== reviewerId || row.status !== "submitted" || row.done_at === null) return null;
+  if (!row || row.reviewer_id !== reviewerId || row.status !== "submitted" || row.kind !== "review" || row.done_at === null) return null;
   const counts = sqlite
     .prepare<{ batch: string; reviewer: string; at: number; id: string }, { position: number; of: number }>(
       `SELECT count(*) FILTER (WHERE done_at < @at OR (done_at = @at AND id <= @id)) AS position, count(*) AS of
-       FROM assignments WHERE reviewer_id = @reviewer AND batch_id = @batch AND status = 'submitted'`,
+       FROM assignments WHERE reviewer_id = @reviewer AND batch_id = @batch AND status = 'submitted' AND kind = 'review'`,
     )
     .get({ batch: row.batch_id, reviewer: reviewerId, at: row.done_at, id: row.id })!;
   return counts;
@@ -349,7 +353,7 @@ export function skippedItems(batchId: string, reviewerId: string): SkippedItem[]
   const rows = connection()
     .sqlite.prepare<[string, string], { id: string; done_at: number | null; claims: number; messages: string }>(
       `SELECT a.id, a.done_at, i.claims - i.extra_overlap AS claims, p.messages FROM assignments a JOIN items i ON i.id = a.item_id JOIN prompts p ON p.id = i.prompt_id
-       WHERE a.reviewer_id = ? AND a.batch_id = ? AND a.status = 'skipped' ORDER BY a.done_at DESC, a.id DESC`,
+       WHERE a.reviewer_id = ? AND a.batch_id = ? AND a.status = 'skipped' AND a.kind = 'review' ORDER BY a.done_at DESC, a.id DESC`,
     )
     .all(reviewerId, batch.id);
   return rows.map((r) => {
@@ -376,7 +380,8 @@ export function takeBackSkipped(assignmentId: string, reviewerId: string, now = 
     .transaction(() => {
       const row = s.byId.get(assignmentId);
       if (!row || row.reviewer_id !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
-      if (row.status !== "skipped") throw new ServiceError("conflict", "this item is not skipped");
+      // A skipped repeat is not listed among the skipped items and cannot be taken back.
+      if (row.status !== "skipped" || row.kind !== "review") throw new ServiceError("conflict", "this item is not skipped");
       const batch = getBatch(row.batch_id);
       if (batch.status !== "active") throw new ServiceError("conflict", `this batch is ${batch.status}`);
       const item = s.sqlite.prepare<[string], { claims: number }>("SELECT claims - extra_overlap AS claims FROM items WHERE id = ?").get(row.item_id)!;

@@ -78,9 +78,9 @@ export function batchProgress(batchId: string, now = Date.now()): ReviewerProgre
     .all({ batch: batchId });
   const counts = sqlite.prepare<{ batch: string; reviewer: string; now: number }, { leased: number; waiting: number }>(
     `SELECT
-       (SELECT count(*) FROM assignments WHERE reviewer_id = @reviewer AND batch_id = @batch AND status = 'leased' AND lease_expires_at > @now) AS leased,
+       (SELECT count(*) FROM assignments WHERE reviewer_id = @reviewer AND batch_id = @batch AND status = 'leased' AND kind = 'review' AND lease_expires_at > @now) AS leased,
        (SELECT count(*) FROM assignments a JOIN items i ON i.id = a.item_id
-         WHERE a.reviewer_id = @reviewer AND a.batch_id = @batch AND a.status = 'skipped' AND i.open = 1) AS waiting`,
+         WHERE a.reviewer_id = @reviewer AND a.batch_id = @batch AND a.status = 'skipped' AND a.kind = 'review' AND i.open = 1) AS waiting`,
   );
   return people.map((p) => {
     const progress = reviewProgress(batchId, p.id);
@@ -117,7 +117,7 @@ export function batchDetail(batchId: string, now = Date.now()): BatchDetail {
   const assignmentCounts = sqlite
     .prepare<[number, string], { leased: number; skipped: number }>(
       `SELECT count(*) FILTER (WHERE status = 'leased' AND lease_expires_at > ?) AS leased, count(*) FILTER (WHERE status = 'skipped') AS skipped
-       FROM assignments WHERE batch_id = ?`,
+       FROM assignments WHERE batch_id = ? AND kind = 'review'`,
     )
     .get(now, batchId)!;
   const arena = arenaOfConfig(JSON.parse(row.config));
@@ -219,7 +219,7 @@ export function removeBatchReviewers(
       const strangers = wanted.filter((u) => !members.has(u));
       if (strangers.length) throw invalid("reviewers", `not reviewers of this batch: ${strangers.join(", ")}`);
       if (wanted.length === members.size) throw invalid("reviewers", "a batch keeps at least one reviewer: add the new reviewers before removing the last ones");
-      const leases = sqlite.prepare<[string, string], { id: string; item_id: string }>("SELECT id, item_id FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'leased'");
+      const leases = sqlite.prepare<[string, string], { id: string; item_id: string; kind: string }>("SELECT id, item_id, kind FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'leased'");
       const expire = sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?");
       const release = sqlite.prepare("UPDATE items SET claims = claims - 1, open = (is_gold = 0 AND claims - 1 < ? + extra_overlap) WHERE id = ?");
       const remove = sqlite.prepare("DELETE FROM batch_reviewers WHERE batch_id = ? AND user_id = ?");
@@ -229,6 +229,8 @@ export function removeBatchReviewers(
         // Every lease, stale ones too: a stale lease still holds its claim until someone's `next` expires it.
         for (const lease of leases.all(batchId, userId)) {
           expire.run(lease.id);
+          // A self-consistency repeat holds no claim: it is only expired.
+          if (lease.kind !== "review") continue;
           release.run(batch.overlap, lease.item_id);
           released++;
         }

@@ -543,7 +543,7 @@ export function listBatches(): BatchSummary[] {
         (SELECT count(*) FROM items i WHERE i.batch_id = b.id) AS items,
         (SELECT coalesce(sum(i.submitted), 0) FROM items i WHERE i.batch_id = b.id) AS judgments,
         (SELECT group_concat(u.username, ',') FROM batch_reviewers br JOIN users u ON u.id = br.user_id WHERE br.batch_id = b.id) AS reviewers,
-        (SELECT count(*) FROM assignments a WHERE a.status = 'skipped' AND a.batch_id = b.id) AS skipped,
+        (SELECT count(*) FROM assignments a WHERE a.status = 'skipped' AND a.kind = 'review' AND a.batch_id = b.id) AS skipped,
         json_type(b.config, '$.arena') IS NOT NULL AS arena
        FROM batches b JOIN datasets d ON d.id = b.dataset_id ORDER BY b.created_at DESC`,
     )

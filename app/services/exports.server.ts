@@ -420,7 +420,7 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
     ? `UNION ALL
        SELECT NULL, a.item_id, a.reviewer_id, a.display_order, NULL, '', NULL, coalesce(a.done_at, a.leased_at), coalesce(a.done_at, a.leased_at), i.position, 1, a.rowid, 'reviewer'
        FROM assignments a JOIN items i ON i.id = a.item_id
-       WHERE a.batch_id = @batch AND a.status = 'skipped' ${gold}`
+       WHERE a.batch_id = @batch AND a.status = 'skipped' AND a.kind = 'review' ${gold}`
     : "";
   const rows = sqlite
     .prepare<{ batch: string }, JudgmentRow>(

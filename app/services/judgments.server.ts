@@ -58,8 +58,8 @@ export function submitJudgment(
         return { id: repeat.id, created: false };
       }
       const assignment = sqlite
-        .prepare<[string], { id: string; item_id: string; batch_id: string; reviewer_id: string; status: AssignmentStatus; display_order: string }>(
-          "SELECT id, item_id, batch_id, reviewer_id, status, display_order FROM assignments WHERE id = ?",
+        .prepare<[string], { id: string; item_id: string; batch_id: string; reviewer_id: string; status: AssignmentStatus; display_order: string; kind: string }>(
+          "SELECT id, item_id, batch_id, reviewer_id, status, display_order, kind FROM assignments WHERE id = ?",
         )
         .get(assignmentId);
       if (!assignment || assignment.reviewer_id !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
@@ -78,6 +78,9 @@ export function submitJudgment(
         throw new ServiceError("invalid", message, { fields: check.fields });
       }
       const judgment = check.judgment;
+      // A self-consistency repeat (self-consistency.server.ts) is stored with source 'repeat': no
+      // claim, no item counter and no preference pairs; validation, flags and rationale as usual.
+      const repeatOfItem = assignment.kind === "repeat";
 
       let judgmentId: string;
       let created: boolean;
@@ -90,7 +93,7 @@ export function submitJudgment(
         sqlite.prepare("DELETE FROM preference_pairs WHERE judgment_id = ?").run(judgmentId);
         created = false;
       } else {
-        if (assignment.status === "expired") {
+        if (assignment.status === "expired" && !repeatOfItem) {
           // The lease ran out and went back to the pool; the judgment still counts if the item has room.
           if (item.claims >= batch.overlap) throw new ServiceError("conflict", "the lease on this item expired and other reviewers took it");
           sqlite.prepare("UPDATE items SET claims = claims + 1, open = (is_gold = 0 AND claims + 1 < ? + extra_overlap) WHERE id = ?").run(batch.overlap, assignment.item_id);
@@ -98,15 +101,16 @@ export function submitJudgment(
         judgmentId = newId();
         sqlite
           .prepare(
-            `INSERT INTO judgments (id, assignment_id, item_id, reviewer_id, payload, rationale, duration_ms, client_id, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT INTO judgments (id, assignment_id, item_id, reviewer_id, payload, rationale, duration_ms, client_id, created_at, updated_at, source)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
-          .run(judgmentId, assignment.id, assignment.item_id, reviewerId, JSON.stringify(judgment.payload), judgment.rationale, judgment.durationMs, judgment.clientId, now, now);
+          .run(judgmentId, assignment.id, assignment.item_id, reviewerId, JSON.stringify(judgment.payload), judgment.rationale, judgment.durationMs, judgment.clientId, now, now, repeatOfItem ? "repeat" : "reviewer");
         sqlite.prepare("UPDATE assignments SET status = 'submitted', done_at = ? WHERE id = ?").run(now, assignment.id);
-        sqlite.prepare("UPDATE items SET submitted = submitted + 1 WHERE id = ?").run(assignment.item_id);
+        if (!repeatOfItem) sqlite.prepare("UPDATE items SET submitted = submitted + 1 WHERE id = ?").run(assignment.item_id);
         created = true;
       }
       writeFlags(judgmentId, judgment.flags);
+      if (repeatOfItem) return { id: judgmentId, created };
       const insertPair = sqlite.prepare(
         `INSERT INTO preference_pairs (id, judgment_id, batch_id, item_id, reviewer_id, prompt_id, chosen_id, rejected_id, strength, source, shown_chosen_first)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -18,6 +18,7 @@ import { getBatch, itemsNeedingReviewer, type BatchRecord } from "./batches.serv
 import { priceTable } from "./models.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
+import { batchSelfAgreement } from "./self-consistency.server";
 
 /**
  * Batch statistics (DESIGN.md §4): the SQL gathers one value per (unit, reviewer); the pure
@@ -91,8 +92,12 @@ export interface BatchStats {
     first_top_rate: number | null;
     first_top_chance: number | null;
     first_top_p_value: number | null;
+    /** Self-consistency: this reviewer's answered repeats and how many agreed with their first judgment (selfAgrees). */
+    self_agreement: { agreed: number; repeated: number; rate: number | null };
     reasons: Record<string, string>;
   }>;
+  /** Self-consistency over the whole batch: every answered repeat against its reviewer's first judgment. */
+  self_agreement: { agreed: number; repeated: number; rate: number | null };
   position_bias: { left_rate: number | null; p_value: number | null; n: number };
   /** Ranking batches: the first-shown response's top-tier rate against chance (see firstShownTopBias). */
   first_shown_top: { rate: number | null; chance_rate: number | null; p_value: number | null; n: number };
@@ -541,7 +546,7 @@ export function batchStats(batchId: string): BatchStats {
   const counts = sqlite
     .prepare<{ batch: string; now: number }, { items: number; judgments: number; leased: number; needed: number }>(
       `SELECT count(*) AS items, coalesce(sum(submitted), 0) AS judgments,
-              (SELECT count(*) FROM assignments WHERE batch_id = @batch AND status = 'leased' AND lease_expires_at > @now) AS leased,
+              (SELECT count(*) FROM assignments WHERE batch_id = @batch AND status = 'leased' AND kind = 'review' AND lease_expires_at > @now) AS leased,
               count(*) * (SELECT overlap FROM batches WHERE id = @batch) AS needed
        FROM items WHERE batch_id = @batch`,
     )
@@ -641,13 +646,14 @@ export function batchStats(batchId: string): BatchStats {
   const perReviewerProgress = sqlite
     .prepare<{ batch: string; now: number }, { username: string; done: number; leased: number; skipped: number }>(
       `SELECT u.username,
-              (SELECT count(*) FROM assignments a WHERE a.reviewer_id = br.user_id AND a.batch_id = br.batch_id AND a.status = 'submitted') AS done,
-              (SELECT count(*) FROM assignments a WHERE a.reviewer_id = br.user_id AND a.batch_id = br.batch_id AND a.status = 'leased' AND a.lease_expires_at > @now) AS leased,
-              (SELECT count(*) FROM assignments a WHERE a.reviewer_id = br.user_id AND a.batch_id = br.batch_id AND a.status = 'skipped') AS skipped
+              (SELECT count(*) FROM assignments a WHERE a.reviewer_id = br.user_id AND a.batch_id = br.batch_id AND a.status = 'submitted' AND a.kind = 'review') AS done,
+              (SELECT count(*) FROM assignments a WHERE a.reviewer_id = br.user_id AND a.batch_id = br.batch_id AND a.status = 'leased' AND a.kind = 'review' AND a.lease_expires_at > @now) AS leased,
+              (SELECT count(*) FROM assignments a WHERE a.reviewer_id = br.user_id AND a.batch_id = br.batch_id AND a.status = 'skipped' AND a.kind = 'review') AS skipped
        FROM batch_reviewers br JOIN users u ON u.id = br.user_id
        WHERE br.batch_id = @batch ORDER BY u.username`,
     )
     .all({ batch: batch.id, now: Date.now() });
+  const selfConsistency = batchSelfAgreement(batch);
   const t1 = performance.now();
 
   const reviewerIds = users.map((u) => u.id);
@@ -785,6 +791,8 @@ export function batchStats(batchId: string): BatchStats {
       )
     : agreementWithMajorityByColumn(signed, reviewerIds.length, ratingTask ? undefined : sign);
   const rankings = batch.task === "ranking" ? firstShownOfRankings(batch) : [];
+  const noRepeats = (who: string) =>
+    (batch.config.selfConsistency?.share ?? 0) > 0 ? `no repeated item ${who} yet (repeats come after at least 3 later judgments)` : "self-consistency is off in this batch (selfConsistency.share is 0)";
   const perReviewer = users.map((u, c) => {
     const own = mine.get(u.id)!;
     const side = sides.get(u.id) ?? { pairs: 0, ties: 0, decided: 0, left: 0 };
@@ -802,6 +810,7 @@ export function batchStats(batchId: string): BatchStats {
       first_top_rate: firstTop.rate,
       first_top_chance: firstTop.chance_rate,
       first_top_p_value: firstTop.p_value,
+      self_agreement: selfConsistency.perReviewer.get(u.id) ?? { agreed: 0, repeated: 0, rate: null },
       reasons: {} as Record<string, string>,
     };
     const { reasons } = row;
@@ -820,6 +829,7 @@ export function batchStats(batchId: string): BatchStats {
     explain(reasons, "left_p_value", row.left_p_value, sideless);
     const untiered = batch.task === "ranking" ? "no ranking of this reviewer splits its responses into tiers" : "the first-shown response's top-tier rate is for ranking batches";
     for (const field of ["first_top_rate", "first_top_chance", "first_top_p_value"] as const) explain(reasons, field, row[field], untiered);
+    explain(reasons, "self_agreement", row.self_agreement.rate, noRepeats("this reviewer has answered"));
     return row;
   });
 
@@ -870,6 +880,7 @@ export function batchStats(batchId: string): BatchStats {
       percent_agreement_without_ties: ratingTask ? null : (agreementWithoutCi?.interval ?? null),
     },
     per_reviewer: perReviewer,
+    self_agreement: selfConsistency.batch,
     position_bias: positionBiasFromCounts(facts.left, facts.n),
     first_shown_top: firstShownTop,
     length_bias: lengthBiasFromCounts(facts.longer, facts.differing),
@@ -912,6 +923,7 @@ export function batchStats(batchId: string): BatchStats {
   explain(reasons, "fleiss_kappa", stats.fleiss_kappa, fleissReason);
   explain(reasons, "fleiss_kappa_direction", stats.fleiss_kappa_direction, fleissDirection.reason);
   explain(reasons, "kendall_w", stats.kendall_w, kendall.reason);
+  explain(reasons, "self_agreement.rate", stats.self_agreement.rate, noRepeats("has been answered"));
   explain(reasons, "intervals.krippendorff_alpha_interval", stats.intervals.krippendorff_alpha_interval, alphaIntervalCi?.reason);
   explain(reasons, "intervals.krippendorff_alpha_nominal", stats.intervals.krippendorff_alpha_nominal, alphaNominalCi?.reason);
   explain(reasons, "intervals.percent_agreement_with_ties", stats.intervals.percent_agreement_with_ties, ratingTask ? `percent agreement on direction ${forPairs}` : agreementWithCi?.reason);
