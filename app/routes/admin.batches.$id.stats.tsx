@@ -51,7 +51,7 @@ function reviewerColumns(task: string): ColumnDef<Reviewer, unknown>[] {
     },
     { accessorKey: "gold_accuracy", header: "Gold accuracy", cell: figureCell("coefficient"), meta: described("share of gold items answered as their gold answer") },
     {
-      id: "self_agreement",
+      id: "self_agreement.rate",
       accessorFn: (r) => r.self_agreement.rate,
       header: "Self-agreement",
       cell: figureCell("coefficient"),

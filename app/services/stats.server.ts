@@ -829,7 +829,7 @@ export function batchStats(batchId: string): BatchStats {
     explain(reasons, "left_p_value", row.left_p_value, sideless);
     const untiered = batch.task === "ranking" ? "no ranking of this reviewer splits its responses into tiers" : "the first-shown response's top-tier rate is for ranking batches";
     for (const field of ["first_top_rate", "first_top_chance", "first_top_p_value"] as const) explain(reasons, field, row[field], untiered);
-    explain(reasons, "self_agreement", row.self_agreement.rate, noRepeats("this reviewer has answered"));
+    explain(reasons, "self_agreement.rate", row.self_agreement.rate, noRepeats("this reviewer has answered"));
     return row;
   });
 
