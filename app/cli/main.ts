@@ -25,6 +25,7 @@ import { config } from "../services/config.server";
 import { listAudit } from "../services/audit.server";
 import { listDisputes } from "../services/disputes.server";
 import { adjudicatorId, resolveDispute, sendToMoreReviewers } from "../services/adjudication.server";
+import { markItemGold, promoteToGold, resumeReviewer, setPromptGold, unmarkItemGold } from "../services/gold.server";
 import { browseDataset, modelSummary } from "../services/dataset-browse.server";
 import { sample, samplingFailures } from "../services/sampling.server";
 import { createArenaBatch } from "../services/arena.server";
@@ -54,9 +55,10 @@ const USAGE = `Usage: npm run -s cli -- <command>
   batches edit ID [--name NAME] [--guidelines-file F]
   batches remove-reviewers ID --reviewers u1,u2,... [--json]
   batches set-overlap ID K
+  batches resume-reviewer ID NAME
   export --batch ID --format ${EXPORT_FORMATS.join("|")} [--file-format ${FILE_FORMATS.join("|")}] [--out FILE] [--card [--license ID [--license-name N --license-link URL]]]
          [--consensus all|majority|unanimous] [--min-agreement F] [--ties drop|keep]
-         [--exclude-flags a,b] [--include-gold] [--source judgments|imported|both]
+         [--exclude-flags a,b] [--include-gold] [--exclude-paused-reviewers] [--source judgments|imported|both]
          [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid]
          [--with-text] [--include-skipped] [--json]
   stats --batch ID [--json]
@@ -74,6 +76,10 @@ const USAGE = `Usage: npm run -s cli -- <command>
   disputes resolve ITEM (--preferred RESPONSE_ID|tie [--strength S] | --ranking "A>B=C" | --scores JSON)
          [--flag RESPONSE_ID:FLAG]... [--note TEXT] [--as ADMIN] [--json]
   disputes send ITEM --reviewers K [--json]
+  gold mark ITEM (--best RESPONSE_ID|tie | --scores '{"RESPONSE_ID":SCORE,...}') [--json]
+  gold unmark ITEM
+  gold promote ITEM [--json]   (an adjudicated item: its verdict becomes the gold answer)
+  gold prompt PROMPT_ID (--best RESPONSE_ID|tie | --scores JSON | --clear) [--json]
   datasets show NAME [--q WORDS] [--model M] [--field F --value V] [--after ID | --before ID] [--limit 20] [--json]
   audit [--actor NAME|system] [--action A|PREFIX.] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--limit 50] [--offset 0] [--json]
 
@@ -91,7 +97,7 @@ class UsageError extends Error {}
  * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
  * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
  */
-const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit", "disputes", "datasets"]);
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit", "disputes", "datasets", "gold"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -420,6 +426,13 @@ async function batchesCommand(args: string[]) {
     );
     return;
   }
+  if (sub === "resume-reviewer") {
+    const { positionals } = parse(rest, {});
+    if (positionals.length !== 2) throw new UsageError("batches resume-reviewer takes a batch id and a reviewer's username");
+    const result = resumeReviewer(positionals[0]!, positionals[1]!, null);
+    process.stdout.write(`${result.reviewer} is resumed in batch ${result.batch_id}; their gold count starts afresh\n`);
+    return;
+  }
   throw new UsageError(`unknown batches command ${sub ?? "(none)"}`);
 }
 
@@ -502,6 +515,7 @@ async function exportCommand(args: string[]) {
     ties: { type: "string" },
     "exclude-flags": { type: "string" },
     "include-gold": { type: "boolean", default: false },
+    "exclude-paused-reviewers": { type: "boolean", default: false },
     "with-text": { type: "boolean", default: false },
     "include-skipped": { type: "boolean", default: false },
     source: { type: "string" },
@@ -527,6 +541,7 @@ async function exportCommand(args: string[]) {
       ties: values.ties,
       exclude_flags: values["exclude-flags"],
       include_gold: values["include-gold"],
+      exclude_paused_reviewers: values["exclude-paused-reviewers"],
       with_text: values["with-text"],
       include_skipped: values["include-skipped"],
       source: values.source,
@@ -671,6 +686,42 @@ async function disputesCommand(args: string[]): Promise<void> {
     process.stdout.write(`#${item.position} ${item.item_id}  split ${item.split.toFixed(2)}  ${reasons}\n    ${votes}${verdict}\n`);
   }
   process.stdout.write(`${formatFigure(page.total, "count")} disputed of ${formatFigure(page.judged_items, "count")} items with two or more judgments\n`);
+}
+
+/** A gold answer from `--best` or `--scores` (exactly one). */
+function goldAnswerOption(values: { best?: unknown; scores?: unknown }): Record<string, unknown> {
+  if ((values.best === undefined) === (values.scores === undefined)) throw new UsageError("give exactly one of --best RESPONSE_ID|tie or --scores JSON");
+  return values.best !== undefined ? { best: values.best } : { scores: parseJson(values.scores as string, "--scores") };
+}
+
+async function goldCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, {
+    best: { type: "string" },
+    scores: { type: "string" },
+    clear: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+  });
+  if (positionals.length !== 1) throw new UsageError(`gold ${sub ?? ""} takes one id`.replace("  ", " "));
+  const id = positionals[0]!;
+  if (sub === "mark" || sub === "promote") {
+    const result = sub === "mark" ? markItemGold(id, goldAnswerOption(values), null) : promoteToGold(id, null);
+    if (values.json) return print(result);
+    process.stdout.write(`item ${result.item_id} is gold, expecting ${JSON.stringify(result.gold_answer)}\n`);
+    return;
+  }
+  if (sub === "unmark") {
+    unmarkItemGold(id, null);
+    process.stdout.write(`item ${id} is no longer gold\n`);
+    return;
+  }
+  if (sub === "prompt") {
+    const result = setPromptGold(id, values.clear ? null : goldAnswerOption(values), null);
+    if (values.json) return print(result);
+    process.stdout.write(result.gold_answer ? `prompt ${id} expects ${JSON.stringify(result.gold_answer)} in batches made from now on\n` : `prompt ${id} has no gold answer\n`);
+    return;
+  }
+  throw new UsageError(`unknown gold command ${sub ?? "(none)"}`);
 }
 
 /** `disputes resolve ITEM`: an admin's verdict, stored as an adjudicated judgment. */
@@ -874,6 +925,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "audit") await auditCommand(rest);
     else if (command === "disputes") await disputesCommand(rest);
     else if (command === "datasets") await datasetsCommand(rest);
+    else if (command === "gold") await goldCommand(rest);
     else if (command === undefined || command === "help" || command === "--help") {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;

@@ -1,6 +1,6 @@
 import { Link } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { BatchConfig } from "~/core/tasks/config";
+import type { ReviewerConfig } from "~/core/tasks/view";
 import { checkJudgment, judgmentInputSchema } from "~/core/tasks/judgment";
 import type { AssignmentView, ViewResponse } from "~/core/tasks/view";
 import { formatFigure } from "~/core/figures";
@@ -33,7 +33,7 @@ const emptyProgress = (mine: number) => ({ mine, left: 1, skipped: 0, items: 0, 
  * text streams in, the reviewer judges them with the batch's scale (the normal judging form
  * and keys), and the names are shown after the vote. Nothing is stored until the vote.
  */
-export function ArenaSession({ batch, config, initialVotes }: { batch: { id: string; name: string }; config: BatchConfig; initialVotes: number }) {
+export function ArenaSession({ batch, config, initialVotes }: { batch: { id: string; name: string }; config: ReviewerConfig; initialVotes: number }) {
   const [phase, setPhase] = useState<Phase>("compose");
   const [prompt, setPrompt] = useState("");
   const [battle, setBattle] = useState<Battle | null>(null);

@@ -12,6 +12,8 @@ interface QueueAnswer {
   queue: AssignmentView[];
   /** The reviewer's judgments in the batch, as stored. */
   mine: number;
+  /** Why the reviewer is paused in the batch (their gold accuracy), or null. */
+  paused?: string | null;
 }
 
 interface FailedWrite {
@@ -38,13 +40,17 @@ export function ReviewSession({
   initialQueue,
   initialProgress,
   initialGuidelinesOpen = true,
+  initialPaused = null,
 }: {
   batch: { id: string; name: string; status: string };
   initialQueue: AssignmentView[];
   initialProgress: ReviewProgress;
   /** Whether the batch's guidelines start open: until the reviewer collapses them. */
   initialGuidelinesOpen?: boolean;
+  /** Why the reviewer is paused in this batch, when they are: no items, only the reason. */
+  initialPaused?: string | null;
 }) {
+  const [paused, setPaused] = useState(initialPaused);
   const [queue, setQueue] = useState(initialQueue);
   const [progress, setProgress] = useState(initialProgress);
   const [editing, setEditing] = useState<AssignmentView | null>(null);
@@ -96,6 +102,13 @@ export function ReviewSession({
           return;
         }
         setFailed((list) => list.filter((f) => f.body !== body));
+        if (answer.paused) {
+          // The items held ahead were given back when the pause began; none is shown again.
+          setPaused(answer.paused);
+          setQueue([]);
+          setEditing(null);
+          return;
+        }
         if (request === latestRequest.current) {
           setQueue(answer.queue.filter((view) => !pending.current.has(view.id)));
           // An empty queue from the server means nothing is left for this reviewer.
@@ -231,7 +244,15 @@ export function ReviewSession({
             The server is busy with another write (a large import, perhaps). Your work is kept here and will be saved in a moment.
           </p>
         )}
-        {current ? (
+        {paused ? (
+          <section className="panel" role="alert" data-paused>
+            <h2>You are paused in this batch</h2>
+            <p>{paused}</p>
+            <p>
+              <Link to="/review">Back to my batches</Link>
+            </p>
+          </section>
+        ) : current ? (
           <div className="judging-item" data-assignment-id={current.id} data-task={current.task}>
             <JudgingForm
               assignment={current}

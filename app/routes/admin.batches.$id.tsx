@@ -11,6 +11,7 @@ import { requireRole } from "~/services/auth.server";
 import { batchDetail, MAX_OVERLAP, removeBatchReviewers, setBatchOverlap, updateBatch } from "~/services/batch-admin.server";
 import type { ReviewerProgress } from "~/services/batch-admin.server";
 import { addBatchReviewers, changeBatchStatus } from "~/services/batches.server";
+import { resumeReviewer } from "~/services/gold.server";
 import { asServiceError } from "~/services/errors.server";
 import { errorResponse } from "~/services/http.server";
 import { listUsers } from "~/services/users.server";
@@ -20,7 +21,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
 const STATUS_INTENTS = ["pause", "resume", "close", "reopen"] as const;
-const INTENTS = [...STATUS_INTENTS, "edit", "add-reviewers", "remove-reviewers", "overlap"] as const;
+const INTENTS = [...STATUS_INTENTS, "edit", "add-reviewers", "remove-reviewers", "overlap", "resume-reviewer"] as const;
 type Intent = (typeof INTENTS)[number];
 
 /** What the page's URL may say: a Close waiting for confirmation, or the change just made. */
@@ -82,6 +83,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
         const result = setBatchOverlap(id, overlap, admin.id);
         return done(result.to === result.from ? `The overlap stays ${result.to}.` : `Overlap raised from ${result.from} to ${result.to}; ${result.reopened} ${result.reopened === 1 ? "item" : "items"} reopened.`);
       }
+      case "resume-reviewer": {
+        const { reviewer } = resumeReviewer(id, text("reviewer") ?? "", admin.id);
+        return done(`Resumed ${reviewer}; their gold count starts afresh.`);
+      }
       default:
         changeBatchStatus(id, intent.data, admin.id);
         return done();
@@ -115,6 +120,17 @@ const reviewerColumns: ColumnDef<ReviewerProgress, unknown>[] = [
         {r.displayName} <span className="muted small">({r.username})</span>
         {!r.member && <div className="small muted">removed; judgments kept</div>}
         {r.disabled && <div className="small muted">account disabled</div>}
+        {r.paused !== null && (
+          <div className="small" data-reviewer-paused={r.username}>
+            <strong>Paused</strong> <span className="muted">{r.paused}</span>
+            <Form method="post" className="inline-form">
+              <input type="hidden" name="reviewer" value={r.username} />
+              <button type="submit" name="intent" value="resume-reviewer">
+                Resume {r.username}
+              </button>
+            </Form>
+          </div>
+        )}
       </>
     ),
   },

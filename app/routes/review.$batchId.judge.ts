@@ -10,6 +10,7 @@ import {
 } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
 import { apiResponse, invalidInput, jsonBody } from "~/services/http.server";
+import { pauseOf } from "~/services/gold.server";
 import { submitJudgment } from "~/services/judgments.server";
 
 /**
@@ -48,7 +49,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
     } else if (body.data.intent === "skip") {
       skipAssignment(body.data.assignment_id, user.id);
     }
-    const queue = nextAssignments(params.batchId!, user.id, JUDGING_LOOKAHEAD);
-    return Response.json({ judgment, queue, mine: reviewerJudgmentCount(params.batchId!, user.id) }, { status: created ? 201 : 200 });
+    // A reviewer paused by their gold accuracy (maybe by this very judgment) gets no queue but the reason.
+    const paused = pauseOf(params.batchId!, user.id);
+    const queue = paused === null ? nextAssignments(params.batchId!, user.id, JUDGING_LOOKAHEAD) : [];
+    return Response.json({ judgment, queue, paused, mine: reviewerJudgmentCount(params.batchId!, user.id) }, { status: created ? 201 : 200 });
   });
 }

@@ -5,6 +5,8 @@ import { ReviewSession } from "~/components/review-session";
 import { arenaVotes, isArenaBatch } from "~/services/arena.server";
 import { guidelinesCollapsed, JUDGING_LOOKAHEAD, nextAssignments, reviewProgress } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
+import { reviewerConfig } from "~/core/tasks/view";
+import { pauseOf } from "~/services/gold.server";
 import { errorResponse } from "~/services/http.server";
 import { getBatch } from "~/services/batches.server";
 import judgingStyles from "~/styles/judging.css?url";
@@ -19,10 +21,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     if (isArenaBatch(batch.id)) {
       // An arena has no queue: the reviewer's prompts make its items. Its config reaches the
       // screen without the endpoints (getBatch's schema drops them), so no name leaks.
-      return { batch: { id: batch.id, name: batch.name, task: batch.task, status: batch.status }, arena: { config: batch.config, votes: arenaVotes(batch.id, user.id) }, queue: [], progress: null, guidelinesOpen: false };
+      return { batch: { id: batch.id, name: batch.name, task: batch.task, status: batch.status }, arena: { config: reviewerConfig(batch.config), votes: arenaVotes(batch.id, user.id) }, queue: [], paused: null, progress: null, guidelinesOpen: false };
     }
-    const queue = batch.status === "active" ? nextAssignments(batch.id, user.id, JUDGING_LOOKAHEAD) : [];
+    const paused = pauseOf(batch.id, user.id);
+    const queue = batch.status === "active" && paused === null ? nextAssignments(batch.id, user.id, JUDGING_LOOKAHEAD) : [];
     return {
+      paused,
       batch: { id: batch.id, name: batch.name, task: batch.task, status: batch.status },
       arena: null,
       queue,
@@ -55,6 +59,7 @@ export default function JudgingScreen() {
       initialQueue={data.queue}
       initialProgress={data.progress!}
       initialGuidelinesOpen={data.guidelinesOpen}
+      initialPaused={data.paused}
     />
   );
 }

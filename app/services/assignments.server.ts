@@ -1,12 +1,13 @@
 import { randomInt } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { chooseItem, leaseExpiry, randomDisplayOrder, type Candidate } from "../core/assignment/policy";
-import type { AssignmentView, ReviewProgress, ViewMessage } from "../core/tasks/view";
+import { reviewerConfig, type AssignmentView, type ReviewProgress, type ViewMessage } from "../core/tasks/view";
 import type { JudgmentFlag, JudgmentPayload } from "../core/tasks/judgment";
 import { batchReviewers, type AssignmentStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
 import { addAdaptiveRound } from "./adaptive-pairing.server";
 import { getBatch, type BatchRecord } from "./batches.server";
+import { leaseGold, pauseOf } from "./gold.server";
 import { leaseRepeat } from "./self-consistency.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
@@ -125,6 +126,8 @@ export function nextAssignments(batchId: string, reviewerId: string, count: numb
   requireReviewer(batch, reviewerId);
   if (batch.status === "paused") throw new ServiceError("conflict", "this batch is paused");
   if (batch.status === "closed") throw new ServiceError("conflict", "this batch is closed");
+  const paused = pauseOf(batch.id, reviewerId);
+  if (paused !== null) throw new ServiceError("conflict", paused);
   const s = sql();
   const ids = s.sqlite
     .transaction((): string[] => {
@@ -151,7 +154,11 @@ function leaseOne(batch: BatchRecord, reviewerId: string, now: number): string |
     s.claim.run(batch.overlap, own.item_id);
     return own.id;
   }
-  const repeat = leaseRepeat(batch, reviewerId, now); if (repeat !== null) return repeat; // self-consistency: a due repeat comes first
+  // Self-consistency: a due repeat comes first; then a gold item when one is due (gold.server.ts).
+  const repeat = leaseRepeat(batch, reviewerId, now);
+  if (repeat !== null) return repeat;
+  const gold = leaseGold(batch, reviewerId, now, secureRandom);
+  if (gold !== null) return gold;
   const candidates: Candidate[] = s.candidates
     .all(batch.id, reviewerId, CANDIDATES)
     .map((c) => ({ itemId: c.id, submitted: c.submitted, claimed: c.claims, position: c.position }));
@@ -243,7 +250,7 @@ export function assignmentView(assignmentId: string, reviewerId: string): Assign
     item_id: item.id,
     batch_id: batch.id,
     task: batch.task,
-    config: batch.config,
+    config: reviewerConfig(batch.config),
     prompt: { id: prompt.id, external_id: prompt.external_id, messages: JSON.parse(prompt.messages) as ViewMessage[] },
     responses: order.map((index) => {
       const r = byId.get(responseIds[index]!)!;

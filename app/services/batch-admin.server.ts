@@ -4,6 +4,7 @@
  * is one IMMEDIATE transaction with its audit entry, so a reviewer asking for an item at the
  * same instant sees the batch either before or after it, never half-changed.
  */
+import { pausedReviewers } from "./gold.server";
 import { batchConfigSchema, type BatchConfig, type Task } from "../core/tasks/config";
 import type { BatchStatus } from "../../db/schema";
 import { arenaOfConfig } from "./arena.server";
@@ -34,6 +35,8 @@ export interface ReviewerProgress {
   skipped: number;
   /** Of the items they skipped, those still short of the overlap: waiting for another reviewer. */
   skippedWaiting: number;
+  /** Why they are paused in this batch by their gold accuracy (gold.server.ts), or null. */
+  paused: string | null;
 }
 
 export interface BatchDetail {
@@ -82,6 +85,7 @@ export function batchProgress(batchId: string, now = Date.now()): ReviewerProgre
        (SELECT count(*) FROM assignments a JOIN items i ON i.id = a.item_id
          WHERE a.reviewer_id = @reviewer AND a.batch_id = @batch AND a.status = 'skipped' AND a.kind = 'review' AND i.open = 1) AS waiting`,
   );
+  const paused = pausedReviewers(batchId);
   return people.map((p) => {
     const progress = reviewProgress(batchId, p.id);
     const { leased, waiting } = counts.get({ batch: batchId, reviewer: p.id, now })!;
@@ -95,6 +99,7 @@ export function batchProgress(batchId: string, now = Date.now()): ReviewerProgre
       left: p.member === 1 && p.disabled === 0 ? progress.left : 0,
       skipped: progress.skipped,
       skippedWaiting: waiting,
+      paused: paused.get(p.id) ?? null,
     };
   });
 }

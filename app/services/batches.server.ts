@@ -3,6 +3,7 @@ import { batchConfigSchema, MAX_RANKING_RESPONSES, TASKS, type BatchConfig, type
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { assignments, batches, items, prompts, responses, type BatchStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
+import { applyPromptGold } from "./gold.server";
 import { recordAudit } from "./audit.server";
 import { connection, dedicatedConnection } from "./database.server";
 import { ServiceError } from "./errors.server";
@@ -341,7 +342,9 @@ function buildBatch(input: NewBatch, actorId: string | null, write: boolean): Ba
       const addReviewer = sqlite.prepare("INSERT INTO batch_reviewers (batch_id, user_id) VALUES (?, ?)");
       for (const username of new Set(reviewers)) addReviewer.run(batchId, byName.get(username)!.id);
       makeItems();
-      recordAudit(connection().db, { userId: actorId, action: "batch.create", subject: batchId, detail: { name, task, overlap, items: plan.items, selection: selectionRecord } });
+      // Prompts with a gold answer (import key `gold`, the dataset page) make the batch's gold items.
+      const gold = applyPromptGold(batchId, task);
+      recordAudit(connection().db, { userId: actorId, action: "batch.create", subject: batchId, detail: { name, task, overlap, items: plan.items, gold, selection: selectionRecord } });
     }).immediate();
   } finally {
     reader.sqlite.close();

@@ -46,6 +46,9 @@ import { DEFAULT_LICENSE, licenseProblems } from "../core/formats/export/license
  * yielded in chunks, so memory stays flat whatever the size. The same options on the same
  * data give the same bytes: rows come in item order, then in the order pairs were stored.
  */
+/** Reviewers not paused in the batch (@batch), for exclude_paused_reviewers. */
+const NOT_PAUSED = "NOT IN (SELECT user_id FROM batch_reviewers WHERE batch_id = @batch AND paused_at IS NOT NULL)";
+
 /** A yes/no option: a boolean from the CLI and JSON, "0"/"1"/"true"/"false" from a query string or form. */
 const flag = z.union([z.boolean(), z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true")]).default(false);
 
@@ -59,6 +62,8 @@ const exportOptionsSchema = z.object({
     .default([])
     .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean)),
   include_gold: flag,
+  /** Leaves out the judgments of reviewers paused in the batch by their gold accuracy (gold.server.ts). */
+  exclude_paused_reviewers: flag,
   with_text: flag,
   include_skipped: flag,
   source: z.enum(["judgments", "imported", "both"]).default("judgments"),
@@ -214,6 +219,7 @@ function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
       `SELECT pp.item_id, pp.reviewer_id, pp.chosen_id, pp.rejected_id, pp.strength, ${flags.length || anyFlagCounts ? flagFilter : "0"} AS chosen_flagged
        FROM preference_pairs pp JOIN items i ON i.id = pp.item_id
        WHERE pp.batch_id = @batch AND pp.source != 'imported' ${options.include_gold ? "" : "AND i.is_gold = 0"}
+         ${options.exclude_paused_reviewers ? `AND pp.reviewer_id ${NOT_PAUSED}` : ""}
        ORDER BY i.position, pp.rowid`,
     )
     .iterate({ batch: batch.id, flags: JSON.stringify(flags) });
@@ -427,6 +433,7 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
       `SELECT j.id, j.item_id, j.reviewer_id, a.display_order, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at, i.position, 0 AS kind, j.rowid AS seq, j.source
        FROM judgments j JOIN items i ON i.id = j.item_id JOIN assignments a ON a.id = j.assignment_id
        WHERE i.batch_id = @batch AND j.source IN ('reviewer', 'adjudicated') ${gold}
+         ${options.exclude_paused_reviewers ? `AND (j.source = 'adjudicated' OR j.reviewer_id ${NOT_PAUSED})` : ""}
        ${skipped}
        ORDER BY 10, 11, 12`,
     )

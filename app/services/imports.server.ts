@@ -172,6 +172,7 @@ function statements(sqlite: Sqlite) {
          params = excluded.params, metadata = excluded.metadata
        RETURNING id`,
     ),
+    setGold: sqlite.prepare("UPDATE prompts SET gold_answer = ? WHERE id = ?"),
     deleteImportedPairs: sqlite.prepare("DELETE FROM preference_pairs WHERE prompt_id = ? AND source = 'imported'"),
     insertPair: sqlite.prepare(
       `INSERT INTO preference_pairs (id, prompt_id, chosen_id, rejected_id, strength, source)
@@ -320,6 +321,15 @@ async function importStream(
       summary.responses++;
     }
 
+    if (unit.gold) {
+      // Stored with the responses' own ids, as gold.server.ts reads it; the line named them by external id.
+      const { best, scores } = unit.gold;
+      const answer = {
+        ...(best !== undefined && { best: best === "tie" ? "tie" : responseIds.get(best)! }),
+        ...(scores && { scores: Object.fromEntries(Object.entries(scores).map(([id, v]) => [responseIds.get(id)!, v])) }),
+      };
+      sql.setGold.run(JSON.stringify(answer), promptId);
+    }
     if (unit.preference) {
       if (options.upsert) sql.deleteImportedPairs.run(promptId);
       const chosen = responseIds.get(unit.preference.chosen)!;

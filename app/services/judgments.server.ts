@@ -2,6 +2,7 @@ import { pairsOf } from "../core/ranking/pairs";
 import { checkJudgment, judgmentInputSchema, type JudgmentFlag, type JudgmentPayload } from "../core/tasks/judgment";
 import type { AssignmentStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
+import { checkGoldStanding, pauseOf } from "./gold.server";
 import { getBatch } from "./batches.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
@@ -44,11 +45,12 @@ export function submitJudgment(
   reviewerId: string,
   rawInput: unknown,
   now = Date.now(),
-): { judgment: JudgmentRecord; created: boolean } {
+): { judgment: JudgmentRecord; created: boolean; paused: string | null } {
   const parsed = judgmentInputSchema.safeParse(rawInput);
   if (!parsed.success) throw invalidFrom(parsed.error);
   const input = parsed.data;
   const { sqlite } = connection();
+  let paused: string | null = null;
 
   const result = sqlite
     .transaction((): { id: string; created: boolean } => {
@@ -66,8 +68,13 @@ export function submitJudgment(
       const batch = getBatch(assignment.batch_id);
       if (batch.status === "closed") throw new ServiceError("conflict", "this batch is closed");
       if (assignment.status === "skipped") throw new ServiceError("conflict", "this item was skipped");
+      // A paused reviewer's items were given back; nothing new of theirs is stored (edits are).
+      const pausedBecause = assignment.status === "submitted" ? null : pauseOf(batch.id, reviewerId);
+      if (pausedBecause !== null) throw new ServiceError("conflict", pausedBecause);
       const item = sqlite
-        .prepare<[string], { response_ids: string; claims: number; prompt_id: string }>("SELECT response_ids, claims - extra_overlap AS claims, prompt_id FROM items WHERE id = ?")
+        .prepare<[string], { response_ids: string; claims: number; prompt_id: string; is_gold: number }>(
+          "SELECT response_ids, claims - extra_overlap AS claims, prompt_id, is_gold FROM items WHERE id = ?",
+        )
         .get(assignment.item_id)!;
       const responseIds = JSON.parse(item.response_ids) as string[];
       const check = checkJudgment(input, { task: batch.task, config: batch.config, responseIds });
@@ -111,6 +118,8 @@ export function submitJudgment(
       }
       writeFlags(judgmentId, judgment.flags);
       if (repeatOfItem) return { id: judgmentId, created };
+      // A judged gold item may pause the reviewer (gold.server.ts); an edit is scored again.
+      if (item.is_gold) paused = checkGoldStanding(batch, reviewerId, now);
       const insertPair = sqlite.prepare(
         `INSERT INTO preference_pairs (id, judgment_id, batch_id, item_id, reviewer_id, prompt_id, chosen_id, rejected_id, strength, source, shown_chosen_first)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -122,7 +131,7 @@ export function submitJudgment(
       return { id: judgmentId, created };
     })
     .immediate();
-  return { judgment: judgmentRecord(result.id), created: result.created };
+  return { judgment: judgmentRecord(result.id), created: result.created, paused };
 }
 
 function writeFlags(judgmentId: string, flags: JudgmentFlag[]): void {

@@ -1,3 +1,5 @@
+import { goldStanding } from "../core/quality/gold";
+import { scoreGold } from "./gold.server";
 import {
   bootstrapIntervalsResult,
   cohenKappaResult,
@@ -9,7 +11,7 @@ import {
   percentAgreementResult,
   type Ratings,
 } from "../core/agreement";
-import { agreementWithMajority, agreementWithMajorityByColumn, goldAccuracy, median, rate } from "../core/agreement/reviewers";
+import { agreementWithMajority, agreementWithMajorityByColumn, median, rate } from "../core/agreement/reviewers";
 import { binomialTwoSidedP, firstShownTopBias, lengthBiasFromCounts, positionBiasFromCounts } from "../core/ranking/bias";
 import { bootstrapRatings, bradleyTerry, winRates, type Battle, type FitMethod } from "../core/ranking/bradley-terry";
 import type { JudgmentPayload } from "../core/tasks/judgment";
@@ -770,14 +772,11 @@ export function batchStats(batchId: string): BatchStats {
     const onDay = day ? timeline.get(day) : undefined;
     if (onDay) onDay.counts[groupOf[u]!]! += 1;
   }
-  const goldOf = new Map<string, Array<{ given: number; gold: number }>>();
+  // Each gold judgment scored against its item's answer (gold.server.ts), per reviewer.
+  const goldOf = new Map<string, boolean[]>();
   for (const j of gold) {
-    if (!j.gold_answer) continue;
-    const answer = JSON.parse(j.gold_answer) as { value?: number };
-    const payload = JSON.parse(j.payload) as JudgmentPayload;
-    if (typeof answer.value !== "number" || payload.task !== "pairwise") continue;
     const list = goldOf.get(j.reviewer_id) ?? [];
-    list.push({ given: payload.preferred === "tie" ? 0 : 1, gold: answer.value });
+    list.push(...scoreGold(batch, [j]));
     goldOf.set(j.reviewer_id, list);
   }
   // Each reviewer's last vote per unit is its cell of the rows; a vote by someone without a column
@@ -801,7 +800,7 @@ export function batchStats(batchId: string): BatchStats {
       username: u.username,
       judgments: own.judgments,
       agreement_with_majority: majority[c] ?? null,
-      gold_accuracy: goldAccuracy(goldOf.get(u.id) ?? []),
+      gold_accuracy: goldStanding(goldOf.get(u.id) ?? [], { threshold: 0, minItems: 1 }).accuracy,
       median_seconds: median(own.durations),
       tie_rate: pairwise ? rate(side.ties, own.judgments) : null,
       flag_rate: rate(own.flagged, own.judgments),
@@ -819,7 +818,7 @@ export function batchStats(batchId: string): BatchStats {
       reasons,
       "gold_accuracy",
       row.gold_accuracy,
-      pairwise ? "this reviewer has judged no gold item that carries an answer" : "gold answers are checked in pairwise batches only",
+      "this reviewer has judged no gold item yet (gold items come from prompts' gold answers or gold mark)",
     );
     explain(reasons, "median_seconds", row.median_seconds, "none of this reviewer's judgments recorded how long it took");
     explain(reasons, "tie_rate", row.tie_rate, "the tie rate is for pairwise batches");

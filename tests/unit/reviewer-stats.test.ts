@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agreementWithMajority, goldAccuracy, median, rate } from "../../app/core/agreement/reviewers";
+import { agreementWithMajority, median, rate } from "../../app/core/agreement/reviewers";
 
 /** Votes from `unit: { rater: value }` tables. */
 function votes(table: Record<string, Record<string, number>>) {
@@ -58,25 +58,6 @@ describe("agreementWithMajority", () => {
   it("is 1 and 0 at the extremes", () => {
     expect(agreementWithMajority(votes({ a: { r: 2, s: 2, t: 2 }, b: { r: 0, s: 0, t: 1, v: 0 } }), "r")).toBe(1);
     expect(agreementWithMajority(votes({ a: { r: 1, s: 2, t: 2 } }), "r")).toBe(0);
-  });
-});
-
-describe("goldAccuracy", () => {
-  it("is the share of answers equal to the gold answer", () => {
-    expect(
-      goldAccuracy([
-        { given: 1, gold: 1 },
-        { given: 2, gold: 1 },
-        { given: 3, gold: 3 },
-        { given: 0, gold: 1 },
-      ]),
-    ).toBe(0.5);
-    expect(goldAccuracy([{ given: -1, gold: -1 }])).toBe(1);
-    expect(goldAccuracy([{ given: 1, gold: 0 }, { given: 2, gold: 0 }, { given: 0, gold: 0 }])).toBeCloseTo(1 / 3, 15);
-  });
-
-  it("is null without gold answers", () => {
-    expect(goldAccuracy([])).toBeNull();
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Per-reviewer statistics (DESIGN.md §4): agreement with the leave-one-out majority, gold
- * accuracy, median seconds per item, and rates (flag rate, tie rate, position-left rate).
+ * Per-reviewer statistics (DESIGN.md §4): agreement with the leave-one-out majority (gold
+ * accuracy is app/core/quality/gold.ts), median seconds per item, and rates (flag rate, tie rate, position-left rate).
  * Pure: no I/O, no imports.
  */
 
@@ -139,25 +139,6 @@ export function agreementWithMajorityByColumn(
     }
   }
   return compared.map((n, c) => (n === 0 ? null : agreed[c]! / n));
-}
-
-/**
- * Gold accuracy.
- *
- * Definition: the share of gold questions whose given answer equals the gold answer (===).
- *
- * Source: gold-standard ("honeypot") questions for annotator quality control (e.g. Oleson et
- * al. 2011, "Programmatic Gold").
- *
- * Undefined: null when there is no gold answer.
- *
- * @example goldAccuracy([{ given: 1, gold: 1 }, { given: 2, gold: 1 }]) // 0.5
- */
-export function goldAccuracy(answers: ReadonlyArray<{ given: number; gold: number }>): number | null {
-  if (answers.length === 0) return null;
-  let correct = 0;
-  for (const { given, gold } of answers) if (given === gold) correct++;
-  return correct / answers.length;
 }
 
 /**

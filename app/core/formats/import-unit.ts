@@ -22,6 +22,8 @@ export interface ImportUnit {
   responses: ResponseInput[];
   /** Response external ids of the dataset's own chosen/rejected pair, stored with source `imported`. */
   preference?: { chosen: string; rejected: string };
+  /** The prompt's gold answer (native key `gold`), naming responses by their external ids. */
+  gold?: { best?: string; scores?: Record<string, number> };
   /**
    * Flat files give one response per row, so rows sharing a prompt id add to the same prompt
    * instead of being duplicates.

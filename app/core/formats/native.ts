@@ -1,9 +1,12 @@
 import { z } from "zod";
 import { assignResponseIds, describeIssues, type LineResult } from "./import-unit";
 import { chatMessagesSchema, metadataSchema } from "./messages";
+import { goldAnswerSchema } from "../quality/gold";
 
 /**
- * Native JSONL: `{"id", "messages" | "prompt", "responses"?: [{"id"?, "model", "text", "params"?}], "metadata"?}`.
+ * Native JSONL: `{"id", "messages" | "prompt", "responses"?: [{"id"?, "model", "text", "params"?}], "metadata"?, "gold"?}`.
+ * `gold` makes the prompt a gold (check) question: `{"best": RESPONSE_ID | "tie"}` and/or
+ * `{"scores": {RESPONSE_ID: score}}`, naming responses by their ids in the line.
  * `responses` may be absent for prompts that will be sampled later. A bare `prompt` string
  * is one user message.
  */
@@ -28,6 +31,7 @@ export const nativeLineSchema = z
     prompt: z.string().optional(),
     responses: z.array(nativeResponseSchema).optional(),
     metadata: metadataSchema.optional(),
+    gold: goldAnswerSchema.optional(),
   })
   .refine((line) => (line.messages === undefined) !== (line.prompt === undefined), {
     message: 'expected exactly one of "messages" or "prompt"',
@@ -42,21 +46,31 @@ export function parseNativeLine(value: unknown): LineResult {
   const parsed = nativeLineSchema.safeParse(value);
   if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error) };
   const line = parsed.data;
+  const responses = assignResponseIds(
+    (line.responses ?? []).map((r) => ({
+      externalId: r.id,
+      model: r.model,
+      text: r.text,
+      params: r.params ?? {},
+      metadata: r.metadata ?? {},
+    })),
+  );
+  if (line.gold) {
+    const ids = new Set(responses.map((r) => r.externalId));
+    const named = [...(line.gold.best && line.gold.best !== "tie" ? [line.gold.best] : []), ...Object.keys(line.gold.scores ?? {})];
+    const unknown = named.filter((id) => !ids.has(id));
+    if (unknown.length > 0) {
+      return { ok: false, errors: [`gold: ${unknown.map((id) => JSON.stringify(id)).join(", ")} is not the id of one of this line's responses (${[...ids].map((id) => JSON.stringify(id)).join(", ") || "none"})`] };
+    }
+  }
   return {
     ok: true,
     unit: {
       externalId: line.id,
       messages: line.messages ?? [{ role: "user", content: line.prompt ?? "" }],
       metadata: line.metadata ?? {},
-      responses: assignResponseIds(
-        (line.responses ?? []).map((r) => ({
-          externalId: r.id,
-          model: r.model,
-          text: r.text,
-          params: r.params ?? {},
-          metadata: r.metadata ?? {},
-        })),
-      ),
+      responses,
+      ...(line.gold && { gold: line.gold }),
     },
   };
 }

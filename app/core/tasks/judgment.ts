@@ -45,7 +45,7 @@ export type JudgmentCheck = { ok: true; judgment: CheckedJudgment } | { ok: fals
 /** Validates a parsed judgment against the item's responses and the batch's config. */
 export function checkJudgment(
   input: z.output<typeof judgmentInputSchema>,
-  context: { task: Task; config: BatchConfig; responseIds: readonly string[] },
+  context: { task: Task; config: Pick<BatchConfig, "scale" | "aspects" | "flags" | "rationale">; responseIds: readonly string[] },
 ): JudgmentCheck {
   const fields: Record<string, string> = {};
   const ids = new Set(context.responseIds);

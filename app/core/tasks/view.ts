@@ -16,6 +16,21 @@ export interface ViewResponse {
 }
 
 /**
+ * The batch config a reviewer is sent: everything the judging screen needs, without the quality
+ * checks (gold rate and threshold, self-consistency share), so nothing tells a reviewer how
+ * often they are being checked.
+ */
+export type ReviewerConfig = Omit<BatchConfig, "gold" | "selfConsistency">;
+
+/** The reviewer's view of a batch config (ReviewerConfig). */
+export function reviewerConfig(config: BatchConfig): ReviewerConfig {
+  const { gold, selfConsistency, ...rest } = config;
+  void gold;
+  void selfConsistency;
+  return rest;
+}
+
+/**
  * One leased assignment as the API's `next` returns it and the judging screen renders it.
  * `responses` are in this reviewer's display order (position 0 is "A", left or top).
  */
@@ -24,7 +39,7 @@ export interface AssignmentView {
   item_id: string;
   batch_id: string;
   task: Task;
-  config: BatchConfig;
+  config: ReviewerConfig;
   prompt: { id: string; external_id: string; messages: ViewMessage[] };
   responses: ViewResponse[];
   lease_expires_at: number;
