@@ -14,7 +14,7 @@ import { INVALID_REASONS, type InvalidCounts, type InvalidReason } from "~/core/
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
-const DEFAULTS = { format: "trl-preference-chat", file_format: "jsonl", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "", with_text: "", include_skipped: "" };
+const DEFAULTS = { format: "trl-preference-chat", file_format: "jsonl", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", exclude_paused_reviewers: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "", with_text: "", include_skipped: "" };
 /** The card's options: they shape the dataset card only, so the download link leaves them out. */
 const CARD_KEYS = ["license", "license_name", "license_link"] as const;
 const CARD_DEFAULTS = { license: "", license_name: "", license_link: "" };
@@ -231,6 +231,9 @@ export default function ExportPage() {
           <div className="form-row">
             <label className="checkbox">
               <input type="checkbox" name="include_gold" value="1" defaultChecked={chosen.include_gold === "1"} /> Include gold items
+            </label>
+            <label className="checkbox">
+              <input type="checkbox" name="exclude_paused_reviewers" value="1" defaultChecked={chosen.exclude_paused_reviewers === "1"} /> Leave out paused reviewers
             </label>
             <label className="checkbox">
               <input type="checkbox" name="with_text" value="1" defaultChecked={chosen.with_text === "1"} /> Prompt and response texts (judgments)

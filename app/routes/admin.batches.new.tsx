@@ -53,6 +53,11 @@ const formSchema = z.object({
   showModelNames: z.literal("on").optional(),
   guidelines: text,
   overallRow: text,
+  goldRate: text,
+  goldThreshold: text,
+  goldMinItems: text,
+  goldTolerance: text,
+  selfConsistencyShare: text,
   advanced: text,
   arenaDataset: text,
   endpoints: text,
@@ -341,6 +346,32 @@ export default function NewBatch() {
           <textarea name="guidelines" rows={5} defaultValue={sent?.guidelines} {...invalid("guidelines", fields)} />
         </label>
         <FieldError name="guidelines" fields={fields} />
+        <fieldset className="quality-checks">
+          <legend>Quality checks</legend>
+          <p className="small muted">
+            Gold items come from prompts with a gold answer (the import's <code>gold</code> key, the dataset page, or <code>gold mark</code>). Reviewers cannot tell
+            them apart from other items.
+          </p>
+          <div className="form-row">
+            {(
+              [
+                ["goldRate", "Gold share of each reviewer's items", "0.1", "0.01", 0, 0.5],
+                ["goldThreshold", "Pause a reviewer below this gold accuracy", "0.7", "0.05", 0, 1],
+                ["goldMinItems", "…after this many gold items", "5", "1", 1, 1000],
+                ["goldTolerance", "Rating: points a score may be off", "0", "1", 0, 100],
+                ["selfConsistencyShare", "Share shown again, sides swapped", "0", "0.01", 0, 0.5],
+              ] as const
+            ).map(([name, label, initial, step, min, max]) => (
+              <label key={name}>
+                {label}
+                <input name={name} type="number" step={step} min={min} max={max} defaultValue={sent?.[name] ?? initial} {...invalid(name, fields)} />
+              </label>
+            ))}
+          </div>
+          {["goldRate", "goldThreshold", "goldMinItems", "goldTolerance", "selfConsistencyShare"].map((name) => (
+            <FieldError key={name} name={name} fields={fields} />
+          ))}
+        </fieldset>
         <details className="advanced" open={fields.advanced ? true : undefined}>
           <summary>Advanced: raw config JSON</summary>
           <label>

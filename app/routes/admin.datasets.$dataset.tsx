@@ -1,10 +1,11 @@
-import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Markdown } from "~/components/markdown";
 import { formatFigure } from "~/core/figures";
 import { requireRole } from "~/services/auth.server";
 import { browseDataset, metadataFields, modelSummary, type BrowseQuery } from "~/services/dataset-browse.server";
 import { asServiceError } from "~/services/errors.server";
+import { setPromptGold } from "~/services/gold.server";
 import { errorResponse } from "~/services/http.server";
 import adminStyles from "~/styles/admin.css?url";
 import judgingStyles from "~/styles/judging.css?url";
@@ -42,8 +43,29 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }
 }
 
+/**
+ * Sets or clears one prompt's gold answer: the best response, or "tie", or none. Batches made
+ * from the dataset afterwards turn it into gold items. The notice is built here, not read from
+ * the URL.
+ */
+export async function action({ request }: ActionFunctionArgs) {
+  const admin = await requireRole(request, "admin");
+  const form = await request.formData();
+  const promptId = String(form.get("prompt_id") ?? "");
+  const best = String(form.get("best") ?? "");
+  try {
+    const saved = setPromptGold(promptId, best === "" ? null : { best }, admin.id);
+    return data({ promptId, notice: saved.gold_answer ? "Saved the gold answer: batches made from now on check reviewers with it." : "The prompt has no gold answer now.", error: null });
+  } catch (error) {
+    const failure = asServiceError(error);
+    if (!failure || failure.code === "not_found") throw errorResponse(error);
+    return data({ promptId, notice: null, error: failure.message }, { status: failure.status });
+  }
+}
+
 export default function DatasetPage() {
   const { page, models, fields, query, invalid } = useLoaderData<typeof loader>();
+  const saved = useActionData<typeof action>();
   const base = `/admin/datasets/${encodeURIComponent(page.dataset)}`;
   const link = (cursor: { after?: string; before?: string }) => {
     const params = new URLSearchParams(Object.entries(query).filter(([key]) => key !== "after" && key !== "before") as [string, string][]);
@@ -167,6 +189,30 @@ export default function DatasetPage() {
                   </article>
                 ))}
               </div>
+              {prompt.responses.length > 0 && (
+                <Form method="post" className="inline-form gold-form" aria-label={`Gold answer of ${prompt.external_id}`}>
+                  <input type="hidden" name="prompt_id" value={prompt.id} />
+                  <label>
+                    Gold answer{" "}
+                    <select name="best" defaultValue={typeof prompt.gold_answer?.best === "string" ? prompt.gold_answer.best : ""}>
+                      <option value="">None (not a check item)</option>
+                      {prompt.responses.map((response) => (
+                        <option key={response.id} value={response.id}>
+                          Best: {response.model} ({response.external_id})
+                        </option>
+                      ))}
+                      <option value="tie">A tie</option>
+                    </select>
+                  </label>
+                  <button type="submit">Save gold answer</button>
+                  {prompt.gold_answer && <span className="gold-badge">gold</span>}
+                  {saved?.promptId === prompt.id && (
+                    <span role={saved.error ? "alert" : "status"} data-gold-notice className={saved.error ? "field-error" : "notice"}>
+                      {saved.error ?? saved.notice}
+                    </span>
+                  )}
+                </Form>
+              )}
             </li>
           ))}
         </ol>

@@ -37,6 +37,8 @@ export interface BrowsedPrompt {
   messages: StoredMessage[];
   metadata: JsonObject;
   responses: BrowsedResponse[];
+  /** The prompt's gold answer (gold.server.ts): `{best}` and/or `{scores}` by response id, or null. */
+  gold_answer: JsonObject | null;
 }
 
 export interface BrowsePage {
@@ -154,8 +156,8 @@ export function browseDataset(name: string, query: BrowseQuery = {}): BrowsePage
     order = "ORDER BY p.external_id DESC";
   }
   const rows = sqlite
-    .prepare<Record<string, string | number>, { id: string; external_id: string; messages: string; metadata: string }>(
-      `SELECT p.id, p.external_id, p.messages, p.metadata FROM prompts p WHERE ${where} ${order} LIMIT @take`,
+    .prepare<Record<string, string | number>, { id: string; external_id: string; messages: string; metadata: string; gold_answer: string | null }>(
+      `SELECT p.id, p.external_id, p.messages, p.metadata, p.gold_answer FROM prompts p WHERE ${where} ${order} LIMIT @take`,
     )
     .all(params);
   const more = rows.length > limit;
@@ -202,6 +204,7 @@ export function browseDataset(name: string, query: BrowseQuery = {}): BrowsePage
       messages: JSON.parse(p.messages) as StoredMessage[],
       metadata: JSON.parse(p.metadata) as JsonObject,
       responses: byPrompt.get(p.id) ?? [],
+      gold_answer: p.gold_answer === null ? null : (JSON.parse(p.gold_answer) as JsonObject),
     })),
     total,
     totalExact,

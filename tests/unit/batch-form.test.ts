@@ -200,3 +200,25 @@ describe("where service messages go", () => {
     expect(batchOf(form({ pairing: "all-pairs" })).fieldOf("pairing")).toBe("pairing");
   });
 });
+
+describe("batchFromForm: quality checks", () => {
+  it("leaves the config's gold and self-consistency to the schema's defaults when the fields are blank", () => {
+    const { batch } = batchOf(form());
+    expect(batch.config.gold).toBeUndefined();
+    expect(batch.config.selfConsistency).toBeUndefined();
+  });
+
+  it("lays each filled field over the defaults", () => {
+    const { batch } = batchOf(form({ goldRate: "0.2", goldMinItems: "3", selfConsistencyShare: "0.05" }));
+    expect(batch.config.gold).toEqual({ rate: 0.2, threshold: 0.7, minItems: 3, tolerance: 0 });
+    expect(batch.config.selfConsistency).toEqual({ share: 0.05 });
+  });
+
+  it("puts each message next to its field", () => {
+    expect(fieldsOf(form({ goldThreshold: "most" }))).toEqual({ goldThreshold: 'the gold threshold "most" is not a number' });
+    expect(fieldsOf(form({ goldRate: "0.9" }))).toEqual({ goldRate: expect.stringMatching(/more than 0.5: at most half/) });
+    expect(fieldsOf(form({ selfConsistencyShare: "0.6" }))).toEqual({ selfConsistencyShare: expect.stringMatching(/more than 0.5/) });
+    expect(formFieldOf("config.gold.minItems", [])).toBe("goldMinItems");
+    expect(formFieldOf("config.gold.minItems", ["gold"])).toBe("advanced");
+  });
+});

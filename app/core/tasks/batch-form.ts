@@ -42,8 +42,23 @@ export interface BatchFormValues {
   rubric: RubricRowValues[];
   /** Index in `rubric` of the row whose scores become preference pairs. */
   overallRow: string;
+  /** Quality checks (gold items, self-consistency); blank = the schema's default. */
+  goldRate?: string;
+  goldThreshold?: string;
+  goldMinItems?: string;
+  goldTolerance?: string;
+  selfConsistencyShare?: string;
   advanced: string;
 }
+
+/** The quality-check fields of the form, with the config keys they set. */
+const QUALITY_FIELDS = [
+  ["goldRate", "gold", "rate", "the gold rate"],
+  ["goldThreshold", "gold", "threshold", "the gold threshold"],
+  ["goldMinItems", "gold", "minItems", "the number of gold items"],
+  ["goldTolerance", "gold", "tolerance", "the rating tolerance"],
+  ["selfConsistencyShare", "selfConsistency", "share", "the repeated share"],
+] as const;
 
 export interface BatchFromForm {
   name: string;
@@ -133,6 +148,18 @@ export function batchFromForm(values: BatchFormValues): BatchFormResult {
   if ("error" in minLength) fields.rationaleMinLength = minLength.error;
   else config.rationale = { required: values.rationaleRequired, minLength: minLength.value };
   if (task === "pairwise") config.scale = values.scale;
+  // Quality checks: a number per filled field, laid over the schema's defaults by the schema.
+  for (const [field, group, key, what] of QUALITY_FIELDS) {
+    const text = values[field]?.trim();
+    if (!text) continue;
+    const n = Number(text);
+    if (!Number.isFinite(n)) {
+      fields[field] = `${what} ${JSON.stringify(values[field])} is not a number`;
+      continue;
+    }
+    const defaults = batchConfigSchema.parse({})[group] as Record<string, number>;
+    config[group] = { ...defaults, ...(config[group] as Record<string, number> | undefined), [key]: n };
+  }
 
   // Rating: each filled row is an aspect; rowOf maps an aspect back to its row for messages.
   const rowOf: number[] = [];
@@ -208,6 +235,8 @@ export function formFieldOf(serviceField: string, advancedKeys: readonly string[
     return row === undefined || part === undefined ? "rubric" : `rubric.${row}.${part}`;
   }
   if (key === "rationale") return "rationaleMinLength";
+  const quality = QUALITY_FIELDS.find(([, group, part]) => group === key && part === rest[0]);
+  if (quality) return quality[0];
   if (key === "flags" || key === "scale" || key === "overallAspect" || key === "guidelines") return key;
   return "advanced";
 }
