@@ -70,7 +70,7 @@ export async function runDatasetPageBench(args: string[]): Promise<number> {
 
     process.env.VERDICT_DB = dbPath;
     process.env.VERDICT_SEED = "none";
-    const { browseDataset, modelSummary, MODEL_CLAUSES, SEARCH_CLAUSE } = await import("../../app/services/dataset-browse.server");
+    const { browseDataset, modelSummary, MODEL_CLAUSES, SEARCH_CLAUSES, metadataClause } = await import("../../app/services/dataset-browse.server");
     const { connection, closeConnection } = await import("../../app/services/database.server");
     const { sqlite } = connection();
 
@@ -80,11 +80,11 @@ export async function runDatasetPageBench(args: string[]): Promise<number> {
 
     // The baseline: the service's SQL, prepared once, without its parsing and shaping.
     const responsesOf = sqlite.prepare("SELECT id, prompt_id, external_id, model, text FROM responses WHERE prompt_id IN (SELECT value FROM json_each(?)) ORDER BY prompt_id, external_id");
-    const rawCase = (where: string, params: Record<string, string>, extra = "", cap = COUNT_CAP, countAll = false) => {
+    const rawCase = (where: string, params: Record<string, string>, extra = "", cap = COUNT_CAP, countAll = false, countWhere = where) => {
       const page = sqlite.prepare(`SELECT p.id, p.external_id, p.messages, p.metadata FROM prompts p WHERE p.dataset_id = 'bench-ds' ${where ? `AND ${where}` : ""} ${extra} LIMIT ${PAGE + 1}`);
       const count =
         where && !countAll
-          ? sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM prompts p WHERE p.dataset_id = 'bench-ds' AND ${where} LIMIT ${cap + 1})`)
+          ? sqlite.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM prompts p WHERE p.dataset_id = 'bench-ds' AND ${countWhere} LIMIT ${cap + 1})`)
           : sqlite.prepare("SELECT count(*) AS n FROM prompts WHERE dataset_id = 'bench-ds'");
       return () => {
         const rows = page.all(params) as Array<{ id: string; messages: string; metadata: string }>;
@@ -97,12 +97,12 @@ export async function runDatasetPageBench(args: string[]): Promise<number> {
     const cases: Case[] = [
       { name: "first_page", query: {}, raw: rawCase("", {}, byId) },
       { name: "deep_page", query: { after: deepCursor }, raw: rawCase("p.external_id > @after", { after: deepCursor }, byId, COUNT_CAP, true) },
-      { name: "search_common_word", query: { q: "kitchen" }, raw: rawCase(SEARCH_CLAUSE, { match: '"kitchen"*' }, byId) },
-      { name: "search_rare_word", query: { q: RARE_WORD }, raw: rawCase(SEARCH_CLAUSE, { match: `"${RARE_WORD}"*` }, byId) },
+      { name: "search_common_word", query: { q: "kitchen" }, raw: rawCase(SEARCH_CLAUSES.page, { match: '"kitchen"*' }, byId, COUNT_CAP, false, SEARCH_CLAUSES.count) },
+      { name: "search_rare_word", query: { q: RARE_WORD }, raw: rawCase(SEARCH_CLAUSES.page, { match: `"${RARE_WORD}"*` }, byId, COUNT_CAP, false, SEARCH_CLAUSES.count) },
       { name: "model_filter", query: { model: "model-b" }, raw: rawCase(MODEL_CLAUSES.probed, { model: "model-b" }, byId) },
       { name: "model_filter_rare", query: { model: "model-rare" }, raw: rawCase(MODEL_CLAUSES.listed, { model: "model-rare" }, byId) },
-      { name: "metadata_filter", query: { field: "topic", value: "topic-7" }, raw: rawCase(`CAST(json_extract(p.metadata, '$."topic"') AS TEXT) = @value`, { value: "topic-7" }, byId) },
-      { name: "metadata_filter_rare", query: { field: "split", value: "holdout" }, raw: rawCase(`CAST(json_extract(p.metadata, '$."split"') AS TEXT) = @value`, { value: "holdout" }, byId) },
+      { name: "metadata_filter", query: { field: "topic", value: "topic-7" }, raw: rawCase(metadataClause("topic-7"), { path: '$."topic"', value: "topic-7", needle: "topic-7" }, byId) },
+      { name: "metadata_filter_rare", query: { field: "split", value: "holdout" }, raw: rawCase(metadataClause("holdout"), { path: '$."split"', value: "holdout", needle: "holdout" }, byId) },
     ];
     const time = (fn: () => unknown) => {
       fn();

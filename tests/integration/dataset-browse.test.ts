@@ -98,6 +98,25 @@ describe("browseDataset", () => {
     expect(filtered).toMatchObject({ total: 9, totalExact: true });
   });
 
+  it("matches metadata values exactly whatever JSON makes of them: quotes, accents, booleans, a value inside another", async () => {
+    const lines = [
+      { id: "m1", prompt: "one", metadata: { note: 'say "hi"\\ café', flag: true, tag: "holdout" } },
+      { id: "m2", prompt: "two", metadata: { note: "café", flag: false, tag: "holdout-2" } },
+      { id: "m3", prompt: "three", metadata: { other: "holdout", flag: 1 } },
+    ];
+    writeFileSync(join(dir, "meta.jsonl"), lines.map((l) => JSON.stringify(l)).join("\n"));
+    await importFile(join(dir, "meta.jsonl"), { dataset: "meta" });
+    const ids = (field: string, value: string) => browseDataset("meta", { field, value }).prompts.map((p) => p.external_id);
+    expect(ids("note", 'say "hi"\\ café')).toEqual(["m1"]);
+    expect(ids("note", "café")).toEqual(["m2"]);
+    // SQLite reads true as 1: a boolean compares as 1 or 0, and "1" finds a true flag and a 1.
+    expect(ids("flag", "1")).toEqual(["m1", "m3"]);
+    expect(ids("flag", "0")).toEqual(["m2"]);
+    // The value must be the field's, not found elsewhere in the metadata or inside a longer value.
+    expect(ids("tag", "holdout")).toEqual(["m1"]);
+    expect(browseDataset("meta", { field: "tag", value: "holdout" })).toMatchObject({ total: 1, totalExact: true });
+  });
+
   it("refuses bad input by field and a dataset that does not exist", () => {
     expect(errorOf(() => browseDataset("browse", { field: "a'b", value: "x" }))).toMatchObject({ code: "invalid", details: { fields: { field: expect.any(String) } } });
     expect(errorOf(() => browseDataset("browse", { q: "!!!" }))).toMatchObject({ code: "invalid", details: { fields: { q: expect.any(String) } } });
