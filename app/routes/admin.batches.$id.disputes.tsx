@@ -7,6 +7,7 @@ import { Conversation } from "~/components/judging/conversation";
 import { requireRole } from "~/services/auth.server";
 import { listDisputes, type DisputedItem } from "~/services/disputes.server";
 import { resolveDispute, sendToMoreReviewers } from "~/services/adjudication.server";
+import { promoteToGold } from "~/services/gold.server";
 import { asServiceError } from "~/services/errors.server";
 import { errorResponse } from "~/services/http.server";
 import { FieldError, invalidProps, type FieldMessages } from "~/components/field-error";
@@ -28,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const offset = search.get("offset") ?? undefined;
   const status = search.get("status") ?? "all";
   // The notice is built here from a known word, never echoed from the query string.
-  const done = { resolved: "Verdict recorded.", sent: "Sent to more reviewers: the item is open again until they have judged it." }[search.get("done") ?? ""] ?? null;
+  const done = { resolved: "Verdict recorded.", promoted: "Promoted to gold: the verdict is the expected answer, and every reviewer of the batch gets the item as a check.", sent: "Sent to more reviewers: the item is open again until they have judged it." }[search.get("done") ?? ""] ?? null;
   return data({ ...listDisputes(params.id!, { limit: PAGE, offset, status }), status, done });
 }
 
@@ -52,6 +53,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return redirect(`/admin/batches/${encodeURIComponent(params.id!)}/disputes?${search}#item-${encodeURIComponent(item)}`);
   };
   try {
+    if (text("intent") === "promote") {
+      promoteToGold(item, admin.id);
+      return back("promoted");
+    }
     if (text("intent") === "send") {
       sendToMoreReviewers(item, admin.id, text("reviewers"));
       return back("sent");
@@ -248,6 +253,16 @@ function DisputeCard({ item, task, failure }: { item: DisputedItem; task: string
           {item.adjudication.note ? ` · “${item.adjudication.note}”` : ""}
           <span className="muted small"> · exports take it as the item&apos;s answer</span>
         </p>
+      )}
+      {item.adjudication && (
+        <Form method="post" className="dispute-promote" aria-label={`Promote item ${item.position} to gold`}>
+          <input type="hidden" name="intent" value="promote" />
+          <input type="hidden" name="item" value={item.item_id} />
+          <button type="submit" className="secondary">
+            Promote to gold
+          </button>{" "}
+          <span className="muted small">the verdict becomes the answer every reviewer is checked against</span>
+        </Form>
       )}
       {failure?.message && (
         <p className="form-error" role="alert">

@@ -97,6 +97,17 @@ describe("the disputes page", () => {
     await entries.first().waitFor();
     expect(await entries.count()).toBe(1);
     expect(await entries.first().textContent()).toMatch(/admin.*dispute\.resolve/);
+
+    // The settled item promoted to gold: it leaves the disputes, and the export with it (gold items are out by default).
+    await page.goto(`${server.url}/admin/batches/${batchId}/disputes?status=resolved`);
+    const settled = page.getByRole("article").filter({ hasText: "the other one is safer" });
+    await settled.getByRole("button", { name: "Promote to gold" }).click();
+    await page.getByText(/Promoted to gold: the verdict is the expected answer/).waitFor();
+    expect(await page.getByRole("article").filter({ hasText: "the other one is safer" }).count()).toBe(0);
+    expect((await exportedRows()).filter((r) => r.prompt_id === "demo-003")).toEqual([]);
+    await page.goto(`${server.url}/admin/audit?action=gold.mark`);
+    await page.getByRole("table", { name: "Audit log" }).locator("tbody tr").first().waitFor();
+    expect(await page.getByRole("table", { name: "Audit log" }).locator("tbody tr").first().textContent()).toMatch(/admin.*gold\.mark/);
     await page.close();
   }, 120_000);
 });
