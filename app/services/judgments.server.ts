@@ -102,7 +102,8 @@ export function submitJudgment(
       } else {
         if (assignment.status === "expired" && !repeatOfItem) {
           // The lease ran out and went back to the pool; the judgment still counts if the item has room.
-          if (item.claims >= batch.overlap) throw new ServiceError("conflict", "the lease on this item expired and other reviewers took it");
+          // A gold item goes to every reviewer: its claims are not bounded by the overlap.
+          if (!item.is_gold && item.claims >= batch.overlap) throw new ServiceError("conflict", "the lease on this item expired and other reviewers took it");
           sqlite.prepare("UPDATE items SET claims = claims + 1, open = (is_gold = 0 AND claims + 1 < ? + extra_overlap) WHERE id = ?").run(batch.overlap, assignment.item_id);
         }
         judgmentId = newId();

@@ -130,6 +130,32 @@ describe("gold items", () => {
     expect(JSON.parse(audit[0]!.detail)).toMatchObject({ reviewer_id: "u-careless", answered: 3, correct: 0 });
   });
 
+  it("takes a judgment of a gold item whose lease expired, though more reviewers than the overlap hold it", () => {
+    const fresh = createBatch({ dataset: "ds", name: "expiry", task: "pairwise", overlap: 1, reviewers: ["careful", "other"], config: { gold: { rate: 0.5 } } }).id;
+    const start = Date.now();
+    const goldView = (reviewerId: string) => {
+      for (let n = 0; n < 4; n++) {
+        const view = nextAssignment(fresh, reviewerId, start)!;
+        if (goldOfItem(view.item_id).is_gold) return view;
+        judge(view, reviewerId, "alpha");
+      }
+      throw new Error("no gold item");
+    };
+    const mine = goldView("u-careful");
+    // Half an hour on, careful's lease has run out, and the other reviewer judges that gold item too.
+    const later = start + 31 * 60_000;
+    let judgedMine = false;
+    for (let n = 0; n < 40 && !judgedMine; n++) {
+      const view = nextAssignment(fresh, "u-other", later)!;
+      judgedMine = view.item_id === mine.item_id;
+      judge(view, "u-other", "beta");
+    }
+    expect(judgedMine).toBe(true);
+    expect(sqlite().prepare("SELECT status FROM assignments WHERE id = ?").get(mine.id)).toEqual({ status: "expired" });
+    const late = submitJudgment(mine.id, "u-careful", { client_id: `late-${mine.id}`, preferred: responseIdOf(mine, "beta"), strength: 1 }, start + 32 * 60_000);
+    expect(late.created).toBe(true);
+  });
+
   it("reports each reviewer's gold accuracy in stats", () => {
     const rows = batchStats(batchId).per_reviewer;
     const of = (name: string) => rows.find((r) => r.username === name)!.gold_accuracy;
