@@ -42,6 +42,14 @@ describe("gold items", () => {
       await prompt.locator(".gold-badge").waitFor();
     }
     expect(await page.locator(".gold-badge").count()).toBe(GOLD_PROMPTS.length);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('li[data-prompt="demo-001"]').screenshot({ path: "/tmp/gold-dataset-390.png" });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.goto(`${server.url}/admin/batches/new`);
+    await page.getByRole("group", { name: "Quality checks" }).screenshot({ path: "/tmp/gold-form-390.png" });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await page.getByRole("group", { name: "Quality checks" }).screenshot({ path: "/tmp/gold-form-1280.png" });
 
     // 2. A batch made from the dataset checks its reviewers: half their items are gold, two wrong answers pause.
     const created = JSON.parse(
