@@ -95,6 +95,8 @@ export function goldCorrect(answer: GoldAnswer, payload: JudgmentPayload, option
   if (answer.scores) {
     return Object.entries(answer.scores).every(([id, expected]) => typeof given[id] === "number" && Math.abs(given[id]! - expected) <= tolerance);
   }
+  // Every response needs its overall score: a judgment missing one is incorrect.
+  if (Object.keys(payload.scores).some((id) => typeof given[id] !== "number")) return false;
   const top = topOf(given, 0);
   return top.size === 1 && answer.best !== undefined && top.has(answer.best);
 }
@@ -140,10 +142,11 @@ export function goldStanding(
 
 /** The message a paused reviewer sees, naming their figures and the batch's threshold. */
 export function pausedReason(standing: { answered: number; correct: number }, threshold: number): string {
-  const percent = (x: number) => `${Math.round(x * 100)}%`;
+  // The reviewer's share rounded down, so it never reads as equal to the threshold it is below.
+  const percent = (x: number, round: (n: number) => number) => `${round(x * 100 + 1e-9)}%`;
   return (
     `You are paused in this batch: you answered ${standing.correct} of ${standing.answered} check items as expected ` +
-    `(${percent(standing.correct / standing.answered)}), below the batch's ${percent(threshold)}. ` +
+    `(${percent(standing.correct / Math.max(1, standing.answered), Math.floor)}), below the batch's ${percent(threshold, Math.round)}. ` +
     `An admin can look at your answers and resume you.`
   );
 }
