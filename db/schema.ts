@@ -179,6 +179,8 @@ export const batchReviewers = sqliteTable(
      */
     pausedAt: integer("paused_at"),
     pausedReason: text("paused_reason"),
+    /** When an admin last resumed them (issue 12): only gold judgments after it count toward the next pause. */
+    resumedAt: integer("resumed_at"),
   },
   (t) => [primaryKey({ columns: [t.batchId, t.userId] }), index("batch_reviewers_user_idx").on(t.userId)],
 );

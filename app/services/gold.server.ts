@@ -17,8 +17,8 @@ import { invalidFrom } from "./validation.server";
  * (leaseGold), looking like any other item. Each judgment of a gold item is scored
  * (goldCorrect); a reviewer whose accuracy falls below `gold.threshold` after `gold.minItems`
  * gold items is paused in the batch (batch_reviewers.paused_at) until an admin resumes them.
- * Resuming starts their count afresh: only gold judgments after the resume count toward the
- * next pause.
+ * Resuming starts their count afresh: only gold judgments after the resume
+ * (batch_reviewers.resumed_at) count toward the next pause.
  */
 
 function statements() {
@@ -41,8 +41,8 @@ function statements() {
        VALUES (?, ?, ?, ?, 'leased', ?, ?, ?)`,
     ),
     claim: sqlite.prepare("UPDATE items SET claims = claims + 1 WHERE id = ?"),
-    paused: sqlite.prepare<[string, string], { paused_at: number | null; paused_reason: string | null }>(
-      "SELECT paused_at, paused_reason FROM batch_reviewers WHERE batch_id = ? AND user_id = ?",
+    paused: sqlite.prepare<[string, string], { paused_at: number | null; paused_reason: string | null; resumed_at: number | null }>(
+      "SELECT paused_at, paused_reason, resumed_at FROM batch_reviewers WHERE batch_id = ? AND user_id = ?",
     ),
   };
 }
@@ -83,16 +83,6 @@ export function pauseOf(batchId: string, reviewerId: string): string | null {
   return row?.paused_at != null ? (row.paused_reason ?? "You are paused in this batch.") : null;
 }
 
-/** When the reviewer was last resumed in the batch (0 when never): gold judgments before it no longer count. */
-function resumedAt(batchId: string, reviewerId: string): number {
-  const row = connection()
-    .sqlite.prepare<[string, string], { at: number | null }>(
-      "SELECT max(at) AS at FROM audit_log WHERE action = 'gold.resume-reviewer' AND subject = ? AND json_extract(detail, '$.reviewer_id') = ?",
-    )
-    .get(batchId, reviewerId);
-  return row?.at ?? 0;
-}
-
 /** A reviewer's gold outcomes in a batch, oldest first, from `since` on (reviewer judgments only). */
 export function goldOutcomes(batch: BatchRecord, reviewerId: string, since = 0): boolean[] {
   const rows = connection()
@@ -124,9 +114,10 @@ export function scoreGold(batch: BatchRecord, rows: ReadonlyArray<{ gold_answer:
  */
 export function checkGoldStanding(batch: BatchRecord, reviewerId: string, now: number): string | null {
   const { sqlite } = connection();
-  if (pauseOf(batch.id, reviewerId) !== null) return null;
+  const membership = sql().paused.get(batch.id, reviewerId);
+  if (!membership || membership.paused_at != null) return null;
   const config = batch.config.gold ?? { threshold: 0.7, minItems: 5 };
-  const standing = goldStanding(goldOutcomes(batch, reviewerId, resumedAt(batch.id, reviewerId)), config);
+  const standing = goldStanding(goldOutcomes(batch, reviewerId, membership.resumed_at ?? 0), config);
   if (!standing.paused) return null;
   const reason = pausedReason(standing, config.threshold);
   sqlite.prepare("UPDATE batch_reviewers SET paused_at = ?, paused_reason = ? WHERE batch_id = ? AND user_id = ?").run(now, reason, batch.id, reviewerId);
@@ -166,7 +157,7 @@ export function resumeReviewer(batchId: string, username: string, actorId: strin
       const row = sql().paused.get(batch.id, reviewerId);
       if (!row) throw new ServiceError("not_found", `${username} is not a reviewer of this batch`);
       if (row.paused_at == null) throw new ServiceError("conflict", `${username} is not paused in this batch`);
-      db.update(batchReviewers).set({ pausedAt: null, pausedReason: null }).where(and(eq(batchReviewers.batchId, batch.id), eq(batchReviewers.userId, reviewerId))).run();
+      db.update(batchReviewers).set({ pausedAt: null, pausedReason: null, resumedAt: Date.now() }).where(and(eq(batchReviewers.batchId, batch.id), eq(batchReviewers.userId, reviewerId))).run();
       recordAudit(db, { userId: actorId, action: "gold.resume-reviewer", subject: batch.id, detail: { reviewer_id: reviewerId, reviewer: username } });
       return { batch_id: batch.id, reviewer: username };
     })

@@ -1,0 +1,1 @@
+ALTER TABLE `batch_reviewers` ADD `resumed_at` integer;
