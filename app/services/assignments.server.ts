@@ -49,6 +49,9 @@ function statements() {
       "SELECT id, item_id, kind FROM assignments WHERE status = 'leased' AND batch_id = ? AND lease_expires_at <= ?",
     ),
     expire: sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?"),
+    heldBy: sqlite.prepare<[string, string], { id: string; item_id: string; kind: string }>(
+      "SELECT id, item_id, kind FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'leased'",
+    ),
     // An item's room is the batch's overlap plus the reviewers an admin added to it (a dispute sent
     // to K more reviewers); gold items are never open to the overlap-driven queue.
     release: sqlite.prepare("UPDATE items SET claims = claims - 1, open = (is_gold = 0 AND claims - 1 < ? + extra_overlap) WHERE id = ?"),
@@ -104,6 +107,24 @@ function expireLeases(batch: BatchRecord, now: number): void {
     s.expire.run(lease.id);
     if (lease.kind === "review") s.release.run(batch.overlap, lease.item_id);
   }
+}
+
+/**
+ * Gives back every lease a reviewer holds in a batch (inside the caller's transaction), stale ones
+ * too: a stale lease still holds its claim until someone's `next` expires it. A self-consistency
+ * repeat holds no claim and is only expired. Returns how many items were given back. Used when a
+ * reviewer leaves a batch (removed) or is paused in it (gold).
+ */
+export function releaseReviewerLeases(batch: BatchRecord, reviewerId: string): number {
+  const s = sql();
+  let released = 0;
+  for (const lease of s.heldBy.all(batch.id, reviewerId)) {
+    s.expire.run(lease.id);
+    if (lease.kind !== "review") continue;
+    s.release.run(batch.overlap, lease.item_id);
+    released++;
+  }
+  return released;
 }
 
 /**

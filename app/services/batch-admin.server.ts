@@ -8,7 +8,7 @@ import { pausedReviewers } from "./gold.server";
 import { batchConfigSchema, type BatchConfig, type Task } from "../core/tasks/config";
 import type { BatchStatus } from "../../db/schema";
 import { arenaOfConfig } from "./arena.server";
-import { reviewProgress } from "./assignments.server";
+import { releaseReviewerLeases, reviewProgress } from "./assignments.server";
 import { recordAudit } from "./audit.server";
 import { getBatch, itemsNeedingReviewer, type BatchSelection } from "./batches.server";
 import { connection } from "./database.server";
@@ -224,21 +224,11 @@ export function removeBatchReviewers(
       const strangers = wanted.filter((u) => !members.has(u));
       if (strangers.length) throw invalid("reviewers", `not reviewers of this batch: ${strangers.join(", ")}`);
       if (wanted.length === members.size) throw invalid("reviewers", "a batch keeps at least one reviewer: add the new reviewers before removing the last ones");
-      const leases = sqlite.prepare<[string, string], { id: string; item_id: string; kind: string }>("SELECT id, item_id, kind FROM assignments WHERE batch_id = ? AND reviewer_id = ? AND status = 'leased'");
-      const expire = sqlite.prepare("UPDATE assignments SET status = 'expired' WHERE id = ?");
-      const release = sqlite.prepare("UPDATE items SET claims = claims - 1, open = (is_gold = 0 AND claims - 1 < ? + extra_overlap) WHERE id = ?");
       const remove = sqlite.prepare("DELETE FROM batch_reviewers WHERE batch_id = ? AND user_id = ?");
       let released = 0;
       for (const username of wanted) {
         const userId = members.get(username)!;
-        // Every lease, stale ones too: a stale lease still holds its claim until someone's `next` expires it.
-        for (const lease of leases.all(batchId, userId)) {
-          expire.run(lease.id);
-          // A self-consistency repeat holds no claim: it is only expired.
-          if (lease.kind !== "review") continue;
-          release.run(batch.overlap, lease.item_id);
-          released++;
-        }
+        released += releaseReviewerLeases(batch, userId);
         remove.run(batchId, userId);
       }
       recordAudit(db, { userId: actorId, action: "batch.remove_reviewers", subject: batchId, detail: { removed: wanted, released } });

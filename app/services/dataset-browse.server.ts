@@ -122,9 +122,10 @@ const NUMERIC = /^[-+\d.eE]+$/;
  * their metadata, which halves the scan a rare value's count needs (decision 26). The
  * json_extract comparison still decides.
  */
-export function metadataClause(value: string): string {
+export function metadataFilter(value: string): { clause: string; needle?: string } {
   const exact = "CAST(json_extract(p.metadata, @path) AS TEXT) = @value";
-  return value !== "" && !NUMERIC.test(value) ? `instr(p.metadata, @needle) > 0 AND ${exact}` : exact;
+  if (value === "" || NUMERIC.test(value)) return { clause: exact };
+  return { clause: `instr(p.metadata, @needle) > 0 AND ${exact}`, needle: JSON.stringify(value).slice(1, -1) };
 }
 
 function filterOf(dataset: string, query: BrowseQuery): Filter {
@@ -157,8 +158,9 @@ function filterOf(dataset: string, query: BrowseQuery): Filter {
     else {
       params.path = path;
       params.value = query.value ?? "";
-      both(metadataClause(params.value));
-      if (params.value !== "" && !NUMERIC.test(params.value)) params.needle = JSON.stringify(params.value).slice(1, -1);
+      const { clause, needle } = metadataFilter(params.value);
+      both(clause);
+      if (needle !== undefined) params.needle = needle;
     }
   } else if (query.value) fields.field = "name the metadata field the value is for";
   const refused = invalidFields(fields);

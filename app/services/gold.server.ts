@@ -1,9 +1,11 @@
 import { and, eq, isNotNull } from "drizzle-orm";
 import { leaseExpiry, randomDisplayOrder } from "../core/assignment/policy";
-import { goldAnswerOfItem, goldAnswerSchema, goldCorrect, goldDue, goldStanding, pausedReason, type GoldAnswer } from "../core/quality/gold";
+import { goldAnswerOfItem, goldAnswerResponses, goldAnswerSchema, goldCorrect, goldDue, goldStanding, pausedReason, type GoldAnswer } from "../core/quality/gold";
 import type { JudgmentPayload } from "../core/tasks/judgment";
 import { batchReviewers, items, prompts, users } from "../../db/schema";
 import { newId } from "../../db/ids";
+import { adjudicationOf } from "./adjudication.server";
+import { releaseReviewerLeases } from "./assignments.server";
 import { recordAudit } from "./audit.server";
 import { getBatch, type BatchRecord } from "./batches.server";
 import { connection } from "./database.server";
@@ -121,17 +123,7 @@ export function checkGoldStanding(batch: BatchRecord, reviewerId: string, now: n
   if (!standing.paused) return null;
   const reason = pausedReason(standing, config.threshold);
   sqlite.prepare("UPDATE batch_reviewers SET paused_at = ?, paused_reason = ? WHERE batch_id = ? AND user_id = ?").run(now, reason, batch.id, reviewerId);
-  const leases = sqlite
-    .prepare<[string, string], { id: string; item_id: string; kind: string }>(
-      "SELECT id, item_id, kind FROM assignments WHERE reviewer_id = ? AND batch_id = ? AND status = 'leased'",
-    )
-    .all(reviewerId, batch.id);
-  const release = sqlite.prepare("UPDATE items SET claims = claims - 1, open = (is_gold = 0 AND claims - 1 < ? + extra_overlap) WHERE id = ?");
-  const expire = sqlite.prepare("UPDATE assignments SET status = 'expired', lease_expires_at = ? WHERE id = ?");
-  for (const lease of leases) {
-    expire.run(now, lease.id);
-    if (lease.kind === "review") release.run(batch.overlap, lease.item_id);
-  }
+  releaseReviewerLeases(batch, reviewerId);
   recordAudit(connection().db, {
     userId: null,
     action: "gold.pause-reviewer",
@@ -240,14 +232,11 @@ function answerOfVerdict(payload: JudgmentPayload, overallAspect: string): GoldA
 
 /** Promotes an adjudicated item to gold, its verdict becoming the expected answer; 409 without a verdict. */
 export function promoteToGold(itemId: string, actorId: string | null): { item_id: string; gold_answer: GoldAnswer } {
-  const { sqlite } = connection();
   const item = itemRow(itemId);
   const batch = getBatch(item.batchId);
-  const verdict = sqlite
-    .prepare<[string], { payload: string }>("SELECT payload FROM judgments WHERE item_id = ? AND source = 'adjudicated' ORDER BY updated_at DESC, rowid DESC LIMIT 1")
-    .get(itemId);
+  const verdict = adjudicationOf(itemId);
   if (!verdict) throw new ServiceError("conflict", "this item has no adjudicated verdict to promote; record one with disputes resolve first");
-  const answer = answerOfVerdict(JSON.parse(verdict.payload) as JudgmentPayload, batch.config.overallAspect);
+  const answer = answerOfVerdict(verdict.payload, batch.config.overallAspect);
   if (!answer) throw new ServiceError("conflict", "the verdict names no single best response, so it cannot be a gold answer");
   return markItemGold(itemId, answer, actorId);
 }
@@ -265,8 +254,7 @@ export function setPromptGold(promptId: string, rawAnswer: unknown | null, actor
       if (!prompt) throw new ServiceError("not_found", `no prompt ${promptId}`);
       if (answer) {
         const ids = sqlite.prepare<[string], { id: string }>("SELECT id FROM responses WHERE prompt_id = ?").all(promptId).map((r) => r.id);
-        const named = [...(answer.best && answer.best !== "tie" ? [answer.best] : []), ...Object.keys(answer.scores ?? {})];
-        const unknown = named.filter((id) => !ids.includes(id));
+        const unknown = goldAnswerResponses(answer).filter((id) => !ids.includes(id));
         if (unknown.length > 0) {
           const reason = `${unknown.join(", ")} is not a response of this prompt`;
           throw new ServiceError("invalid", `gold: ${reason}`, { fields: { gold: reason } });

@@ -70,7 +70,7 @@ export async function runDatasetPageBench(args: string[]): Promise<number> {
 
     process.env.VERDICT_DB = dbPath;
     process.env.VERDICT_SEED = "none";
-    const { browseDataset, modelSummary, MODEL_CLAUSES, SEARCH_CLAUSES, metadataClause } = await import("../../app/services/dataset-browse.server");
+    const { browseDataset, modelSummary, MODEL_CLAUSES, SEARCH_CLAUSES, metadataFilter } = await import("../../app/services/dataset-browse.server");
     const { connection, closeConnection } = await import("../../app/services/database.server");
     const { sqlite } = connection();
 
@@ -101,8 +101,8 @@ export async function runDatasetPageBench(args: string[]): Promise<number> {
       { name: "search_rare_word", query: { q: RARE_WORD }, raw: rawCase(SEARCH_CLAUSES.page, { match: `"${RARE_WORD}"*` }, byId, COUNT_CAP, false, SEARCH_CLAUSES.count) },
       { name: "model_filter", query: { model: "model-b" }, raw: rawCase(MODEL_CLAUSES.probed, { model: "model-b" }, byId) },
       { name: "model_filter_rare", query: { model: "model-rare" }, raw: rawCase(MODEL_CLAUSES.listed, { model: "model-rare" }, byId) },
-      { name: "metadata_filter", query: { field: "topic", value: "topic-7" }, raw: rawCase(metadataClause("topic-7"), { path: '$."topic"', value: "topic-7", needle: "topic-7" }, byId) },
-      { name: "metadata_filter_rare", query: { field: "split", value: "holdout" }, raw: rawCase(metadataClause("holdout"), { path: '$."split"', value: "holdout", needle: "holdout" }, byId) },
+      { name: "metadata_filter", query: { field: "topic", value: "topic-7" }, raw: rawCase(metadataFilter("topic-7").clause, { path: '$."topic"', value: "topic-7", needle: metadataFilter("topic-7").needle! }, byId) },
+      { name: "metadata_filter_rare", query: { field: "split", value: "holdout" }, raw: rawCase(metadataFilter("holdout").clause, { path: '$."split"', value: "holdout", needle: metadataFilter("holdout").needle! }, byId) },
     ];
     const time = (fn: () => unknown) => {
       fn();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goldAnswerOfItem, goldAnswerSchema, goldCorrect, goldDue, goldStanding, pausedReason } from "../../app/core/quality/gold";
+import { goldAnswerOfItem, goldAnswerResponses, goldAnswerSchema, goldCorrect, goldDue, goldStanding, pausedReason } from "../../app/core/quality/gold";
 import type { JudgmentPayload } from "../../app/core/tasks/judgment";
 
 const pair = (preferred: string, strength: 0 | 1 | 2 | 3 = 2, bothBad = false): JudgmentPayload => ({ task: "pairwise", preferred, strength, bothBad });
@@ -341,5 +341,12 @@ describe("goldCorrect: a rating missing a response's overall score", () => {
   it("is incorrect against a best answer too", () => {
     expect(goldCorrect({ best: "a" }, { task: "rating", scores: { a: { overall: 3 }, b: { honesty: 5 } } }, { tolerance: 0, overallAspect: "overall" })).toBe(false);
     expect(goldCorrect({ best: "a" }, { task: "rating", scores: { a: { overall: 3 }, b: { overall: 1 } } }, { tolerance: 0, overallAspect: "overall" })).toBe(true);
+  });
+});
+
+describe("goldAnswerResponses", () => {
+  it("names best unless it is a tie, and every scored response, once each", () => {
+    expect(goldAnswerResponses({ best: "a", scores: { a: 1, b: 2 } })).toEqual(["a", "b"]);
+    expect(goldAnswerResponses({ best: "tie" })).toEqual([]);
   });
 });

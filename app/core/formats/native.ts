@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { assignResponseIds, describeIssues, type LineResult } from "./import-unit";
 import { chatMessagesSchema, metadataSchema } from "./messages";
-import { goldAnswerSchema } from "../quality/gold";
+import { goldAnswerResponses, goldAnswerSchema } from "../quality/gold";
 
 /**
  * Native JSONL: `{"id", "messages" | "prompt", "responses"?: [{"id"?, "model", "text", "params"?}], "metadata"?, "gold"?}`.
@@ -57,8 +57,7 @@ export function parseNativeLine(value: unknown): LineResult {
   );
   if (line.gold) {
     const ids = new Set(responses.map((r) => r.externalId));
-    const named = [...(line.gold.best && line.gold.best !== "tie" ? [line.gold.best] : []), ...Object.keys(line.gold.scores ?? {})];
-    const unknown = named.filter((id) => !ids.has(id));
+    const unknown = goldAnswerResponses(line.gold).filter((id) => !ids.has(id));
     if (unknown.length > 0) {
       return { ok: false, errors: [`gold: ${unknown.map((id) => JSON.stringify(id)).join(", ")} is not the id of one of this line's responses (${[...ids].map((id) => JSON.stringify(id)).join(", ") || "none"})`] };
     }

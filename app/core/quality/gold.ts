@@ -21,6 +21,11 @@ export const goldAnswerSchema = z
 
 export type GoldAnswer = z.infer<typeof goldAnswerSchema>;
 
+/** The response ids an answer names (`best` unless "tie", and the keys of `scores`), each once. */
+export function goldAnswerResponses(answer: GoldAnswer): string[] {
+  return [...new Set([...(answer.best !== undefined && answer.best !== "tie" ? [answer.best] : []), ...Object.keys(answer.scores ?? {})])];
+}
+
 /**
  * The gold answer that applies to one item, or null when the answer says nothing about it.
  *
