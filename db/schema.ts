@@ -21,6 +21,8 @@ export type Role = "admin" | "reviewer";
 export type ChatRole = "system" | "user" | "assistant";
 export type StoredMessage = { role: ChatRole; content: string };
 export type JsonObject = Record<string, unknown>;
+/** A document a prompt's responses should be grounded in (issue 13's sources of truth). */
+export type ContextDocument = { title: string; text: string };
 
 export const users = sqliteTable(
   "users",
@@ -115,6 +117,13 @@ export const prompts = sqliteTable(
      * it into their items' gold answers.
      */
     goldAnswer: text("gold_answer", { mode: "json" }).$type<JsonObject>(),
+    /**
+     * Sources of truth (issue 13): a reference answer or reference material, and context
+     * documents the responses should be grounded in. Reviewers see them beside the prompt, the
+     * judge's template quotes them, exports can carry them (`include_context`).
+     */
+    reference: text("reference"),
+    context: text("context", { mode: "json" }).$type<ContextDocument[]>(),
   },
   (t) => [uniqueIndex("prompts_dataset_external_idx").on(t.datasetId, t.externalId)],
 );
@@ -441,4 +450,86 @@ export const samplingFailures = sqliteTable(
     at: integer("at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.promptId, t.sampleIndex] })],
+);
+
+export type JudgeRunStatus = "running" | "done" | "failed" | "cancelled";
+
+/**
+ * A run of an LLM judge over a batch (issue 13): the judge answers the batch's own task about
+ * each item, through a prompt template (stored whole, with its SHA-256, so every verdict says
+ * exactly what the judge was asked). Like a sampling job, `options` hold all but the API key,
+ * and running it again asks only for the verdicts it is missing. Token counts are summed in the
+ * transaction of each answer.
+ */
+export const judgeRuns = sqliteTable(
+  "judge_runs",
+  {
+    id: text("id").primaryKey(),
+    batchId: text("batch_id")
+      .notNull()
+      .references(() => batches.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    templateName: text("template_name").notNull(),
+    template: text("template").notNull(),
+    templateHash: text("template_hash").notNull(),
+    options: text("options", { mode: "json" }).$type<JsonObject>().notNull(),
+    status: text("status").$type<JudgeRunStatus>().notNull(),
+    /** Verdicts the run wants (items, twice for swapped pairwise items), answered, failed. */
+    requested: integer("requested").notNull().default(0),
+    judged: integer("judged").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    promptTokens: integer("prompt_tokens").notNull().default(0),
+    completionTokens: integer("completion_tokens").notNull().default(0),
+    /** Sum of the answers' latencies, for the seconds per item shown beside the humans'. */
+    latencyMs: integer("latency_ms").notNull().default(0),
+    createdBy: text("created_by").references(() => users.id),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [
+    index("judge_runs_batch_idx").on(t.batchId, t.createdAt),
+    check("judge_runs_status_check", sql`${t.status} in ('running', 'done', 'failed', 'cancelled')`),
+  ],
+);
+
+/**
+ * One answer of a judge run about one item, in one presentation (`swapped` = 1: a pairwise
+ * item's responses shown in reverse, for position bias). Kept apart from `judgments`, which
+ * belong to an assignment and a user and are read by every human statistic: a judge's verdict
+ * enters nothing unless a reader asks for source `llm-judge`. `payload` is in the judgment
+ * payload format (response ids), `flags` are `{response_id, flag}`; a failed answer keeps the
+ * raw text and the reason instead.
+ */
+export const judgeVerdicts = sqliteTable(
+  "judge_verdicts",
+  {
+    runId: text("run_id")
+      .notNull()
+      .references(() => judgeRuns.id, { onDelete: "cascade" }),
+    itemId: text("item_id")
+      .notNull()
+      .references(() => items.id, { onDelete: "cascade" }),
+    swapped: integer("swapped", { mode: "boolean" }).notNull(),
+    /** The response ids in the order shown to the judge as A, B, C… */
+    displayOrder: text("display_order", { mode: "json" }).$type<string[]>().notNull(),
+    status: text("status").$type<"ok" | "failed">().notNull(),
+    payload: text("payload", { mode: "json" }).$type<JsonObject>(),
+    flags: text("flags", { mode: "json" }).$type<Array<{ response_id: string; flag: string }>>().notNull().default(sql`'[]'`),
+    rationale: text("rationale").notNull().default(""),
+    raw: text("raw").notNull().default(""),
+    /** How the answer was read: json, fenced-json or verdict-line; null when it could not be. */
+    style: text("style"),
+    reason: text("reason"),
+    attempts: integer("attempts").notNull(),
+    promptTokens: integer("prompt_tokens"),
+    completionTokens: integer("completion_tokens"),
+    latencyMs: integer("latency_ms"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.itemId, t.swapped] }),
+    index("judge_verdicts_item_idx").on(t.itemId),
+    check("judge_verdicts_status_check", sql`${t.status} in ('ok', 'failed')`),
+  ],
 );

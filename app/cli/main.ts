@@ -28,6 +28,8 @@ import { adjudicatorId, resolveDispute, sendToMoreReviewers } from "../services/
 import { markItemGold, promoteToGold, resumeReviewer, setPromptGold, unmarkItemGold } from "../services/gold.server";
 import { browseDataset, modelSummary } from "../services/dataset-browse.server";
 import { sample, samplingFailures } from "../services/sampling.server";
+import { judgeBatch, judgeFailures, runJudgeRun } from "../services/judge.server";
+import { BUILT_IN_TEMPLATES } from "../core/judge/template";
 import { createArenaBatch } from "../services/arena.server";
 import { batchDetail, removeBatchReviewers, setBatchOverlap, updateBatch } from "../services/batch-admin.server";
 import { formatFigure, formatInterval } from "../core/figures";
@@ -68,6 +70,10 @@ const USAGE = `Usage: npm run -s cli -- <command>
   sample --dataset NAME --endpoint URL --model M [--label NAME] [--n 2] [--temperature T] [--top-p P]
          [--max-tokens K] [--seed S] [--system-prompt-file F] [--concurrency 4] [--api-key-env VAR]
          [--max-retries 5] [--retry-base-ms 500] [--retry-max-ms 30000] [--timeout-ms 120000] [--json]
+  judge --batch ID --endpoint URL --model M [--template default|mt-bench|FILE] [--concurrency 4]
+         [--no-swap] [--temperature 0] [--max-tokens K] [--parse-retries 1] [--api-key-env VAR]
+         [--max-retries 5] [--retry-base-ms 500] [--retry-max-ms 30000] [--timeout-ms 120000] [--json]
+  judge resume RUN [--endpoint URL] [--api-key-env VAR] [--json]
   tokens create --username NAME [--name LABEL] [--json]
   tokens list [--json]
   tokens revoke ID
@@ -97,7 +103,7 @@ class UsageError extends Error {}
  * one too, `{"error": {"code", "message", "details"?}}` as the HTTP API answers, so a script
  * reads stdout either way (exit 1; a usage error has code "usage" and exit 2).
  */
-const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "backup", "audit", "disputes", "datasets", "gold"]);
+const JSON_ERROR_COMMANDS = new Set(["stats", "leaderboard", "export", "sample", "judge", "backup", "audit", "disputes", "datasets", "gold"]);
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) throw new UsageError("--password-stdin reads the password from standard input; pipe it in");
@@ -834,11 +840,8 @@ async function sampleCommand(args: string[]): Promise<number> {
   for (const flag of ["dataset", "endpoint", "model"] as const) {
     if (!values[flag]) throw new UsageError(`--${flag} is required`);
   }
-  // The key is read from the environment by name, so it is never on a command line (ps, shell history).
   const keyEnv = values["api-key-env"] as string | undefined;
-  if (keyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv)) throw new UsageError("--api-key-env takes the name of an environment variable, not the key");
-  const apiKey = keyEnv === undefined ? undefined : process.env[keyEnv];
-  if (keyEnv !== undefined && !apiKey) throw new UsageError(`the environment variable ${keyEnv} (--api-key-env) is not set`);
+  const apiKey = apiKeyFrom(keyEnv);
   const systemFile = values["system-prompt-file"] as string | undefined;
   let systemPrompt: string | undefined;
   if (systemFile !== undefined) {
@@ -897,6 +900,96 @@ async function sampleCommand(args: string[]): Promise<number> {
   }
 }
 
+/** The API key named by --api-key-env, read from the environment so it is never on a command line. */
+function apiKeyFrom(keyEnv: string | undefined): string | undefined {
+  if (keyEnv !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(keyEnv)) throw new UsageError("--api-key-env takes the name of an environment variable, not the key");
+  const apiKey = keyEnv === undefined ? undefined : process.env[keyEnv];
+  if (keyEnv !== undefined && !apiKey) throw new UsageError(`the environment variable ${keyEnv} (--api-key-env) is not set`);
+  return apiKey;
+}
+
+async function judgeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    batch: { type: "string" },
+    endpoint: { type: "string" },
+    model: { type: "string" },
+    template: { type: "string" },
+    concurrency: { type: "string" },
+    "no-swap": { type: "boolean", default: false },
+    temperature: { type: "string" },
+    "max-tokens": { type: "string" },
+    "parse-retries": { type: "string" },
+    "api-key-env": { type: "string" },
+    "max-retries": { type: "string" },
+    "retry-base-ms": { type: "string" },
+    "retry-max-ms": { type: "string" },
+    "timeout-ms": { type: "string" },
+    json: { type: "boolean", default: false },
+  });
+  const keyEnv = values["api-key-env"] as string | undefined;
+  const apiKey = apiKeyFrom(keyEnv);
+  const resume = positionals[0] === "resume";
+  if (resume && positionals.length !== 2) throw new UsageError("judge resume takes the run's id");
+  if (!resume && positionals.length) throw new UsageError("judge takes no positional arguments (or: judge resume RUN)");
+  if (!resume) for (const flag of ["batch", "endpoint", "model"] as const) if (!values[flag]) throw new UsageError(`--${flag} is required`);
+  // A template is a built-in name or a file: the file's text is sent, named by its base name.
+  const template = values.template as string | undefined;
+  let templateText: string | undefined;
+  if (template !== undefined && !(template in BUILT_IN_TEMPLATES)) {
+    try {
+      templateText = readFileSync(template, "utf8");
+    } catch {
+      throw new UsageError(`--template ${template} is neither a built-in template (${Object.keys(BUILT_IN_TEMPLATES).join(", ")}) nor a readable file`);
+    }
+  }
+  const options = Object.fromEntries(
+    Object.entries({
+      batch: values.batch,
+      endpoint: values.endpoint,
+      model: values.model,
+      template: templateText === undefined ? template : basename(template!),
+      template_text: templateText,
+      concurrency: values.concurrency,
+      swap: values["no-swap"] ? false : undefined,
+      temperature: values.temperature,
+      max_tokens: values["max-tokens"],
+      parse_retries: values["parse-retries"],
+      api_key_env: keyEnv,
+      max_retries: values["max-retries"],
+      retry_base_ms: values["retry-base-ms"],
+      retry_max_ms: values["retry-max-ms"],
+      timeout_ms: values["timeout-ms"],
+    }).filter(([, v]) => v !== undefined),
+  );
+  const cancel = new AbortController();
+  const onInterrupt = () => {
+    process.stderr.write("\ncancelling: verdicts already stored are kept; run `judge resume RUN` to finish\n");
+    cancel.abort();
+  };
+  process.once("SIGINT", onInterrupt);
+  const progress = samplingProgressWriter(process.stderr, "judge");
+  try {
+    const hooks = { apiKey, signal: cancel.signal, onProgress: progress.update };
+    const summary = resume ? await runJudgeRun(positionals[1]!, hooks, values.endpoint as string | undefined) : await judgeBatch(options, hooks);
+    progress.end();
+    const failures = judgeFailures(summary.run);
+    for (const f of failures.slice(0, 10)) process.stderr.write(`failed: item ${f.item_id}${f.swapped ? " (swapped)" : ""}: ${f.reason}\n`);
+    if (failures.length > 10) process.stderr.write(`… and ${failures.length - 10} more failures (judge run ${summary.run})\n`);
+    if (values.json) print(summary);
+    else
+      process.stdout.write(
+        `judge run ${summary.run}: ${summary.judged} verdicts from ${summary.model} (${summary.requested} wanted, ${summary.already_present} already there, ${summary.failed} failed; ${summary.prompt_tokens} prompt and ${summary.completion_tokens} completion tokens${summary.status === "cancelled" ? ", cancelled" : ""})\nstats --batch ${summary.batch} shows how far it agrees with the reviewers\n`,
+      );
+    if (summary.status === "cancelled") return 130;
+    return summary.failed > 0 ? 1 : 0;
+  } catch (error) {
+    progress.end();
+    throw error;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
 /** The lines of USAGE for one command: its own and their continuation lines (those starting with "["), joined. */
 function usageOf(command: string): string {
   const lines: string[] = [];
@@ -921,6 +1014,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "stats") await statsCommand(rest);
     else if (command === "leaderboard") await leaderboardCommand(rest);
     else if (command === "sample") return await sampleCommand(rest);
+    else if (command === "judge") return await judgeCommand(rest);
     else if (command === "backup") await backupCommand(rest);
     else if (command === "audit") await auditCommand(rest);
     else if (command === "disputes") await disputesCommand(rest);

@@ -46,8 +46,8 @@ export function importProgressLine(stream: NodeJS.WriteStream = process.stderr):
 }
 
 /** The `sample` command's progress line (done/total, rate, ETA). */
-export function samplingProgressWriter(stream: NodeJS.WriteStream = process.stderr): { update: (progress: SamplingProgress) => void; end: () => void } {
-  return progressLine(samplingProgressLine, (p) => p.done === p.total, stream);
+export function samplingProgressWriter(stream: NodeJS.WriteStream = process.stderr, label = "sample"): { update: (progress: SamplingProgress) => void; end: () => void } {
+  return progressLine((p: SamplingProgress) => samplingProgressLine(p, label), (p) => p.done === p.total, stream);
 }
 
 /** The backup's progress: share of the pages copied. */

@@ -7,7 +7,6 @@
  * unique (prompt_id, external_id) index with ON CONFLICT DO NOTHING, in the transaction that
  * counts it in the job.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { newId } from "../../db/ids";
 import type { StoredMessage } from "../../db/schema";
@@ -16,24 +15,21 @@ import {
   chatRequestBody,
   DEFAULT_RETRY,
   displayEndpoint,
-  parseCompletion,
-  parseRetryAfter,
   redact,
-  retryableStatus,
-  retryDelay,
   sampleExternalId,
   sampleSeed,
-  snippet,
   type Completion,
   type RetryPolicy,
   type SamplingParams,
   type SamplingProgress,
 } from "../core/sampling";
+import { chatWithRetries } from "./chat-client.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
 
-const endpointSchema = z
+/** An OpenAI-compatible API's base URL, as sampling and judge runs take it. */
+export const endpointSchema = z
   .string({ error: "the endpoint URL is required" })
   .trim()
   .refine((value) => {
@@ -138,10 +134,6 @@ interface Work {
   index: number;
 }
 
-type Attempt =
-  | { kind: "ok"; completion: Completion; latencyMs: number; upstreamModel: string | null }
-  | { kind: "retry" | "fail"; status: number | null; reason: string; retryAfterMs: number | null };
-
 /**
  * Runs (or runs again) a job: samples what its label is missing, storing each answer as it
  * comes. The job's counts are those of this run. `endpoint` overrides the stored one (which
@@ -235,41 +227,6 @@ export async function runSamplingJob(jobId: string, hooks: SamplingHooks = {}, e
     countFailed.run(Date.now(), jobId);
   });
 
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-
-  const attempt = async (body: string): Promise<Attempt> => {
-    const started = performance.now();
-    try {
-      const response = await fetch(url, { method: "POST", headers, body, signal: AbortSignal.any([AbortSignal.timeout(options.timeout_ms), signal]) });
-      const text = await response.text();
-      const latencyMs = Math.round(performance.now() - started);
-      if (!response.ok) {
-        return {
-          kind: retryableStatus(response.status) ? "retry" : "fail",
-          status: response.status,
-          reason: `HTTP ${response.status}: ${snippet(text) || "(empty body)"}`,
-          retryAfterMs: parseRetryAfter(response.headers.get("retry-after"), Date.now()),
-        };
-      }
-      const parsed = parseCompletion(text);
-      if (!parsed.ok) return { kind: "fail", status: response.status, reason: parsed.reason, retryAfterMs: null };
-      const upstream = (() => {
-        try {
-          const model = (JSON.parse(text) as { model?: unknown }).model;
-          return typeof model === "string" ? model : null;
-        } catch {
-          return null;
-        }
-      })();
-      return { kind: "ok", completion: parsed.completion, latencyMs, upstreamModel: upstream };
-    } catch (error) {
-      if (signal.aborted) throw error;
-      if ((error as Error).name === "TimeoutError") return { kind: "retry", status: null, reason: `no answer within ${options.timeout_ms} ms`, retryAfterMs: null };
-      return { kind: "retry", status: null, reason: `connection error: ${connectionProblem(error)}`, retryAfterMs: null };
-    }
-  };
-
   const touch = sqlite.prepare("UPDATE sampling_jobs SET updated_at = ? WHERE id = ? AND status = 'running'");
   const heartbeat = setInterval(() => {
     try {
@@ -287,21 +244,14 @@ export async function runSamplingJob(jobId: string, hooks: SamplingHooks = {}, e
     const row = messagesOf.get(item.promptId);
     if (!row) return; // the prompt was deleted while the job ran: nothing to sample any more
     const body = JSON.stringify(chatRequestBody(options.model, JSON.parse(row.messages) as StoredMessage[], params, item.index, options.system_prompt));
-    for (let tries = 0; ; tries++) {
-      const result = await attempt(body);
-      if (result.kind === "ok") {
-        if (store(item, result.completion, result.latencyMs, result.upstreamModel)) counts.sampled++;
-        else counts.already_present++;
-        return;
-      }
-      if (result.kind === "fail" || tries >= policy.maxRetries) {
-        const reason = result.kind === "retry" && tries > 0 ? `${result.reason} (after ${tries + 1} attempts)` : result.reason;
-        fail(item, result.status, reason, tries + 1);
-        counts.failed++;
-        return;
-      }
-      await sleep(retryDelay(tries, result.retryAfterMs, policy, random), undefined, { signal });
+    const result = await chatWithRetries({ url, apiKey, body, timeoutMs: options.timeout_ms, signal }, policy, random);
+    if (result.kind === "ok") {
+      if (store(item, result.completion, result.latencyMs, result.upstreamModel)) counts.sampled++;
+      else counts.already_present++;
+      return;
     }
+    fail(item, result.status, result.reason, result.attempts);
+    counts.failed++;
   };
 
   let cursor = 0;
@@ -330,14 +280,6 @@ export async function runSamplingJob(jobId: string, hooks: SamplingHooks = {}, e
   const status = cancelled ? "cancelled" : "done";
   sqlite.prepare("UPDATE sampling_jobs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?").run(status, Date.now(), Date.now(), jobId);
   return { job: jobId, dataset: job.name, model: label, ...counts, status };
-}
-
-/** A connection error in a few words: undici hides the useful code (ECONNRESET, …) in `cause`. */
-function connectionProblem(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  const code = typeof cause?.code === "string" ? cause.code : null;
-  const message = typeof cause?.message === "string" ? cause.message : error instanceof Error ? error.message : String(error);
-  return code ? `${code} (${message})` : message;
 }
 
 export interface SamplingFailure {

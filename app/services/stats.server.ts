@@ -1,3 +1,4 @@
+import { judgeReports, type JudgeReport } from "./judge.server";
 import { goldStanding } from "../core/quality/gold";
 import { scoreGold } from "./gold.server";
 import {
@@ -119,6 +120,12 @@ export interface BatchStats {
    */
   reasons: Record<string, string>;
   timing: { sql_ms: number; math_ms: number };
+  /**
+   * Each LLM-judge run of the batch (issue 13), newest first: its agreement with the reviewers
+   * beside theirs with each other, swap consistency, flag rates, triage and cost. Judges never
+   * enter the figures above.
+   */
+  judges: JudgeReport[];
 }
 
 const MIN_SHARED_FOR_COHEN = 10;
@@ -902,6 +909,7 @@ export function batchStats(batchId: string): BatchStats {
       }),
     reasons: {},
     timing: { sql_ms: 0, math_ms: 0 },
+    judges: judgeReports(batch.id, BOOTSTRAP),
   };
   // Why each null figure is null. The statistics are recomputed with their reasons only where
   // they are null, on the grouped units (one per distinct set of values), which give the same

@@ -17,14 +17,14 @@ export function formatDuration(ms: number): string {
 }
 
 /** "sample: 120/400 (30%), 2 failed, 4.1/s, ETA 1m08s": rate over the whole run, ETA from it. */
-export function samplingProgressLine(p: SamplingProgress): string {
+export function samplingProgressLine(p: SamplingProgress, label = "sample"): string {
   const share = p.total ? Math.floor((p.done / p.total) * 100) : 100;
   const seconds = p.elapsedMs / 1000;
   const rate = seconds > 0 ? p.done / seconds : 0;
   const left = p.total - p.done;
   const eta = left === 0 ? "done" : rate > 0 ? `ETA ${formatDuration((left / rate) * 1000)}` : "ETA —";
   const failed = p.failed ? `, ${p.failed} failed` : "";
-  return `sample: ${p.done}/${p.total} (${share}%)${failed}, ${rate.toFixed(1)}/s, ${eta}`;
+  return `${label}: ${p.done}/${p.total} (${share}%)${failed}, ${rate.toFixed(1)}/s, ${eta}`;
 }
 
 /** A job's counts as sampling_jobs holds them (those of its latest run). */
