@@ -27,6 +27,7 @@ export default [
     route("batches/:id/export", "routes/admin.batches.$id.export.tsx"),
     route("batches/:id/stats", "routes/admin.batches.$id.stats.tsx"),
     route("batches/:id/disputes", "routes/admin.batches.$id.disputes.tsx"),
+    route("batches/:id/judge", "routes/admin.batches.$id.judge.tsx"),
   ]),
   // Resource routes: raw-body upload and its progress, answered with JSON.
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),

@@ -630,6 +630,17 @@ async function statsCommand(args: string[]) {
       (r) =>
         `${r.username.padEnd(18)}  ${f(r.judgments, "count").padStart(9)}  ${coefficient(r.agreement_with_majority).padStart(8)}  ${f(r.median_seconds, "seconds").padStart(8)}  ${f(r.tie_rate, "rate").padStart(6)}  ${f(r.flag_rate, "rate").padStart(6)}  ${f(r.left_rate, "rate").padStart(6)}`,
     ),
+    ...stats.judges.flatMap((j) => {
+      const est = (e: { value: number | null; interval: [number, number] | null }) => `${coefficient(e.value)} [${formatInterval(e.interval, "coefficient")}]`;
+      return [
+        "",
+        `LLM judge ${j.model} (run ${j.run}, template ${j.template}, ${f(j.items_judged, "count")} items, ${f(j.failed, "count")} failed):`,
+        `  agreement with the majority ${est(j.trust.majority_agreement.with_ties)} with ties, ${est(j.trust.majority_agreement.without_ties)} without; kappa ${est(j.trust.kappa)}`,
+        `  judge and one reviewer ${est(j.trust.judge_human.with_ties)}; two reviewers ${est(j.trust.human_human.with_ties)} (with ties)`,
+        `  swap consistency ${f(j.swap_consistency.value, "rate")} (${j.swap_consistency.position_bias.first_shown} inconsistent for the first shown, ${j.swap_consistency.position_bias.second_shown} for the second); ${f(j.triage.length, "count")} items to triage`,
+        `  cost ${j.cost.usd === null ? "— (no price for the model)" : f(j.cost.usd, "usd")}, ${f(j.cost.seconds_per_item, "seconds")} s per item against a reviewer's median ${f(j.cost.human_median_seconds_per_item, "seconds")} s`,
+      ];
+    }),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 }

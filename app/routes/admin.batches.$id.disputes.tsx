@@ -246,6 +246,11 @@ function DisputeCard({ item, task, failure }: { item: DisputedItem; task: string
           </tbody>
         </table>
       </div>
+      {item.judge && (
+        <p className="dispute-judge" role="note" data-judge-run={item.judge.run}>
+          <strong>LLM judge</strong> {item.judge.model}: {item.judge.choice === null ? "—" : choiceText(item, item.judge.choice)} · {item.judge.reasons.join("; ")}
+        </p>
+      )}
       {item.adjudication && (
         <p className="dispute-adjudication" role="note">
           <strong>Verdict</strong> by {item.adjudication.by}: {verdictText(item, item.adjudication.payload)}

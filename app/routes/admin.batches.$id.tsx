@@ -182,6 +182,9 @@ export default function BatchPage() {
         <Link to={`${page}/disputes`} className="button">
           Disputes
         </Link>
+        <Link to={`${page}/judge`} className="button">
+          LLM judge
+        </Link>
       </nav>
 
       {doneText && (

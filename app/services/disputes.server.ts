@@ -1,3 +1,4 @@
+import { judgeTriage } from "./judge.server";
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { z } from "zod";
 import { items, judgmentFlags, judgments, prompts, responses, users } from "../../db/schema";
@@ -28,6 +29,8 @@ export interface DisputedItem extends Dispute {
   judgments: DisputedJudgment[];
   /** The admin's verdict (source `adjudicated`), or null while the dispute is open. */
   adjudication: Adjudication | null;
+  /** Why the batch's latest LLM-judge run sends the item here (judge.server.ts judgeTriage), with its choice; null when it does not. */
+  judge: { run: string; model: string; reasons: string[]; choice: string | null } | null;
 }
 
 export interface DisputesPage {
@@ -112,6 +115,15 @@ export function listDisputes(batchId: string, page: { limit?: unknown; offset?: 
     const dispute = disputeOf(votes);
     if (dispute) disputed.push({ itemId, position: entry.position, dispute, judgments: entry.judgments });
   }
+  // The latest judge run's triage (issue 13): items where the judge goes against the reviewers'
+  // majority or flags a hallucination no reviewer flagged join the queue, after the human splits.
+  const triage = judgeTriage(batch.id);
+  const listed = new Set(disputed.map((d) => d.itemId));
+  for (const [itemId] of triage) {
+    const entry = byItem.get(itemId);
+    if (!entry || listed.has(itemId)) continue;
+    disputed.push({ itemId, position: entry.position, dispute: { split: 0, direction: false, flags: [] }, judgments: entry.judgments });
+  }
   const resolved = new Set(
     db.selectDistinct({ itemId: judgments.itemId }).from(judgments).innerJoin(items, eq(items.id, judgments.itemId))
       .where(and(eq(items.batchId, batch.id), eq(judgments.source, "adjudicated"))).all().map((r) => r.itemId),
@@ -153,6 +165,7 @@ export function listDisputes(batchId: string, page: { limit?: unknown; offset?: 
         }),
         judgments: d.judgments,
         adjudication: resolved.has(d.itemId) ? adjudicationOf(d.itemId) : null,
+        judge: triage.get(d.itemId) ?? null,
       };
     }),
   };

@@ -18,7 +18,8 @@ import { median } from "../core/agreement/reviewers";
 import { parseJudgeAnswer, type JudgeTask } from "../core/judge/parse";
 import { BUILT_IN_TEMPLATES, renderJudgePrompt, templateProblem } from "../core/judge/template";
 import { humanMajority, judgeOutcome, judgeTrust, swapConsistency, type JudgeTrustReport, type Outcome, type SwapConsistency, type TrustUnit } from "../core/judge/trust";
-import { judgeDisplayOrder, pairOutcomes, storedVerdict } from "../core/judge/verdict";
+import { judgeDisplayOrder, pairOutcomes, storedVerdict, type PairOutcome } from "../core/judge/verdict";
+import { rankingChoice } from "../core/ranking/disputes";
 import type { JudgmentPayload } from "../core/tasks/judgment";
 import { chatCompletionsUrl, DEFAULT_RETRY, displayEndpoint, redact, type RetryPolicy, type SamplingProgress } from "../core/sampling";
 import { recordAudit } from "./audit.server";
@@ -26,7 +27,7 @@ import { getBatch } from "./batches.server";
 import { chatWithRetries } from "./chat-client.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
-import { endpointSchema } from "./sampling.server";
+import { endpointSchema, HEARTBEAT_MS } from "./sampling.server";
 import { invalidFrom } from "./validation.server";
 
 const whole = (min: number, max: number) =>
@@ -64,6 +65,8 @@ export interface JudgeHooks {
   signal?: AbortSignal;
   random?: () => number;
   userId?: string | null;
+  /** How often the run touches its updated_at (HEARTBEAT_MS unless a test shortens it). */
+  heartbeatMs?: number;
 }
 
 export interface JudgeRunSummary {
@@ -159,7 +162,8 @@ export async function runJudgeRun(runId: string, hooks: JudgeHooks = {}, endpoin
   const policy: RetryPolicy = { maxRetries: options.max_retries, baseMs: options.retry_base_ms, maxMs: options.retry_max_ms };
   const random = hooks.random ?? Math.random;
   const apiKey = hooks.apiKey || undefined;
-  const signal = hooks.signal ?? new AbortController().signal;
+  const stopped = new AbortController();
+  const signal = hooks.signal ? AbortSignal.any([hooks.signal, stopped.signal]) : stopped.signal;
   const maxStrength = batch.config.scale === "3-point" ? 1 : 3;
 
   const batchItems = db
@@ -329,6 +333,17 @@ export async function runJudgeRun(runId: string, hooks: JudgeHooks = {}, endpoin
     counts.completion_tokens += tokens.completion;
   };
 
+  // Touched while it runs, as a sampling job is, so another process sees a live run; a run
+  // marked cancelled elsewhere (the judge page cancelling a CLI run) stops at the next beat.
+  const heartbeat = setInterval(() => {
+    try {
+      const touched = db.update(judgeRuns).set({ updatedAt: Date.now() }).where(and(eq(judgeRuns.id, runId), eq(judgeRuns.status, "running"))).run();
+      if (touched.changes === 0) stopped.abort();
+    } catch {
+      // A busy database skips a beat; the next one retries.
+    }
+  }, hooks.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
   const started = Date.now();
   let finished = 0;
   const progress = () => hooks.onProgress?.({ done: finished, total: work.length, failed: counts.failed, elapsedMs: Date.now() - started });
@@ -340,7 +355,12 @@ export async function runJudgeRun(runId: string, hooks: JudgeHooks = {}, endpoin
       progress();
     }
   };
-  const settled = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency, Math.max(1, work.length)) }, worker));
+  let settled: PromiseSettledResult<void>[];
+  try {
+    settled = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency, Math.max(1, work.length)) }, worker));
+  } finally {
+    clearInterval(heartbeat);
+  }
   const cancelled = signal.aborted;
   const crash = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (crash && !cancelled) {
@@ -387,7 +407,11 @@ export interface JudgeRunView {
   usdPerItem: number | null;
   secondsPerItem: number | null;
   createdAt: number;
+  updatedAt: number;
   finishedAt: number | null;
+  createdBy: string | null;
+  concurrency: number;
+  swap: boolean;
 }
 
 /** A batch's judge runs, newest first, with their cost. */
@@ -397,15 +421,17 @@ export function listJudgeRuns(batchId: string): JudgeRunView[] {
     .select({
       run: judgeRuns,
       price: modelPrices,
+      createdBy: users.username,
       itemsJudged: sql<number>`(SELECT count(DISTINCT v.item_id) FROM judge_verdicts v WHERE v.run_id = ${judgeRuns.id} AND v.status = 'ok')`,
     })
     .from(judgeRuns)
     .leftJoin(modelPrices, eq(modelPrices.model, judgeRuns.model))
+    .leftJoin(users, eq(users.id, judgeRuns.createdBy))
     .where(eq(judgeRuns.batchId, batchId))
     .orderBy(desc(judgeRuns.createdAt))
     .all();
-  return rows.map(({ run, price, itemsJudged }) => {
-    const options = run.options as { endpoint?: string };
+  return rows.map(({ run, price, itemsJudged, createdBy }) => {
+    const options = run.options as { endpoint?: string; concurrency?: number; swap?: boolean };
     const usd = price ? (run.promptTokens * price.inputUsdPerMtok + run.completionTokens * price.outputUsdPerMtok) / 1_000_000 : null;
     return {
       id: run.id,
@@ -425,7 +451,11 @@ export function listJudgeRuns(batchId: string): JudgeRunView[] {
       usdPerItem: usd !== null && itemsJudged > 0 ? usd / itemsJudged : null,
       secondsPerItem: itemsJudged > 0 ? run.latencyMs / 1000 / itemsJudged : null,
       createdAt: run.createdAt,
+      updatedAt: run.updatedAt,
       finishedAt: run.finishedAt,
+      createdBy,
+      concurrency: options.concurrency ?? 4,
+      swap: options.swap !== false,
     };
   });
 }
@@ -462,6 +492,8 @@ export interface TriageItem {
   item_id: string;
   position: number;
   reasons: string[];
+  /** The judge's answer in the disputes queue's terms: a response id or "tie" (pairwise), the top tier joined by "=" (ranking), null (rating). */
+  choice: string | null;
 }
 
 /** How far one judge run can be trusted on its batch (issue 13 points 3, 4, 6, 7): `stats`' `judges` section. */
@@ -484,8 +516,28 @@ export interface JudgeReport {
 }
 
 /** Every judge run of the batch, newest first, with its trust figures against the batch's reviewers. */
-export function judgeReports(batchId: string, options: { replicates?: number; seed?: number } = {}): JudgeReport[] {
-  const runs = listJudgeRuns(batchId);
+export function judgeReports(batchId: string, options: { replicates?: number; seed?: number; run?: string } = {}): JudgeReport[] {
+  const runs = listJudgeRuns(batchId).filter((r) => options.run === undefined || r.id === options.run);
+  return comparisons(batchId, runs).map(({ units, ...report }) => ({ ...report, trust: judgeTrust(units, { replicates: options.replicates ?? 500, seed: options.seed ?? 1 }) }));
+}
+
+/**
+ * The items of the batch's latest judge run that the judge and the reviewers see differently
+ * (issue 13 point 6), by item id, with the judge's choice: the disputes queue lists them.
+ */
+export function judgeTriage(batchId: string): Map<string, { run: string; model: string; reasons: string[]; choice: string | null }> {
+  const latest = listJudgeRuns(batchId).find((r) => r.itemsJudged > 0);
+  const out = new Map<string, { run: string; model: string; reasons: string[]; choice: string | null }>();
+  if (!latest) return out;
+  const [compared] = comparisons(batchId, [latest]);
+  for (const t of compared?.triage ?? []) out.set(t.item_id, { run: latest.id, model: latest.model, reasons: t.reasons, choice: t.choice });
+  return out;
+}
+
+type Comparison = Omit<JudgeReport, "trust"> & { units: TrustUnit[] };
+
+/** Each run's verdicts set against the reviewers' judgments: everything of a JudgeReport but the bootstrap. */
+function comparisons(batchId: string, runs: JudgeRunView[]): Comparison[] {
   if (runs.length === 0) return [];
   const batch = getBatch(batchId);
   const { db } = connection();
@@ -523,7 +575,7 @@ export function judgeReports(batchId: string, options: { replicates?: number; se
   const humanFlagged = new Set(humanFlags.map((f) => `${f.itemId}\u0000${f.responseId}\u0000${f.flag}`));
   const durations = humanRows.flatMap((r) => (r.durationMs === null ? [] : [r.durationMs / 1000]));
 
-  return runs.map((run) => {
+  return runs.map((run): Comparison => {
     const verdicts = db
       .select({ itemId: judgeVerdicts.itemId, swapped: judgeVerdicts.swapped, payload: judgeVerdicts.payload, flags: judgeVerdicts.flags, style: judgeVerdicts.style })
       .from(judgeVerdicts)
@@ -570,7 +622,7 @@ export function judgeReports(batchId: string, options: { replicates?: number; se
           if (!reasons.includes("judge flags a hallucination no reviewer flagged")) reasons.push("judge flags a hallucination no reviewer flagged");
         }
       }
-      if (reasons.length) triage.push({ item_id: itemId, position: item.position, reasons });
+      if (reasons.length) triage.push({ item_id: itemId, position: item.position, reasons, choice: judgeChoice(base, firstOutcomes, swappedOutcomes) });
     }
     triage.sort((x, y) => x.position - y.position);
     const humanResponses = [...humansOfItem.entries()].reduce((sum, [itemId, n]) => sum + n * (itemById.get(itemId)?.responseIds.length ?? 0), 0);
@@ -586,7 +638,7 @@ export function judgeReports(batchId: string, options: { replicates?: number; se
       items_judged: run.itemsJudged,
       failed: run.failed,
       styles,
-      trust: judgeTrust(units, { replicates: options.replicates ?? 500, seed: options.seed ?? 1 }),
+      units,
       swap_consistency: swapConsistency(swaps),
       flags: batch.config.flags.map((flag) => ({ flag, judge: rate(judgeFlagCount.get(flag) ?? 0, judgedResponses), humans: rate(humanFlagCount.get(flag) ?? 0, humanResponses) })),
       triage,
@@ -600,4 +652,18 @@ export function judgeReports(batchId: string, options: { replicates?: number; se
       },
     };
   });
+}
+
+/**
+ * The judge's choice as the disputes page shows a vote: for pairwise, the preferred response
+ * when both presentations agree (else "tie", as agreement counts an inconsistent judge); for
+ * ranking, the top tier; for rating, none.
+ */
+function judgeChoice(payload: JudgmentPayload, first: readonly PairOutcome[], swapped: readonly PairOutcome[] | null): string | null {
+  if (payload.task === "ranking") return rankingChoice(payload.tiers);
+  if (payload.task !== "pairwise") return null;
+  const p = first[0];
+  if (!p) return null;
+  const outcome = judgeOutcome(p.outcome, swapped?.[0]?.outcome ?? null);
+  return outcome === "tie" ? "tie" : outcome === "a" ? p.a : p.b;
 }

@@ -16,6 +16,7 @@ const { batchStats } = await import("~/services/stats.server");
 const { streamExport } = await import("~/services/exports.server");
 const { setModelPrice } = await import("~/services/models.server");
 const { judgeBatch, runJudgeRun, judgeFailures, judgeReports, createJudgeRun } = await import("~/services/judge.server");
+const { listDisputes } = await import("~/services/disputes.server");
 
 const sqlite = () => connection().sqlite;
 let server: FakeServer;
@@ -142,6 +143,28 @@ describe("judge runs", () => {
     // 440 × $1/M + 280 × $2/M = $0.001, over 20 items.
     expect(stats.judges[0]!.cost.usd).toBeCloseTo(0.001, 12);
     expect(stats.judges[0]!.cost.usd_per_item).toBeCloseTo(0.00005, 12);
+  });
+
+  it("sends the items the judge and the majority see differently to the disputes queue, after the reviewers' own splits, with the judge's choice", () => {
+    const page = listDisputes(batchId, { limit: 50 });
+    // h3 splits from h1 and h2 on questions 0, 5, 10, 15; the judge goes against the majority on 3, 7, 11, 15, 19.
+    const split = page.items.filter((i) => i.direction).map((i) => i.position);
+    const judgeOnly = page.items.filter((i) => !i.direction).map((i) => i.position);
+    expect(split.sort((a, b) => a - b)).toEqual([0, 5, 10, 15]);
+    expect(judgeOnly).toEqual([3, 7, 11, 19]);
+    const q3 = page.items.find((i) => i.position === 3)!;
+    expect(q3.judge).toMatchObject({ run: runId, model: "judge-m", reasons: ["judge disagrees with the reviewers' majority"] });
+    expect(q3.judge!.choice).toBe(q3.responses.find((r) => r.model === "alpha")!.id);
+    expect(page.items.find((i) => i.position === 15)!.judge).not.toBeNull();
+    expect(page.items.find((i) => i.position === 0)!.judge).toBeNull();
+  });
+
+  it("prints the judge beside the reviewers in `stats`", async () => {
+    const result = await runCli(["stats", "--batch", batchId]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/LLM judge judge-m \(run \S+, template default, 20 items, 0 failed\):/);
+    expect(result.stdout).toMatch(/agreement with the majority 0\.750 \[[\d.]+ – [\d.]+\] with ties/);
+    expect(result.stdout).toMatch(/swap consistency 100\.0%/);
   });
 
   it("measures position bias: a judge that always prefers the first response has swap consistency 0", async () => {
