@@ -381,7 +381,10 @@ export default function JudgePage() {
             <dd>
               {formatFigure(report.cost.prompt_tokens, "count")} prompt and {formatFigure(report.cost.completion_tokens, "count")} completion tokens
               {report.cost.usd !== null ? `, ${formatFigure(report.cost.usd, "usd")} (${formatFigure(report.cost.usd_per_item, "usd")} per item)` : " (set the model's price on the Models page for a cost)"}
-              ; {formatFigure(report.cost.seconds_per_item, "seconds")} s per item against a reviewer&apos;s median {formatFigure(report.cost.human_median_seconds_per_item, "seconds")} s
+              ; {formatFigure(report.cost.seconds_per_item, "seconds")} s per item,{" "}
+              {report.cost.human_median_seconds_per_item === null
+                ? "no reviewer time recorded to compare"
+                : `against a reviewer's median ${formatFigure(report.cost.human_median_seconds_per_item, "seconds")} s`}
             </dd>
           </dl>
           <h3>Confusion matrix</h3>
@@ -464,8 +467,8 @@ export default function JudgePage() {
             <ul className="failure-list" aria-label="Failures">
               {failures.map((f) => (
                 <li key={`${f.item_id}-${f.swapped}`}>
-                  Item {f.item_id}
-                  {f.swapped ? " (swapped)" : ""}: <span className="failure-reason">{f.reason}</span> after {f.attempts} attempts
+                  Item {f.position + 1}
+                  {f.swapped ? " (sides swapped)" : ""}: <span className="failure-reason">{f.reason}</span> after {f.attempts} attempts
                   {f.raw && (
                     <details>
                       <summary>The judge&apos;s answer</summary>

@@ -462,6 +462,8 @@ export function listJudgeRuns(batchId: string): JudgeRunView[] {
 
 export interface JudgeFailure {
   item_id: string;
+  /** The item's place in its batch, from 0. */
+  position: number;
   swapped: boolean;
   reason: string;
   raw: string;
@@ -471,7 +473,7 @@ export interface JudgeFailure {
 /** A run's failures, in batch order, with the raw text the judge answered. */
 export function judgeFailures(runId: string): JudgeFailure[] {
   return connection()
-    .db.select({ item_id: judgeVerdicts.itemId, swapped: judgeVerdicts.swapped, reason: judgeVerdicts.reason, raw: judgeVerdicts.raw, attempts: judgeVerdicts.attempts })
+    .db.select({ item_id: judgeVerdicts.itemId, position: items.position, swapped: judgeVerdicts.swapped, reason: judgeVerdicts.reason, raw: judgeVerdicts.raw, attempts: judgeVerdicts.attempts })
     .from(judgeVerdicts)
     .innerJoin(items, eq(items.id, judgeVerdicts.itemId))
     .where(and(eq(judgeVerdicts.runId, runId), eq(judgeVerdicts.status, "failed")))
