@@ -18,7 +18,7 @@ import { median } from "../core/agreement/reviewers";
 import { parseJudgeAnswer, type JudgeTask } from "../core/judge/parse";
 import { BUILT_IN_TEMPLATES, renderJudgePrompt, templateProblem } from "../core/judge/template";
 import { humanMajority, judgeOutcome, judgeTrust, swapConsistency, type JudgeTrustReport, type Outcome, type SwapConsistency, type TrustUnit } from "../core/judge/trust";
-import { judgeDisplayOrder, pairOutcomes, storedVerdict, type PairOutcome } from "../core/judge/verdict";
+import { judgeDisplayOrder, pairOutcomes, ratingProblem, storedVerdict, type PairOutcome } from "../core/judge/verdict";
 import { rankingChoice } from "../core/ranking/disputes";
 import type { JudgmentPayload } from "../core/tasks/judgment";
 import { chatCompletionsUrl, DEFAULT_RETRY, displayEndpoint, redact, type RetryPolicy, type SamplingProgress } from "../core/sampling";
@@ -278,7 +278,9 @@ export async function runJudgeRun(runId: string, hooks: JudgeHooks = {}, endpoin
       tokens.prompt += result.completion.usage?.prompt_tokens ?? 0;
       tokens.completion += result.completion.usage?.completion_tokens ?? 0;
       tokens.latency += result.latencyMs;
-      const read = parseJudgeAnswer(result.completion.text, { task, count: order.length, flags: batch.config.flags, overallAspect: batch.config.overallAspect });
+      const parsed = parseJudgeAnswer(result.completion.text, { task, count: order.length, flags: batch.config.flags, overallAspect: batch.config.overallAspect });
+      const problem = parsed.ok ? ratingProblem(parsed.verdict, batch.config.aspects) : null;
+      const read = parsed.ok && problem ? { ok: false as const, reason: problem } : parsed;
       if (read.ok) {
         const stored = storedVerdict(read.verdict, order, maxStrength);
         record(

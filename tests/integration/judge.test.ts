@@ -239,3 +239,93 @@ describe("judge runs", () => {
     expect(JSON.parse(bad.stdout).error.message).toMatch(/neither a built-in template/);
   });
 });
+
+describe("judge runs on ranking and rating batches", () => {
+  let rankingBatch = "";
+  let ratingBatch = "";
+  beforeAll(async () => {
+    const lines = [0, 1, 2].map((i) =>
+      JSON.stringify({
+        id: `r${i}`,
+        messages: [
+          { role: "user", content: `Multi-turn ${i}: hello` },
+          { role: "assistant", content: "Hi! What do you need?" },
+          { role: "user", content: `Rank question ${i}` },
+        ],
+        responses: ["gamma", "delta", "omega"].map((m) => ({ id: m, model: m, text: `${m} says ${i}` })),
+      }),
+    );
+    writeFileSync(join(dir, "three.jsonl"), lines.join("\n"));
+    await importFile(join(dir, "three.jsonl"), { dataset: "three" });
+    rankingBatch = createBatch({ dataset: "three", name: "ranked", task: "ranking", overlap: 1, reviewers: ["h1"], config: {} }).id;
+    ratingBatch = createBatch({ dataset: "three", name: "rated", task: "rating", overlap: 1, reviewers: ["h1"], config: {} }).id;
+    // h1 ranks omega > delta > gamma and rates them 5, 3, 1.
+    let client = 0;
+    for (const batch of [rankingBatch, ratingBatch]) {
+      for (let view = nextAssignment(batch, "u-h1"); view; view = nextAssignment(batch, "u-h1")) {
+        const id = (m: string) => view!.responses.find((r) => r.external_id === m)!.id;
+        submitJudgment(
+          view.id,
+          "u-h1",
+          batch === rankingBatch
+            ? { client_id: `rk${++client}`, tiers: [[id("omega")], [id("delta")], [id("gamma")]] }
+            : { client_id: `rt${++client}`, scores: Object.fromEntries([["omega", 5], ["delta", 3], ["gamma", 1]].map(([m, v]) => [id(m as string), { overall: v as number, helpfulness: 3, honesty: 3, harmlessness: 3 }])) },
+        );
+      }
+    }
+  });
+
+  it("asks a ranking once per item with every turn, and reads 'B>A=C' back by response", async () => {
+    server.requests.length = 0;
+    // The judge puts omega first and ties gamma with delta.
+    server.behave = (request) => {
+      const [omega, delta, gamma] = ["omega", "delta", "gamma"].map((m) => labelWith(request, m)!);
+      return { kind: "ok", text: "```json\n" + JSON.stringify({ ranking: `${omega}>${delta}=${gamma}`, flags: [{ response: gamma, flag: "hallucination" }] }) + "\n```" };
+    };
+    const summary = await judgeBatch(judgeOptions({ batch: rankingBatch }));
+    expect(summary).toMatchObject({ requested: 3, judged: 3, failed: 0 });
+    const prompt = lastUserText(server.requests[0]!);
+    expect(prompt).toMatch(/User: Multi-turn \d: hello\n\nAssistant: Hi! What do you need\?\n\nUser: Rank question \d/);
+    expect(prompt).toMatch(/"ranking": "A>B>C"/);
+    const [report] = judgeReports(rankingBatch);
+    // 3 comparisons per item: omega–delta and omega–gamma agree with h1, delta–gamma is a tie for the judge: 6 of 9.
+    expect(report!.trust.judge_human.with_ties).toMatchObject({ value: 6 / 9, n: 9 });
+    expect(report!.trust.judge_human.without_ties).toMatchObject({ value: 1, n: 6 });
+    expect(report!.swap_consistency.value).toBeNull();
+    // The judge flags a hallucination nobody flagged: every item is triaged for it.
+    expect(report!.triage).toHaveLength(3);
+    expect(report!.triage[0]!.reasons).toContain("judge flags a hallucination no reviewer flagged");
+    expect(report!.flags.find((f) => f.flag === "hallucination")).toMatchObject({ judge: { flagged: 3, responses: 9 }, humans: { flagged: 0, responses: 9 } });
+  });
+
+  it("asks for scores on the rubric and compares the overall scores", async () => {
+    server.requests.length = 0;
+    server.behave = (request) => {
+      const labels = ["omega", "delta", "gamma"].map((m) => labelWith(request, m)!);
+      // A bare number is the overall score; the judge rates delta above omega.
+      return { kind: "ok", text: JSON.stringify({ scores: { [labels[0]!]: 4, [labels[1]!]: 5, [labels[2]!]: 1 } }) };
+    };
+    const summary = await judgeBatch(judgeOptions({ batch: ratingBatch }));
+    expect(summary).toMatchObject({ requested: 3, judged: 3, failed: 0 });
+    const prompt = lastUserText(server.requests[0]!);
+    expect(prompt).toMatch(/\[Rubric\]\n- overall \(Overall\): 1 \(worst\) to 5 \(best\)/);
+    const [report] = judgeReports(ratingBatch);
+    // omega–delta reversed, omega–gamma and delta–gamma agree: 6 of 9.
+    expect(report!.trust.judge_human.with_ties).toMatchObject({ value: 6 / 9, n: 9 });
+    const stored = sqlite().prepare("SELECT payload FROM judge_verdicts v JOIN judge_runs r ON r.id = v.run_id WHERE r.batch_id = ? LIMIT 1").get(ratingBatch) as { payload: string };
+    expect(Object.values(JSON.parse(stored.payload).scores as Record<string, { overall: number }>).map((s) => s.overall).sort()).toEqual([1, 4, 5]);
+  });
+});
+
+describe("a rating outside the rubric", () => {
+  it("is an unreadable answer: asked again, then a failure naming the aspect and its range", async () => {
+    const batch = createBatch({ dataset: "three", name: "rated strictly", task: "rating", overlap: 1, reviewers: ["h1"], config: {}, sample: 1, seed: 1 }).id;
+    server.behave = (request) => {
+      const labels = ["omega", "delta", "gamma"].map((m) => labelWith(request, m)!);
+      return { kind: "ok", text: JSON.stringify({ scores: { [labels[0]!]: { overall: 9 }, [labels[1]!]: 2, [labels[2]!]: 1 } }) };
+    };
+    const summary = await judgeBatch(judgeOptions({ batch, model: "strict-judge" }));
+    expect(summary).toMatchObject({ requested: 1, judged: 0, failed: 1 });
+    expect(judgeFailures(summary.run)[0]!.reason).toMatch(/overall 9 is not a whole number from 1 to 5/);
+  });
+});

@@ -82,3 +82,21 @@ export function pairOutcomes(payload: JudgmentPayload, responseIds: readonly str
   }
   return out;
 }
+
+/**
+ * Why a judge's rating cannot be stored, or null: a score for an aspect the rubric does not
+ * have, or outside the aspect's range, or not a whole number. An aspect left out is allowed:
+ * only the overall aspect makes comparisons, and the rest are kept as given.
+ */
+export function ratingProblem(verdict: JudgeVerdict, aspects: ReadonlyArray<{ key: string; min: number; max: number }>): string | null {
+  if (verdict.task !== "rating") return null;
+  const byKey = new Map(aspects.map((a) => [a.key, a]));
+  for (const [label, scores] of Object.entries(verdict.scores)) {
+    for (const [key, value] of Object.entries(scores)) {
+      const aspect = byKey.get(key);
+      if (!aspect) return `response ${label}: "${key}" is not an aspect of the rubric (${aspects.map((a) => a.key).join(", ")})`;
+      if (!Number.isInteger(value) || value < aspect.min || value > aspect.max) return `response ${label}: ${key} ${value} is not a whole number from ${aspect.min} to ${aspect.max}`;
+    }
+  }
+  return null;
+}
