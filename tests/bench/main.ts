@@ -26,6 +26,7 @@ const BENCHES: Record<string, Bench> = {
   sampling: { usage: SAMPLING_USAGE, run: runSamplingBench },
   pairing: { usage: PAIRING_USAGE, run: runPairingBench },
   "dataset-page": { usage: DATASET_PAGE_USAGE, run: runDatasetPageBench },
+  "judge-trust": { usage: "judge-trust [--quick] [--limit N] [--error-rate E] [--human-error-rate H] [--reviewers R] [--seed S] [--keep]", run: async (args) => (await import("./judge-trust")).runJudgeTrustBench(args) },
 };
 
 function usage(): string {

@@ -61,7 +61,7 @@ export const BUILT_IN_TEMPLATES: Readonly<Record<string, string>> = { default: D
 export function templateProblem(template: string, task: JudgeTask): string | null {
   if (template.trim() === "") return "the template is empty";
   const used = [...template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)].map((m) => m[1]!);
-  const unknown = used.filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
+  const unknown = [...new Set(used.filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name)))];
   if (unknown.length) return `unknown placeholder${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => `{{${n}}}`).join(", ")}; the template may use ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(", ")}`;
   if (!used.includes("responses")) return "the template must include {{responses}}";
   if (template === MT_BENCH_TEMPLATE && task !== "pairwise") return "the mt-bench template judges pairwise batches only";
@@ -108,7 +108,7 @@ export function placeholderValues(input: JudgePromptInput): Record<Placeholder, 
         ? section("Rubric", input.aspects.map((a) => `- ${a.key} (${a.label}): ${a.min} (worst) to ${a.max} (best)`).join("\n"))
         : "",
     flags: input.flags.length
-      ? `If a response has one of these problems, list it under "flags": ${input.flags.join(", ")}.${input.flags.includes("hallucination") && (input.reference || input.context?.length) ? ' A claim the reference or the context does not support is a "hallucination".' : ""}\n\n`
+      ? `If a response has one of these problems, list it under "flags": ${input.flags.join(", ")}.${input.flags.includes("hallucination") && (input.reference?.trim() || input.context?.length) ? ' A claim the reference or the context does not support is a "hallucination".' : ""}\n\n`
       : "",
     conversation: conversation(input.messages),
     question: lastUser?.content ?? conversation(input.messages),
@@ -122,5 +122,5 @@ export function placeholderValues(input: JudgePromptInput): Record<Placeholder, 
 /** The template with its placeholders filled (check it first with {@link templateProblem}). */
 export function renderJudgePrompt(template: string, input: JudgePromptInput): string {
   const values = placeholderValues(input);
-  return template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (whole, name: string) => (name in values ? values[name as Placeholder] : whole));
+  return template.replace(/\{\{\s*([^}]*?)\s*\}\}/g, (whole, name: string) => (Object.hasOwn(values, name) ? values[name as Placeholder] : whole));
 }
