@@ -53,6 +53,20 @@ app.use((req, res, next) => {
   });
   next();
 });
+// A state-changing request from another site's page is refused before any route runs
+// (app/core/auth/cross-site.ts); behind a proxy, TRUST_PROXY makes req.protocol and the host
+// the ones the browser used.
+app.use((req, res, next) => {
+  const problem = build.entry.module.crossSiteProblem({
+    method: req.method,
+    path: req.path,
+    origin: req.get("origin"),
+    secFetchSite: req.get("sec-fetch-site"),
+    ownOrigin: `${req.protocol}://${(process.env.TRUST_PROXY && req.get("x-forwarded-host")?.split(",")[0]?.trim()) || req.get("host")}`,
+  });
+  if (!problem) return next();
+  res.status(403).type("text/plain").send(`Forbidden: ${problem}.\n`);
+});
 app.use(compression());
 // Vite fingerprints everything under /assets, so it can be cached forever.
 app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));

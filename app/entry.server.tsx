@@ -9,6 +9,8 @@ import { CspNonce } from "./csp-nonce";
 // server.js runs start-up (migrations, demo seed) through the built bundle, so that the
 // server and the app share one copy of the database module.
 export { setUp, describeDemo } from "./services/setup.server";
+// server.js refuses cross-site form posts with it before Remix runs.
+export { crossSiteProblem } from "./core/auth/cross-site";
 
 /**
  * What Remix reports to the log. An error response Remix raises itself (a method the route does

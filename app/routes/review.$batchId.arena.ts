@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { prepareBattle, voteBattle, type BattleEvent } from "~/services/arena.server";
+import { requireBatchReviewer } from "~/services/assignments.server";
 import { requireUser } from "~/services/auth.server";
 import { apiResponse, invalidInput, jsonBody } from "~/services/http.server";
 
@@ -18,6 +19,7 @@ const bodySchema = z.discriminatedUnion("intent", [
 export async function action({ request, params }: ActionFunctionArgs) {
   return apiResponse(async () => {
     const user = await requireUser(request);
+    requireBatchReviewer(params.batchId!, user.id);
     const body = bodySchema.safeParse(await jsonBody(request));
     if (!body.success) return invalidInput(body.error);
     if (body.data.intent === "vote") return Response.json(voteBattle(body.data.battle, user.id, body.data.judgment), { status: 201 });

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import {
   JUDGING_LOOKAHEAD,
+  requireBatchReviewer,
   nextAssignments,
   reviewerJudgmentCount,
   setGuidelinesCollapsed,
@@ -33,6 +34,7 @@ const bodySchema = z.discriminatedUnion("intent", [
 export async function action({ request, params }: ActionFunctionArgs) {
   return apiResponse(async () => {
     const user = await requireUser(request);
+    requireBatchReviewer(params.batchId!, user.id);
     const body = bodySchema.safeParse(await jsonBody(request));
     if (!body.success) return invalidInput(body.error);
     if (body.data.intent === "guidelines") {

@@ -97,7 +97,12 @@ function sql(): ReturnType<typeof statements> {
 }
 
 function requireReviewer(batch: BatchRecord, reviewerId: string): void {
-  if (!sql().reviewerOf.get(batch.id, reviewerId)) throw new ServiceError("forbidden", "you are not a reviewer of this batch");
+  requireBatchReviewer(batch.id, reviewerId);
+}
+
+/** 403 unless the user is a reviewer of the batch: the judging screen's routes check it before reading their body. */
+export function requireBatchReviewer(batchId: string, userId: string): void {
+  if (!sql().reviewerOf.get(batchId, userId)) throw new ServiceError("forbidden", "you are not a reviewer of this batch");
 }
 
 /** Returns expired leases of a batch to the pool. Runs inside the caller's transaction. */
@@ -215,6 +220,7 @@ export function skipAssignment(assignmentId: string, reviewerId: string, now = D
  * just before `before` (an assignment id), or the latest when `before` is null.
  */
 export function previousAssignment(batchId: string, reviewerId: string, before: string | null): AssignmentView | null {
+  requireBatchReviewer(batchId, reviewerId);
   const { sqlite } = connection();
   const anchor = before
     ? sqlite.prepare<[string, string], { done_at: number | null; status: string }>("SELECT done_at, status FROM assignments WHERE id = ? AND reviewer_id = ?").get(before, reviewerId)

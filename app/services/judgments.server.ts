@@ -46,10 +46,15 @@ export function submitJudgment(
   rawInput: unknown,
   now = Date.now(),
 ): { judgment: JudgmentRecord; created: boolean; paused: string | null } {
+  const { sqlite } = connection();
+  // Whose assignment it is, before anything of the body is read or answered (the authorization
+  // matrix, tests/e2e/authorization.test.ts): someone else's is not found, whatever they send.
+  // A prepared statement: this is the review bench's measured submit path.
+  const owner = sqlite.prepare<[string], string>("SELECT reviewer_id FROM assignments WHERE id = ?").pluck().get(assignmentId);
+  if (owner !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
   const parsed = judgmentInputSchema.safeParse(rawInput);
   if (!parsed.success) throw invalidFrom(parsed.error);
   const input = parsed.data;
-  const { sqlite } = connection();
   let paused: string | null = null;
 
   const result = sqlite
