@@ -18,6 +18,7 @@ export default [
     route("datasets/:dataset", "routes/admin.datasets.$dataset.tsx"),
     route("datasets/:dataset/leaderboard", "routes/admin.datasets.$dataset.leaderboard.tsx"),
     route("datasets/:dataset/sample", "routes/admin.datasets.$dataset.sample.tsx"),
+    route("datasets/:dataset/quality", "routes/admin.datasets.$dataset.quality.tsx"),
     route("models", "routes/admin.models.tsx"),
     route("audit", "routes/admin.audit.tsx"),
     route("users", "routes/admin.users.tsx"),
@@ -33,6 +34,7 @@ export default [
   route("admin/datasets/import", "routes/admin.datasets.import.ts"),
   route("admin/datasets/import/progress", "routes/admin.datasets.import.progress.ts"),
   route("admin/batches/:id/export/download", "routes/admin.batches.$id.export.download.ts"),
+  route("admin/datasets/:dataset/quality/download", "routes/admin.datasets.$dataset.quality.download.ts"),
   route("admin/batches/:id/export/card", "routes/admin.batches.$id.export.card.ts"),
   route("admin/batches/:id/reviewers", "routes/admin.batches.$id.reviewers.ts"),
   // The HTTP API: bearer tokens, JSON in and out.

@@ -87,6 +87,7 @@ export default function DatasetPage() {
             Create a batch from this dataset
           </Link>
           <Link to={`${base}/leaderboard`}>Leaderboard</Link>
+          <Link to={`${base}/quality`}>Quality</Link>
           <Link to={`${base}/sample`}>Sample responses</Link>
         </p>
         <h2>Models</h2>

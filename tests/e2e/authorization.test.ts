@@ -27,6 +27,8 @@ const ACCESS: Record<string, Access> = {
   "routes/admin.datasets.$dataset": "admin",
   "routes/admin.datasets.$dataset.leaderboard": "admin",
   "routes/admin.datasets.$dataset.sample": "admin",
+  "routes/admin.datasets.$dataset.quality": "admin",
+  "routes/admin.datasets.$dataset.quality.download": "admin",
   "routes/admin.models": "admin",
   "routes/admin.audit": "admin",
   "routes/admin.users": "admin",
