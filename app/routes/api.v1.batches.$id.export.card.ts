@@ -9,7 +9,7 @@ import { apiResponse } from "~/services/http.server";
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return apiResponse(() => {
-    requireApiRole(request, "admin");
+    requireApiRole(request, "admin", "export");
     return exportCardResponse(params.id!, Object.fromEntries(new URL(request.url).searchParams), { signal: request.signal });
   });
 }

@@ -6,7 +6,7 @@ import { leaderboard } from "~/services/stats.server";
 /** GET /api/v1/batches/:id/leaderboard: Bradley–Terry ratings of the batch's models. Admins only. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return apiResponse(() => {
-    requireApiRole(request, "admin");
+    requireApiRole(request, "admin", "read");
     return Response.json(leaderboard({ batchId: params.id! }), { headers: { "Cache-Control": "no-store" } });
   });
 }

@@ -6,7 +6,7 @@ import { batchStats } from "~/services/stats.server";
 /** GET /api/v1/batches/:id/stats: agreement, reviewers, bias and flags of a batch. Admins only. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   return apiResponse(() => {
-    requireApiRole(request, "admin");
+    requireApiRole(request, "admin", "read");
     return Response.json(batchStats(params.id!), { headers: { "Cache-Control": "no-store" } });
   });
 }

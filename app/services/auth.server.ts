@@ -1,6 +1,7 @@
 import { createCookie, redirect } from "@remix-run/node";
 import { ACCOUNT_POLICY, ADDRESS_POLICY, recentFailures, retryAfterMs } from "../core/auth/login-throttle";
 import type { Role } from "../../db/schema";
+import type { TokenScope } from "../core/auth/scopes";
 import { recordAudit } from "./audit.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
@@ -52,7 +53,7 @@ export async function requireRole(request: Request, role: Role): Promise<UserSum
  * The caller of an /api/v1 endpoint, from `Authorization: Bearer <token>`; a JSON 401 otherwise.
  * Browser sessions are not accepted here, so the API cannot be driven cross-site by cookies.
  */
-export function requireApiUser(request: Request): UserSummary {
+export function requireApiUser(request: Request, scope: TokenScope): UserSummary {
   const header = request.headers.get("Authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const user = match ? userOfToken(match[1]!) : null;
@@ -62,12 +63,14 @@ export function requireApiUser(request: Request): UserSummary {
       { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="verdict"' } },
     );
   }
+  // A scope narrows what the token's user may do, never widens it (core/auth/scopes.ts).
+  if (!user.scopes.includes(scope)) throw new ServiceError("forbidden", `this token lacks the ${scope} scope (it has ${user.scopes.join(", ") || "none"})`);
   return user;
 }
 
 /** {@link requireApiUser} for a role: 403 (a ServiceError, answered as JSON) for anyone else. */
-export function requireApiRole(request: Request, role: Role): UserSummary {
-  const user = requireApiUser(request);
+export function requireApiRole(request: Request, role: Role, scope: TokenScope): UserSummary {
+  const user = requireApiUser(request, scope);
   if (user.role !== role) throw new ServiceError("forbidden", `this is for ${role}s only`);
   return user;
 }

@@ -6,6 +6,8 @@ import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
 import type { UserSummary } from "./users.server";
+import type { Role } from "../../db/schema";
+import { effectiveScopes, SCOPES_OF_ROLE, scopesProblem, type TokenScope } from "../core/auth/scopes";
 
 /**
  * API bearer tokens: `vrd_` + 32 random bytes, shown once at creation; the table keeps only
@@ -17,39 +19,51 @@ export interface TokenSummary {
   id: string;
   username: string;
   name: string;
+  /** What it may do (core/auth/scopes.ts), as in effect: a token made without scopes has its role's. */
+  scopes: TokenScope[];
   lastUsedAt: number | null;
   revokedAt: number | null;
   createdAt: number;
 }
 
-export function createToken(input: { username: string; name?: string }, actorId: string | null = null): { id: string; token: string } {
+/**
+ * Makes a token for a user with the scopes asked for (default: every scope of the user's role;
+ * a reviewer's token can only review). 400 with `scopes` for an unknown scope or one beyond the
+ * role; the token is shown once.
+ */
+export function createToken(input: { username: string; name?: string; scopes?: readonly string[] }, actorId: string | null = null): { id: string; token: string; scopes: TokenScope[] } {
   const parsedName = z.string().trim().max(80, "at most 80 characters").default("cli").safeParse(input.name);
   if (!parsedName.success) throw invalidFrom(parsedName.error, "name");
   const name = parsedName.data;
   const { sqlite, db } = connection();
   const user = sqlite
-    .prepare<[string], { id: string; disabled: number }>("SELECT id, disabled FROM users WHERE username = ?")
+    .prepare<[string], { id: string; disabled: number; role: Role }>("SELECT id, disabled, role FROM users WHERE username = ?")
     .get(input.username.trim().toLowerCase());
   if (!user) throw new ServiceError("not_found", `no user "${input.username}"`);
   if (user.disabled) throw new ServiceError("conflict", `user "${input.username}" is disabled`);
+  const asked = [...new Set((input.scopes ?? []).map((s) => s.trim()).filter(Boolean))];
+  const problem = scopesProblem(asked, user.role);
+  if (problem) throw new ServiceError("invalid", problem, { fields: { scopes: problem } });
+  const scopes = asked.length ? effectiveScopes(asked, user.role) : [...SCOPES_OF_ROLE[user.role]];
   const token = PREFIX + newSecret();
   const id = newId();
   sqlite.transaction(() => {
     sqlite
-      .prepare("INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, '[]', ?)")
-      .run(id, user.id, name || "cli", hashSecret(token), Date.now());
-    recordAudit(db, { userId: actorId, action: "token.create", subject: id, detail: { username: input.username, name } });
+      .prepare("INSERT INTO api_tokens (id, user_id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(id, user.id, name || "cli", hashSecret(token), JSON.stringify(scopes), Date.now());
+    recordAudit(db, { userId: actorId, action: "token.create", subject: id, detail: { username: input.username, name, scopes } });
   })();
-  return { id, token };
+  return { id, token, scopes };
 }
 
 export function listTokens(): TokenSummary[] {
   return connection()
-    .sqlite.prepare<[], TokenSummary>(
-      `SELECT t.id, u.username, t.name, t.last_used_at AS lastUsedAt, t.revoked_at AS revokedAt, t.created_at AS createdAt
+    .sqlite.prepare<[], Omit<TokenSummary, "scopes"> & { scopes: string; role: Role }>(
+      `SELECT t.id, u.username, t.name, t.scopes, u.role, t.last_used_at AS lastUsedAt, t.revoked_at AS revokedAt, t.created_at AS createdAt
        FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at`,
     )
-    .all();
+    .all()
+    .map(({ role, scopes, ...token }) => ({ ...token, scopes: effectiveScopes(JSON.parse(scopes) as string[], role) }));
 }
 
 export function revokeToken(id: string, actorId: string | null = null): void {
@@ -65,12 +79,12 @@ export function revokeToken(id: string, actorId: string | null = null): void {
  * The user a bearer token belongs to, or null (unknown, revoked, or the user disabled).
  * Last use is recorded at most once a minute, so every API call does not write.
  */
-export function userOfToken(token: string, now = Date.now()): UserSummary | null {
+export function userOfToken(token: string, now = Date.now()): (UserSummary & { scopes: TokenScope[] }) | null {
   if (!token.startsWith(PREFIX)) return null;
   const { sqlite } = connection();
   const row = sqlite
-    .prepare<[string], { token_id: string; last_used_at: number | null; id: string; username: string; display_name: string; role: UserSummary["role"]; created_at: number }>(
-      `SELECT t.id AS token_id, t.last_used_at, u.id, u.username, u.display_name, u.role, u.created_at
+    .prepare<[string], { token_id: string; last_used_at: number | null; scopes: string; id: string; username: string; display_name: string; role: UserSummary["role"]; created_at: number }>(
+      `SELECT t.id AS token_id, t.last_used_at, t.scopes, u.id, u.username, u.display_name, u.role, u.created_at
        FROM api_tokens t JOIN users u ON u.id = t.user_id
        WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.disabled = 0`,
     )
@@ -79,5 +93,13 @@ export function userOfToken(token: string, now = Date.now()): UserSummary | null
   if (row.last_used_at === null || now - row.last_used_at > 60_000) {
     sqlite.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(now, row.token_id);
   }
-  return { id: row.id, username: row.username, displayName: row.display_name, role: row.role, disabled: false, createdAt: row.created_at };
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.display_name,
+    role: row.role,
+    disabled: false,
+    createdAt: row.created_at,
+    scopes: effectiveScopes(JSON.parse(row.scopes) as string[], row.role),
+  };
 }
