@@ -115,6 +115,10 @@ export async function logIn(
     throw new ServiceError("unauthorized", "Wrong username or password.");
   }
   failures.delete(accountKey);
+  // A session the browser already held (another account's, or one someone planted) ends here:
+  // every sign-in starts a new session id, never one chosen before it.
+  const previous = await sessionToken(request);
+  if (previous) deleteSession(previous);
   const session = createSession(user.id);
   recordAudit(connection().db, { userId: user.id, action: "session.create", detail: { address: input.address } });
   const setCookie = await sessionCookie.serialize(session.token, {

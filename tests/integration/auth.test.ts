@@ -47,6 +47,15 @@ describe("sessions", () => {
     expect(proxied.setCookie).toContain("; Secure");
   });
 
+  it("starts a new session id at every sign-in and ends the one the browser held", async () => {
+    const first = await logIn(request(), { username: "rita", password: "reviewer password 1", address: "a" });
+    // Signing in again (as someone else, on the same browser) rotates the id: the old cookie is dead.
+    const second = await logIn(withCookie(first.setCookie, "http://localhost/login"), { username: "admin", password: "admin password 1", address: "a" });
+    expect(second.setCookie.split(";")[0]).not.toBe(first.setCookie.split(";")[0]);
+    expect(await getUser(withCookie(first.setCookie))).toBeNull();
+    expect((await getUser(withCookie(second.setCookie)))?.username).toBe("admin");
+  });
+
   it("logs out by deleting the session, so a kept cookie is dead", async () => {
     const { setCookie } = await logIn(request(), { username: "rita", password: "reviewer password 1", address: "a" });
     const cleared = await logOut(withCookie(setCookie));
