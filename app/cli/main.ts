@@ -74,7 +74,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
          [--no-swap] [--temperature 0] [--max-tokens K] [--parse-retries 1] [--api-key-env VAR]
          [--max-retries 5] [--retry-base-ms 500] [--retry-max-ms 30000] [--timeout-ms 120000] [--json]
   judge resume RUN [--endpoint URL] [--api-key-env VAR] [--json]
-  tokens create --username NAME [--name LABEL] [--json]
+  tokens create --username NAME [--name LABEL] [--scopes review,read,export,admin] [--json]
   tokens list [--json]
   tokens revoke ID
   backup FILE [--force] [--json]
@@ -445,12 +445,13 @@ async function batchesCommand(args: string[]) {
 async function tokensCommand(args: string[]) {
   const [sub, ...rest] = args;
   if (sub === "create") {
-    const { values } = parse(rest, { username: { type: "string" }, name: { type: "string" }, json: { type: "boolean", default: false } });
+    const { values } = parse(rest, { username: { type: "string" }, name: { type: "string" }, scopes: { type: "string" }, json: { type: "boolean", default: false } });
     if (!values.username) throw new UsageError("--username is required");
-    const { id, token } = createToken({ username: values.username as string, name: values.name as string | undefined });
-    if (values.json) print({ id, token });
+    const asked = values.scopes === undefined ? undefined : (values.scopes as string).split(",");
+    const { id, token, scopes } = createToken({ username: values.username as string, name: values.name as string | undefined, scopes: asked });
+    if (values.json) print({ id, token, scopes });
     else process.stdout.write(`${token}\n`);
-    if (!values.json) process.stderr.write(`token ${id} created; it is shown only this once\n`);
+    if (!values.json) process.stderr.write(`token ${id} created with scopes ${scopes.join(", ")}; it is shown only this once\n`);
     return;
   }
   if (sub === "list") {
@@ -459,7 +460,7 @@ async function tokensCommand(args: string[]) {
     if (values.json) return print(all);
     for (const t of all) {
       const state = t.revokedAt ? "revoked" : t.lastUsedAt ? `last used ${new Date(t.lastUsedAt).toISOString()}` : "never used";
-      process.stdout.write(`${t.id}  ${t.username}  ${t.name}  ${state}\n`);
+      process.stdout.write(`${t.id}  ${t.username}  ${t.name}  ${t.scopes.join(",") || "(no scope)"}  ${state}\n`);
     }
     return;
   }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorOf, setUpTempDatabase } from "./helpers";
+import { errorOf, runCli, setUpTempDatabase } from "./helpers";
 
 setUpTempDatabase({ VERDICT_SEED: "none" });
 const { connection, closeConnection } = await import("~/services/database.server");
@@ -58,5 +58,16 @@ describe("API token scopes", () => {
     // A stored scope beyond the role (written by hand) is not in effect.
     expect(listTokens().find((t) => t.id === "old")!.scopes).toEqual([]);
     expect(listTokens().filter((t) => t.username === "adm").map((t) => t.scopes)).toContainEqual(["read"]);
+  });
+
+  it("is on the command line: tokens create --scopes, and tokens list shows them", async () => {
+    const made = await runCli(["tokens", "create", "--username", "adm", "--scopes", "read,export", "--json"]);
+    expect(made.status).toBe(0);
+    expect(JSON.parse(made.stdout)).toMatchObject({ scopes: ["read", "export"], token: expect.stringMatching(/^vrd_/) });
+    const refused = await runCli(["tokens", "create", "--username", "rev", "--scopes", "admin"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/a reviewer's token can hold only review, not admin/);
+    const listed = await runCli(["tokens", "list"]);
+    expect(listed.stdout).toMatch(/adm {2}cli {2}read,export {2}never used/);
   });
 });
