@@ -182,7 +182,7 @@ export function ArenaSession({ batch, config, initialVotes }: { batch: { id: str
     batch_id: batch.id,
     task: "pairwise",
     config,
-    prompt: { id: "", external_id: "", messages: [{ role: "user", content: battle.prompt }] },
+    prompt: { id: "", external_id: "", messages: [{ role: "user", content: battle.prompt }], reference: null, context: [] },
     responses: battle.responses,
     lease_expires_at: 0,
   };

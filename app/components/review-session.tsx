@@ -321,6 +321,7 @@ export function ReviewSession({
             flags={current.config.flags}
             tiers={current.responses.length}
             scoreRange={{ min: Math.min(...current.config.aspects.map((a) => a.min)), max: Math.max(...current.config.aspects.map((a) => a.max)) }}
+            unsupportedClaims={current.config.unsupportedClaims}
             open={legendOpen}
             onToggle={toggleLegend}
           />

@@ -51,6 +51,7 @@ const formSchema = z.object({
   rationaleRequired: z.literal("on").optional(),
   rationaleMinLength: text,
   showModelNames: z.literal("on").optional(),
+  unsupportedClaims: z.literal("on").optional(),
   guidelines: text,
   overallRow: text,
   goldRate: text,
@@ -80,6 +81,7 @@ export async function action({ request }: ActionFunctionArgs) {
     reviewers: all(form, "reviewers"),
     rationaleRequired: parsed.data.rationaleRequired === "on",
     showModelNames: parsed.data.showModelNames === "on",
+    unsupportedClaims: parsed.data.unsupportedClaims === "on",
     rubric: keys!.map((key, i) => ({ key, label: labels![i] ?? "", min: mins![i] ?? "", max: maxes![i] ?? "" })),
   };
   if (parsed.data.task === "arena") return arenaAction(values, user.id);
@@ -341,6 +343,16 @@ export default function NewBatch() {
           </label>
         </div>
         <FieldError name="rationaleMinLength" fields={fields} />
+        <div data-task="pairwise ranking rating">
+          <label className="checkbox">
+            <input type="checkbox" name="unsupportedClaims" defaultChecked={sent?.unsupportedClaims} /> Ask reviewers to mark claims not supported by the context
+          </label>
+          <p className="small muted">
+            Reviewers select words in a response and mark them; each mark sets the <code>unsupported_claim</code> flag (added to the flags) with the words as its note.
+            The context is each prompt&apos;s reference answer and documents, shown beside it.
+          </p>
+          <FieldError name="unsupportedClaims" fields={fields} />
+        </div>
         <label>
           Guidelines (markdown, shown beside every item)
           <textarea name="guidelines" rows={5} defaultValue={sent?.guidelines} {...invalid("guidelines", fields)} />

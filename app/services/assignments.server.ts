@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { chooseItem, leaseExpiry, randomDisplayOrder, type Candidate } from "../core/assignment/policy";
-import { reviewerConfig, type AssignmentView, type ReviewProgress, type ViewMessage } from "../core/tasks/view";
+import { contextDocuments, referenceText, reviewerConfig, type AssignmentView, type ReviewProgress, type ViewMessage } from "../core/tasks/view";
 import type { JudgmentFlag, JudgmentPayload } from "../core/tasks/judgment";
 import { batchReviewers, type AssignmentStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
@@ -248,8 +248,11 @@ export function assignmentView(assignmentId: string, reviewerId: string): Assign
   if (!row || row.reviewer_id !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
   const batch = getBatch(row.batch_id);
   const item = sql().item.get(row.item_id)!;
+  // The sources of truth come with the prompt's row: no query of their own.
   const prompt = sqlite
-    .prepare<[string], { id: string; external_id: string; messages: string }>("SELECT id, external_id, messages FROM prompts WHERE id = ?")
+    .prepare<[string], { id: string; external_id: string; messages: string; reference: string | null; context: string | null }>(
+      "SELECT id, external_id, messages, reference, context FROM prompts WHERE id = ?",
+    )
     .get(item.prompt_id)!;
   const responseIds = JSON.parse(item.response_ids) as string[];
   const responses = sqlite
@@ -278,7 +281,13 @@ export function assignmentView(assignmentId: string, reviewerId: string): Assign
     batch_id: batch.id,
     task: batch.task,
     config: reviewerConfig(batch.config),
-    prompt: { id: prompt.id, external_id: prompt.external_id, messages: JSON.parse(prompt.messages) as ViewMessage[] },
+    prompt: {
+      id: prompt.id,
+      external_id: prompt.external_id,
+      messages: JSON.parse(prompt.messages) as ViewMessage[],
+      reference: referenceText(prompt.reference),
+      context: contextDocuments(prompt.context),
+    },
     responses: order.map((index) => {
       const r = byId.get(responseIds[index]!)!;
       return { id: r.id, external_id: r.external_id, text: r.text, ...(batch.config.showModelNames ? { model: r.model } : {}) };

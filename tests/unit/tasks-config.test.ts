@@ -65,6 +65,7 @@ describe("batchConfigSchema defaults", () => {
       gold: { rate: 0.1, threshold: 0.7, minItems: 5, tolerance: 0 },
       selfConsistency: { share: 0 },
       leaseMinutes: 30,
+      unsupportedClaims: false,
     });
   });
 
@@ -95,6 +96,7 @@ describe("batchConfigSchema defaults", () => {
       gold: { rate: 0.25, threshold: 0.8, minItems: 3, tolerance: 1 },
       selfConsistency: { share: 0.2 },
       leaseMinutes: 90,
+      unsupportedClaims: false,
     });
     expect(config).toEqual({
       scale: "3-point",
@@ -110,6 +112,7 @@ describe("batchConfigSchema defaults", () => {
       gold: { rate: 0.25, threshold: 0.8, minItems: 3, tolerance: 1 },
       selfConsistency: { share: 0.2 },
       leaseMinutes: 90,
+      unsupportedClaims: false,
     });
   });
 

@@ -13,6 +13,8 @@ const prompt = {
     { role: "system" as const, content: "You are a careful assistant." },
     { role: "user" as const, content: "Write a function that adds two numbers." },
   ],
+  reference: null,
+  context: [],
 };
 
 export function pairwise(overrides: Partial<AssignmentView> = {}): AssignmentView {

@@ -1,4 +1,4 @@
-import { useId } from "react";
+import { useId, type ReactNode } from "react";
 import { flagLabel } from "./state";
 
 export interface FlagsEditorProps {
@@ -14,10 +14,12 @@ export interface FlagsEditorProps {
   /** Shows each flag's number for the `f` N shortcut. */
   showKeys?: boolean;
   disabled?: boolean;
+  /** Controls after the toggles, on their row (marking selected words as unsupported). */
+  actions?: ReactNode;
 }
 
 /** Per-response flag toggles, each with an optional note once it is on. */
-export function FlagsEditor({ responseId, responseLabel, flags, value, onToggle, onNoteChange, showKeys, disabled }: FlagsEditorProps) {
+export function FlagsEditor({ responseId, responseLabel, flags, value, onToggle, onNoteChange, showKeys, disabled, actions }: FlagsEditorProps) {
   const id = useId();
   if (flags.length === 0) return null;
   const on = flags.filter((f) => f in value);
@@ -45,6 +47,7 @@ export function FlagsEditor({ responseId, responseLabel, flags, value, onToggle,
             )}
           </label>
         ))}
+        {actions}
       </div>
       {on.map((flag) => (
         <label key={flag} className="flag-note" htmlFor={`${id}-${flag}`}>

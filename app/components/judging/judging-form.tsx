@@ -8,6 +8,8 @@ import { RankingPane } from "./ranking-pane";
 import { RatingPane } from "./rating-pane";
 import { RationaleBox } from "./rationale-box";
 import { responseTitle } from "./response-card";
+import { clearSelection, selectionInResponse } from "./selection";
+import { SourcesPanel } from "./sources-panel";
 import { similarity, wordDiff } from "./word-diff";
 import {
   buildSubmission,
@@ -61,10 +63,11 @@ export interface JudgingFormProps {
 const TASK_TITLE = { pairwise: "Compare two responses", ranking: "Rank the responses", rating: "Rate each response" } as const;
 
 /**
- * The judging screen's body for one assignment: progress, the prompt beside the guidelines,
- * the responses and the task's controls, flags, rationale and actions. The judgment in
- * progress lives in JudgingItem, keyed by the assignment id so a new item starts afresh;
- * what outlasts an item (earlier turns shown, diff view on) lives here.
+ * The judging screen's body for one assignment: progress, the prompt beside its sources of
+ * truth (reference answer, context documents) and the guidelines, the responses and the
+ * task's controls, flags, rationale and actions. The judgment in progress lives in
+ * JudgingItem, keyed by the assignment id so a new item starts afresh; what outlasts an item
+ * (earlier turns shown, diff view on) lives here.
  */
 export function JudgingForm(props: JudgingFormProps) {
   const { assignment, progress, editing, onCancelEditing, guidelinesOpen = true, onToggleGuidelines, legendOpen = false, onToggleLegend } = props;
@@ -74,6 +77,8 @@ export function JudgingForm(props: JudgingFormProps) {
   const total = progress.mine + progress.left;
   const config = assignment.config;
   const hasGuidelines = config.guidelines.trim() !== "";
+  const hasSources = Boolean(assignment.prompt.reference) || (assignment.prompt.context?.length ?? 0) > 0;
+  const contextClass = ["judging-context", hasGuidelines && guidelinesOpen ? "with-guidelines" : "", hasSources ? "with-sources" : ""].filter(Boolean).join(" ");
   const toggleLegend = onToggleLegend ?? (() => {});
 
   return (
@@ -116,8 +121,10 @@ export function JudgingForm(props: JudgingFormProps) {
         </div>
       </div>
 
-      <div className={hasGuidelines && guidelinesOpen ? "judging-context with-guidelines" : "judging-context"}>
+      <div className={contextClass}>
         <Conversation key={assignment.id} messages={assignment.prompt.messages} showEarlier={showEarlier} onToggleEarlier={() => setShowEarlier((v) => !v)} />
+        {/* Keyed by the item: each item's sources start open, whatever the reviewer folded on the last one. */}
+        <SourcesPanel key={`sources-${assignment.id}`} reference={assignment.prompt.reference} context={assignment.prompt.context} />
         {hasGuidelines && guidelinesOpen && (
           <section className="guidelines" id={guidelinesId} aria-label="Guidelines">
             <div className="guidelines-scroll" tabIndex={0}>
@@ -149,8 +156,21 @@ function JudgingItem(props: JudgingItemProps) {
   // The diff compares the text as the reviewer reads it (no `**` or code fences), not the markdown source.
   const diff = useMemo(() => (showDiff && assignment.task === "pairwise" ? wordDiff(markdownText(textA), markdownText(textB)) : null), [showDiff, assignment.task, textA, textB]);
 
+  // Marking unsupported claims: which response (if any) holds the reviewer's selected words,
+  // so its "Mark selected words" button is enabled only while there is something to mark.
+  const marking = config.unsupportedClaims;
+  const [selectedIn, setSelectedIn] = useState<string | null>(null);
   useEffect(() => {
-    const context: KeyContext = { assignment, state, dispatch, onSubmit, onSkip, onBack, canGoBack, submitting, onToggleDiff, onToggleLegend, rationaleRef, cardRefs };
+    if (!marking) return;
+    const update = () => setSelectedIn(selectionInResponse()?.responseId ?? null);
+    update();
+    document.addEventListener("selectionchange", update);
+    return () => document.removeEventListener("selectionchange", update);
+  }, [marking]);
+
+  useEffect(() => {
+    const markSelection = (responseId?: string) => markSelected({ assignment, dispatch }, responseId);
+    const context: KeyContext = { assignment, state, dispatch, onSubmit, onSkip, onBack, canGoBack, submitting, onToggleDiff, onToggleLegend, rationaleRef, cardRefs, markSelection };
     const listener = (event: KeyboardEvent) => handleKey(event, context);
     window.addEventListener("keydown", listener);
     return () => window.removeEventListener("keydown", listener);
@@ -179,6 +199,24 @@ function JudgingItem(props: JudgingItemProps) {
       onNoteChange={(flag, note) => dispatch({ type: "setFlagNote", responseId: response.id, flag, note })}
       showKeys
       disabled={submitting}
+      actions={
+        marking && (
+          <button
+            type="button"
+            className="mark-button"
+            // Pressing the button must not drop the selection it is about to mark.
+            onMouseDown={(event) => event.preventDefault()}
+            onClick={() => markSelected({ assignment, dispatch }, response.id)}
+            // Enabled while words of this response's text are selected.
+            disabled={submitting || selectedIn !== response.id}
+            aria-keyshortcuts="U"
+            aria-label={`Mark selected words as unsupported (${responseTitle(index, props.responseNoun)})`}
+            title="Select words in the response's text, then mark them: the unsupported claim flag, with the words as its note"
+          >
+            Mark selected words as unsupported <kbd className="key-hint" aria-hidden="true">u</kbd>
+          </button>
+        )
+      }
     />
   );
   const submitButton = (className: string) => (
@@ -307,6 +345,21 @@ export interface SubmitContext {
   submitting: boolean;
 }
 
+/**
+ * Marks the words selected in one of the assignment's responses (in `responseId`, when given)
+ * as unsupported by the context: the unsupported_claim flag on that response with the words
+ * appended to its note. False, changing nothing, when no such selection exists.
+ */
+function markSelected({ assignment, dispatch }: Pick<SubmitContext, "assignment" | "dispatch">, responseId?: string): boolean {
+  if (!assignment.config.unsupportedClaims) return false;
+  const selected = selectionInResponse();
+  if (!selected || (responseId !== undefined && selected.responseId !== responseId)) return false;
+  if (!assignment.responses.some((r) => r.id === selected.responseId)) return false;
+  dispatch({ type: "markUnsupported", responseId: selected.responseId, selected: selected.text });
+  clearSelection();
+  return true;
+}
+
 /** Submits when the judgment is complete; otherwise marks it attempted so the missing parts show. */
 function attemptSubmit({ assignment, state, dispatch, onSubmit, submitting }: SubmitContext): void {
   if (submitting) return;
@@ -326,6 +379,11 @@ export interface KeyContext extends SubmitContext {
   onToggleLegend(): void;
   rationaleRef: RefObject<HTMLTextAreaElement | null>;
   cardRefs: RefObject<(HTMLElement | null)[]>;
+  /**
+   * Marks the words selected in a response as unsupported (batches with unsupportedClaims);
+   * true when there were such words. `u` marks them when it can and goes back otherwise.
+   */
+  markSelection?(): boolean;
 }
 
 const NON_TEXT_INPUTS = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color", "file", "image"]);
@@ -403,6 +461,10 @@ export function handleKey(event: KeyboardEvent, context: KeyContext): void {
         if (!context.submitting) context.onSkip();
         return true;
       case "u":
+        // With words selected in a response (and the batch asking for it), u marks them as unsupported.
+        if (assignment.config.unsupportedClaims && !context.submitting && context.markSelection?.()) return true;
+        if (context.canGoBack && !context.submitting) context.onBack();
+        return true;
       case "Backspace":
         if (context.canGoBack && !context.submitting) context.onBack();
         return true;

@@ -9,6 +9,8 @@ export interface KeyLegendProps {
   tiers?: number;
   /** Score range of the rating aspects, for the digit hint. */
   scoreRange?: { min: number; max: number };
+  /** The batch asks reviewers to mark claims not supported by the context (`u` on selected words). */
+  unsupportedClaims?: boolean;
   open: boolean;
   onToggle(): void;
 }
@@ -16,7 +18,7 @@ export interface KeyLegendProps {
 type Entry = [keys: string[], what: string];
 
 /** The keyboard shortcuts for the current task, as one rendered list; `?` shows and hides it. */
-export function keyEntries({ task, scale, flags, tiers, scoreRange }: Omit<KeyLegendProps, "open" | "onToggle">): Entry[] {
+export function keyEntries({ task, scale, flags, tiers, scoreRange, unsupportedClaims }: Omit<KeyLegendProps, "open" | "onToggle">): Entry[] {
   const entries: Entry[] = [];
   if (task === "pairwise") {
     const options = scaleOptions(scale);
@@ -38,11 +40,12 @@ export function keyEntries({ task, scale, flags, tiers, scoreRange }: Omit<KeyLe
     const list = flags.slice(0, 9).map((f, i) => `${i + 1} ${flagLabel(f)}`).join(" · ");
     entries.push([["f", "1–9"], `toggle a flag on the focused response: ${list}`]);
   }
+  if (unsupportedClaims) entries.push([["u"], "with words selected in a response: mark them as unsupported by the context (the unsupported claim flag, the words as its note)"]);
   entries.push([["r"], "write the rationale"]);
   entries.push([["Esc"], "leave a text box"]);
   entries.push([["Enter"], "submit and go to the next item (Ctrl+Enter in a text box)"]);
   entries.push([["s"], "skip"]);
-  entries.push([["u", "Backspace"], "back to the previous item"]);
+  entries.push([["u", "Backspace"], unsupportedClaims ? "back to the previous item (u: when no words are selected)" : "back to the previous item"]);
   entries.push([["?"], "show or hide these keys"]);
   return entries;
 }

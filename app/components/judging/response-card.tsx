@@ -61,7 +61,8 @@ export function ResponseCard({ response, index, focused, onFocus, body, headerEx
         {headerExtra && <div className="response-head-extra">{headerExtra}</div>}
       </header>
       <div className={aside ? "response-main with-aside" : "response-main"}>
-        <div className="response-body" tabIndex={0} role="region" aria-label={`Text of ${title}`}>
+        {/* data-response-text: where selected words count as this response's (marking unsupported claims, selection.ts). */}
+        <div className="response-body" tabIndex={0} role="region" aria-label={`Text of ${title}`} data-response-text={response.id}>
           {body ?? <Markdown text={response.text} />}
         </div>
         {aside && <div className="response-aside">{aside}</div>}

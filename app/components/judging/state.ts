@@ -1,4 +1,4 @@
-import type { BatchConfig } from "~/core/tasks/config";
+import { UNSUPPORTED_CLAIM_FLAG, type BatchConfig } from "~/core/tasks/config";
 import type { JudgmentInput } from "~/core/tasks/judgment";
 import type { AssignmentView } from "~/core/tasks/view";
 
@@ -47,6 +47,38 @@ export function responseLetter(i: number): string {
 /** "off_topic" → "off topic". */
 export function flagLabel(flag: string): string {
   return flag.replace(/_/g, " ");
+}
+
+/** Longest note a flag may carry (the judgment schema's limit). */
+export const NOTE_MAX = 2000;
+
+/** What separates two marked spans in one flag's note. */
+export const MARK_SEPARATOR = " | ";
+
+/** Selected words as a note holds them: whitespace (line breaks, indentation) collapsed to single spaces. */
+export function markedWords(selected: string): string {
+  return selected.replace(/\s+/g, " ").trim();
+}
+
+/**
+ * The note after marking `selected` words (issue 13: one flag row per response and flag, so
+ * each mark is appended): the words alone on an empty note, else after " | ". Marking words the
+ * note already holds as a span changes nothing. A span that would take the note past `max`
+ * characters is shortened with "…"; the note is unchanged when not even that fits.
+ */
+export function appendMarkedSpan(note: string, selected: string, max = NOTE_MAX): string {
+  const words = markedWords(selected);
+  if (!words) return note;
+  const current = note.trim();
+  if (!current) return clip(words, max);
+  if (current.split(MARK_SEPARATOR).some((part) => part.trim() === words)) return note;
+  const room = max - current.length - MARK_SEPARATOR.length;
+  if (room < 2) return note;
+  return current + MARK_SEPARATOR + clip(words, room);
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }
 
 export interface JudgingState {
@@ -123,6 +155,8 @@ export type JudgingAction =
   | { type: "setScore"; responseId: string; aspect: string; score: number }
   | { type: "toggleFlag"; responseId: string; flag: string }
   | { type: "setFlagNote"; responseId: string; flag: string; note: string }
+  /** Words selected in a response, marked as not supported by the context: the unsupported_claim flag with them in its note. */
+  | { type: "markUnsupported"; responseId: string; selected: string }
   | { type: "setRationale"; rationale: string }
   | { type: "focus"; index: number; aspect?: number }
   | { type: "flagPending"; pending: boolean }
@@ -155,6 +189,12 @@ export function judgingReducer(state: JudgingState, action: JudgingAction): Judg
       const current = state.flags[action.responseId];
       if (!current || !(action.flag in current)) return state;
       return { ...state, flags: { ...state.flags, [action.responseId]: { ...current, [action.flag]: action.note } } };
+    }
+    case "markUnsupported": {
+      if (!markedWords(action.selected)) return state;
+      const current = state.flags[action.responseId] ?? {};
+      const note = appendMarkedSpan(current[UNSUPPORTED_CLAIM_FLAG] ?? "", action.selected);
+      return { ...state, flags: { ...state.flags, [action.responseId]: { ...current, [UNSUPPORTED_CLAIM_FLAG]: note } } };
     }
     case "setRationale":
       return { ...state, rationale: action.rationale };

@@ -38,6 +38,8 @@ export interface BatchFormValues {
   rationaleRequired: boolean;
   rationaleMinLength: string;
   showModelNames: boolean;
+  /** "Ask reviewers to mark claims not supported by the context"; absent = off. */
+  unsupportedClaims?: boolean;
   guidelines: string;
   rubric: RubricRowValues[];
   /** Index in `rubric` of the row whose scores become preference pairs. */
@@ -144,6 +146,8 @@ export function batchFromForm(values: BatchFormValues): BatchFormResult {
     showModelNames: values.showModelNames,
     guidelines: values.guidelines,
   };
+  // Only when ticked: off is the schema's default, and the schema adds the unsupported_claim flag.
+  if (values.unsupportedClaims) config.unsupportedClaims = true;
   const minLength = values.rationaleMinLength.trim() === "" ? { value: 0 } : wholeNumber(values.rationaleMinLength, "the minimum length");
   if ("error" in minLength) fields.rationaleMinLength = minLength.error;
   else config.rationale = { required: values.rationaleRequired, minLength: minLength.value };
@@ -237,6 +241,6 @@ export function formFieldOf(serviceField: string, advancedKeys: readonly string[
   if (key === "rationale") return "rationaleMinLength";
   const quality = QUALITY_FIELDS.find(([, group, part]) => group === key && part === rest[0]);
   if (quality) return quality[0];
-  if (key === "flags" || key === "scale" || key === "overallAspect" || key === "guidelines") return key;
+  if (key === "flags" || key === "scale" || key === "overallAspect" || key === "guidelines" || key === "unsupportedClaims") return key;
   return "advanced";
 }

@@ -11,6 +11,12 @@ export type Task = (typeof TASKS)[number];
 
 export const DEFAULT_FLAGS = ["hallucination", "unsafe", "refusal", "incomplete", "off_topic", "pii"] as const;
 
+/**
+ * The flag a reviewer sets by marking words of a response that the prompt's context does not
+ * support (issue 13); a batch with `unsupportedClaims` always has it in its flag list.
+ */
+export const UNSUPPORTED_CLAIM_FLAG = "unsupported_claim";
+
 // Every message names the value it refuses: the same text reaches the form, the API and the CLI.
 const quoted = (value: unknown) => JSON.stringify(value) ?? String(value);
 const slug = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, {
@@ -71,6 +77,14 @@ export const batchConfigSchema = z
       })
       .default({ required: false, minLength: 0 }),
     showModelNames: z.boolean().default(false),
+    /**
+     * Ask reviewers to mark claims not supported by the context (issue 13): the judging screen
+     * lets a reviewer select words of a response and mark them, which sets the
+     * `unsupported_claim` flag on it with the words as the flag's note. When on, the flag list
+     * includes `unsupported_claim` (appended here when missing), so judgments carrying it are
+     * checked like any other flag.
+     */
+    unsupportedClaims: z.boolean().default(false),
     guidelines: z
       .string()
       .max(50_000, { error: (issue) => `the guidelines are ${formatFigure(String(issue.input).length, "count")} characters, more than 50,000` })
@@ -104,6 +118,9 @@ export const batchConfigSchema = z
       .default(30),
   })
   .superRefine((c, ctx) => {
+    if (c.unsupportedClaims && !c.flags.includes(UNSUPPORTED_CLAIM_FLAG) && c.flags.length >= 20) {
+      ctx.addIssue({ code: "custom", path: ["flags"], message: `${c.flags.length} flags leave no room for ${UNSUPPORTED_CLAIM_FLAG}, which marking unsupported claims adds: at most 19` });
+    }
     const keys = c.aspects.map((a) => a.key);
     if (!keys.includes(c.overallAspect)) {
       ctx.addIssue({ code: "custom", path: ["overallAspect"], message: `overallAspect "${c.overallAspect}" is not one of the aspects (${keys.join(", ")})` });
@@ -114,7 +131,10 @@ export const batchConfigSchema = z
     keys.forEach((key, i) => {
       if (keys.indexOf(key) < i) ctx.addIssue({ code: "custom", path: ["aspects", i, "key"], message: `aspect key "${key}" is used twice` });
     });
-  });
+  })
+  // Marking unsupported claims sets a flag: the batch's flag list carries it, so the judgment
+  // checks (core/tasks/judgment.ts), the judging screen and the exports need nothing else.
+  .overwrite((c) => (c.unsupportedClaims && !c.flags.includes(UNSUPPORTED_CLAIM_FLAG) ? { ...c, flags: [...c.flags, UNSUPPORTED_CLAIM_FLAG] } : c));
 
 export type BatchConfig = z.infer<typeof batchConfigSchema>;
 

@@ -7,6 +7,55 @@ export interface ViewMessage {
   content: string;
 }
 
+/** A context document of a prompt (issue 13): what the responses should be grounded in. */
+export interface ViewDocument {
+  title: string;
+  text: string;
+}
+
+/**
+ * A prompt as the judging screen and the API show it: its turns and its sources of truth, the
+ * reference answer (or reference material) and the context documents, in the order imported.
+ */
+export interface ViewPrompt {
+  id: string;
+  external_id: string;
+  messages: ViewMessage[];
+  /**
+   * Always set by the server (null and [] when the prompt has none); optional only for views a
+   * client builds itself (the arena's battles), which have no sources.
+   */
+  reference: string | null;
+  context: ViewDocument[];
+}
+
+/**
+ * The context documents stored on a prompt (`prompts.context`, JSON), as the judging screen
+ * shows them: entries without text are left out, a missing title is "", anything that is not a
+ * list of documents (null, bad JSON) is no documents.
+ */
+export function contextDocuments(stored: string | null | undefined): ViewDocument[] {
+  if (!stored) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((entry: unknown) => {
+    if (entry === null || typeof entry !== "object") return [];
+    const { title, text } = entry as { title?: unknown; text?: unknown };
+    if (typeof text !== "string" || text.trim() === "") return [];
+    return [{ title: typeof title === "string" ? title.trim() : "", text }];
+  });
+}
+
+/** The stored reference (`prompts.reference`) as shown: null when absent or blank. */
+export function referenceText(stored: string | null | undefined): string | null {
+  return typeof stored === "string" && stored.trim() !== "" ? stored : null;
+}
+
 /** A response as shown to a reviewer: in display order; `model` only when the batch shows model names. */
 export interface ViewResponse {
   id: string;
@@ -22,7 +71,10 @@ export interface ViewResponse {
  */
 export type ReviewerConfig = Omit<BatchConfig, "gold" | "selfConsistency">;
 
-/** The reviewer's view of a batch config (ReviewerConfig). */
+/**
+ * The reviewer's view of a batch config (ReviewerConfig): every other field passes, among them
+ * `unsupportedClaims` (the screen offers marking unsupported words) and the flags it added.
+ */
 export function reviewerConfig(config: BatchConfig): ReviewerConfig {
   const { gold, selfConsistency, ...rest } = config;
   void gold;
@@ -40,7 +92,7 @@ export interface AssignmentView {
   batch_id: string;
   task: Task;
   config: ReviewerConfig;
-  prompt: { id: string; external_id: string; messages: ViewMessage[] };
+  prompt: ViewPrompt;
   responses: ViewResponse[];
   lease_expires_at: number;
   /** The reviewer's stored judgment when the assignment is being edited. */
