@@ -14,7 +14,7 @@ import { createToken, listTokens, revokeToken } from "../services/tokens.server"
 import { createWriteStream, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { once } from "node:events";
-import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, parseCardOptions, parseExportOptions, type ExportResult } from "../services/exports.server";
+import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, exportCard, exportJudgeRun, parseCardOptions, parseExportOptions, type ExportResult } from "../services/exports.server";
 import { FILE_FORMAT_DESCRIPTIONS, FILE_FORMATS, parseFileFormat, streamExportFile } from "../services/export-files.server";
 import { batchStats, leaderboard } from "../services/stats.server";
 import { listModels, setModelPrice } from "../services/models.server";
@@ -63,6 +63,7 @@ const USAGE = `Usage: npm run -s cli -- <command>
          [--exclude-flags a,b] [--include-gold] [--exclude-paused-reviewers] [--source judgments|imported|both]
          [--min-strength 1|2|3] [--only-unsolved] [--with-ids] [--keep-invalid]
          [--with-text] [--include-skipped] [--json]
+         [--include-context] [--judged-by human|llm-judge|both [--judge-run RUN]]
   stats --batch ID [--json]
   leaderboard --batch ID | --dataset NAME [--json]
   models price --model M --input-usd-per-mtok X --output-usd-per-mtok Y [--json]
@@ -530,6 +531,9 @@ async function exportCommand(args: string[]) {
     "only-unsolved": { type: "boolean", default: false },
     "with-ids": { type: "boolean", default: false },
     "keep-invalid": { type: "boolean", default: false },
+    "include-context": { type: "boolean", default: false },
+    "judged-by": { type: "string" },
+    "judge-run": { type: "string" },
     json: { type: "boolean", default: false },
   });
   if (!values.batch) throw new UsageError("--batch ID is required");
@@ -556,10 +560,15 @@ async function exportCommand(args: string[]) {
       only_unsolved: values["only-unsolved"],
       with_ids: values["with-ids"],
       keep_invalid: values["keep-invalid"],
+      include_context: values["include-context"],
+      judged_by: values["judged-by"],
+      judge_run: values["judge-run"],
     }).filter(([, v]) => v !== undefined),
   );
   // Everything is checked before --out is opened, so a refused option leaves no file behind.
   parseExportOptions(options);
+  // A missing judge run (--judged-by llm-judge|both) too.
+  exportJudgeRun(values.batch as string, options);
   if (values.card) parseCardOptions(values.batch as string, card);
   // Parquet is binary with its footer at the end: useless in a terminal or a text pipe.
   if (parseFileFormat(options) === "parquet" && !values.out) throw new UsageError("--file-format parquet writes a binary file; give --out FILE");

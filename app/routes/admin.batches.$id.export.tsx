@@ -3,6 +3,7 @@ import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { requireRole } from "~/services/auth.server";
 import { errorResponse } from "~/services/http.server";
 import { getBatch } from "~/services/batches.server";
+import { listJudgeRuns } from "~/services/judge.server";
 import { asServiceError } from "~/services/errors.server";
 import { EXPORT_FORMAT_DESCRIPTIONS, EXPORT_FORMATS, listExports, parseCardOptions, previewExport } from "~/services/exports.server";
 import { HUB_LICENSES } from "~/core/formats/export/licenses";
@@ -14,7 +15,7 @@ import { INVALID_REASONS, type InvalidCounts, type InvalidReason } from "~/core/
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Export ${data?.batch.name ?? ""} · Verdict` }];
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: adminStyles }];
 
-const DEFAULTS = { format: "trl-preference-chat", file_format: "jsonl", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", exclude_paused_reviewers: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "", with_text: "", include_skipped: "" };
+const DEFAULTS = { format: "trl-preference-chat", file_format: "jsonl", consensus: "majority", ties: "drop", min_agreement: "0", source: "judgments", exclude_flags: "", include_gold: "", exclude_paused_reviewers: "", min_strength: "0", with_ids: "", keep_invalid: "", only_unsolved: "", with_text: "", include_skipped: "", include_context: "", judged_by: "human", judge_run: "" };
 /** The card's options: they shape the dataset card only, so the download link leaves them out. */
 const CARD_KEYS = ["license", "license_name", "license_link"] as const;
 const CARD_DEFAULTS = { license: "", license_name: "", license_link: "" };
@@ -27,7 +28,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const excluded = [...new Set(url.searchParams.getAll("exclude_flags").flatMap((v) => v.split(",")).map((f) => f.trim()).filter(Boolean))];
   const single = Object.fromEntries([...url.searchParams].filter(([k, v]) => v !== "" && k !== "exclude_flags"));
   const chosen = { ...DEFAULTS, ...CARD_DEFAULTS, ...single, exclude_flags: excluded.join(",") };
-  const options = Object.fromEntries(Object.entries(chosen).filter(([, v]) => v !== ""));
+  // The judge run select stays on the form whoever judged; it means something only for llm-judge and both.
+  const options = Object.fromEntries(Object.entries(chosen).filter(([k, v]) => v !== "" && !(k === "judge_run" && chosen.judged_by === "human")));
   const exportOnly = Object.fromEntries(Object.entries(options).filter(([k]) => !(CARD_KEYS as readonly string[]).includes(k)));
   try {
     const batch = getBatch(params.id!);
@@ -68,6 +70,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       fileFormats: FILE_FORMATS.map((id) => ({ id, label: FILE_FORMAT_MEDIA[id].label, description: FILE_FORMAT_DESCRIPTIONS[id] })),
       fileLabel: FILE_FORMAT_MEDIA[fileFormat].label,
       history: listExports(batch.id),
+      judgeRuns: listJudgeRuns(batch.id).map((r) => ({ id: r.id, model: r.model, status: r.status, createdAt: r.createdAt })),
     };
   } catch (e) {
     throw errorResponse(e);
@@ -94,7 +97,7 @@ function previewCaption(shown: number, total: number): string {
 }
 
 export default function ExportPage() {
-  const { batch, chosen, excluded, query, cardQuery, defaultLicense, cardError, licenses, preview, error, formats, fileFormats, fileLabel, history } = useLoaderData<typeof loader>();
+  const { batch, chosen, excluded, query, cardQuery, defaultLicense, cardError, licenses, preview, error, formats, fileFormats, fileLabel, history, judgeRuns } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   return (
     <>
@@ -156,6 +159,27 @@ export default function ExportPage() {
                 <option value="both">both</option>
               </select>
             </label>
+            <label>
+              Judged by
+              <select name="judged_by" defaultValue={chosen.judged_by}>
+                <option value="human">reviewers</option>
+                <option value="llm-judge">LLM judge (its run&apos;s verdicts instead)</option>
+                <option value="both">both (the judge as one more reviewer)</option>
+              </select>
+            </label>
+            {judgeRuns.length > 0 && (
+              <label>
+                Judge run
+                <select name="judge_run" defaultValue={chosen.judge_run}>
+                  <option value="">the latest</option>
+                  {judgeRuns.map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.model}, {new Date(r.createdAt).toISOString().slice(0, 16).replace("T", " ")} ({r.status})
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
           </div>
           <fieldset>
             <legend>Leave out pairs whose chosen response a reviewer flagged as</legend>
@@ -240,6 +264,9 @@ export default function ExportPage() {
             </label>
             <label className="checkbox">
               <input type="checkbox" name="include_skipped" value="1" defaultChecked={chosen.include_skipped === "1"} /> Skipped items (judgments)
+            </label>
+            <label className="checkbox">
+              <input type="checkbox" name="include_context" value="1" defaultChecked={chosen.include_context === "1"} /> Include sources of truth (reference, context)
             </label>
             <button type="submit">{navigation.state === "loading" ? "Counting…" : "Preview"}</button>
           </div>

@@ -6,6 +6,7 @@ import type { ExportFormat } from "../core/formats/export/mappers";
 import { getBatch } from "./batches.server";
 import {
   exportCard,
+  exportJudgeRun,
   parseCardOptions,
   parseExportOptions,
   streamEncodedExport,
@@ -70,7 +71,12 @@ export async function* streamExportFile(batchId: string, rawOptions: unknown, ho
     return;
   }
   const options = parseExportOptions(rawOptions);
-  const columns = tabularColumns(options.format, { withIds: options.with_ids, withText: options.with_text });
+  const columns = tabularColumns(options.format, {
+    withIds: options.with_ids,
+    withText: options.with_text,
+    includeContext: options.include_context,
+    judgeColumns: options.judged_by !== "human",
+  });
   const encoder = fileFormat === "csv" ? csvEncoder(columns) : parquetEncoder(columns);
   yield* streamEncodedExport(batchId, options, encoder, { ...options, file_format: fileFormat }, hooks);
 }
@@ -178,6 +184,8 @@ export function exportFileDownload(batchId: string, rawOptions: unknown, hooks: 
   const options = parseExportOptions(rawOptions);
   const fileFormat = parseFileFormat(rawOptions);
   const fileName = exportFileName(batchId, options.format, fileFormat);
+  // A judge run that is missing or not the batch's is a 400/404 here, before the body starts.
+  exportJudgeRun(batchId, options);
   const chunks = streamExportFile(batchId, rawOptions, hooks);
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -14,6 +14,7 @@ import {
   PROMPT_FORMATS,
   promptTrace,
   SKIP_FORMATS,
+  sourcesColumns,
   TIE_FORMATS,
   UNPAIRED_FORMATS,
   type BestFormat,
@@ -22,7 +23,9 @@ import {
   type PairFormat,
   type UnpairedFormat,
 } from "../core/formats/export/mappers";
-import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt, ExportResponse } from "../core/formats/export/rows";
+import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt, ExportResponse, PromptSources } from "../core/formats/export/rows";
+import { JUDGE_REVIEWER, judgeFlagged, judgePairs, type JudgeVerdictInput } from "../core/formats/export/judge";
+import type { ContextDocument } from "../core/formats/sources";
 import { noInvalidRows, promptProblem, type InvalidCounts } from "../core/formats/export/validity";
 import { unpairedRows } from "../core/formats/export/unpaired";
 import { bestResponse, isUnsolved } from "../core/ranking/winner";
@@ -71,6 +74,15 @@ const exportOptionsSchema = z.object({
   with_ids: flag,
   min_strength: z.coerce.number().int().min(0).max(3).default(0),
   only_unsolved: flag,
+  /** Adds the prompt's `reference` and `context` (its sources of truth) to every row. */
+  include_context: flag,
+  /**
+   * Whose judgments the export reads: the reviewers' (default), an LLM judge run's verdicts
+   * (judge_verdicts) instead, or both, the judge counting as one more reviewer.
+   */
+  judged_by: z.enum(["human", "llm-judge", "both"]).default("human"),
+  /** The judge run to read with judged_by llm-judge or both; default the batch's most recent. */
+  judge_run: z.string().trim().min(1, "must not be empty").optional(),
 });
 export type ExportOptions = z.output<typeof exportOptionsSchema>;
 
@@ -87,6 +99,15 @@ export function parseExportOptions(input: unknown): ExportOptions {
       field_message: `${options.format} cannot carry ties (only ${TIE_FORMATS.join(", ")} can)`,
     });
   }
+  // OpenAI's fine-tuning files are checked against its own schema (input, preferred_output,
+  // non_preferred_output): extra top-level keys are not promised to pass, so none are added.
+  if (options.include_context && options.format === "openai-dpo") {
+    problems.push({
+      field: "include_context",
+      message: "include_context: openai-dpo files hold only OpenAI's own keys; export the sources with another format (trl-dpo, judgments)",
+      field_message: "not for openai-dpo: OpenAI's file schema has no place for it",
+    });
+  }
   if (options.only_unsolved && options.format !== "prompts") {
     problems.push({ field: "only_unsolved", message: "only_unsolved: only the prompts format picks prompts by outcome", field_message: "applies to the prompts format only" });
   }
@@ -95,6 +116,13 @@ export function parseExportOptions(input: unknown): ExportOptions {
       field: "min_strength",
       message: `min_strength: ${options.format} has no preference strength to filter on`,
       field_message: "applies to the pair, KTO and SFT formats",
+    });
+  }
+  if (options.judge_run !== undefined && options.judged_by === "human") {
+    problems.push({
+      field: "judge_run",
+      message: "judge_run: a judge run is read only with judged_by llm-judge or both",
+      field_message: "applies with judged by llm-judge or both",
     });
   }
   if (options.include_skipped && !SKIP_FORMATS.includes(options.format)) {
@@ -138,10 +166,11 @@ function exportReader(): Connection {
   return reader;
 }
 
-/** Reviewers appear as stable pseudonyms, the same in every export of the batch. */
+/** Reviewers appear as stable pseudonyms, the same in every export of the batch; an LLM judge by its own name. */
 function pseudonymizer(batchId: string): (userId: string) => string {
   const cache = new Map<string, string>();
   return (userId) => {
+    if (userId === JUDGE_REVIEWER) return JUDGE_REVIEWER;
     let name = cache.get(userId);
     if (!name) {
       name = `reviewer-${createHash("sha256").update(`${batchId}:${userId}`).digest("hex").slice(0, 10)}`;
@@ -151,8 +180,56 @@ function pseudonymizer(batchId: string): (userId: string) => string {
   };
 }
 
+/** The judge run an export reads (`judged_by` llm-judge or both). */
+export interface ExportJudgeRun {
+  id: string;
+  model: string;
+  templateHash: string;
+}
+
+/** The options as the readers below take them: with the judge run resolved (null for judged_by human). */
+type ReadOptions = ExportOptions & { judge: ExportJudgeRun | null };
+
+/**
+ * The judge run of `judged_by` llm-judge or both: `judge_run`, which must be a run of this batch
+ * (404 otherwise), or the batch's most recent run (400 with a field message when it has none).
+ * Null for judged_by human.
+ */
+function judgeRunOf(sqlite: Sqlite, batchId: string, options: ExportOptions): ExportJudgeRun | null {
+  if (options.judged_by === "human") return null;
+  type Row = { id: string; batch_id: string; model: string; template_hash: string };
+  if (options.judge_run !== undefined) {
+    const run = sqlite.prepare<[string], Row>("SELECT id, batch_id, model, template_hash FROM judge_runs WHERE id = ?").get(options.judge_run);
+    if (!run || run.batch_id !== batchId) {
+      throw new ServiceError("not_found", `no judge run ${options.judge_run} in batch ${batchId}`, { fields: { judge_run: "not a judge run of this batch" } });
+    }
+    return { id: run.id, model: run.model, templateHash: run.template_hash };
+  }
+  const latest = sqlite
+    .prepare<[string], Row>("SELECT id, batch_id, model, template_hash FROM judge_runs WHERE batch_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1")
+    .get(batchId);
+  if (!latest) {
+    throw new ServiceError("invalid", `judged_by: batch ${batchId} has no judge run; run one first (judge --batch ${batchId}) or export the reviewers' judgments`, {
+      fields: { judged_by: "the batch has no judge run yet" },
+    });
+  }
+  return { id: latest.id, model: latest.model, templateHash: latest.template_hash };
+}
+
+/**
+ * The judge run an export with these options would read, or null (judged_by human), checked
+ * before any byte is written: the download route and the CLI call it so a missing run is a
+ * 400/404 and not a broken stream. The export itself resolves it again inside its snapshot.
+ */
+export function exportJudgeRun(batchId: string, rawOptions: unknown): ExportJudgeRun | null {
+  const options = parseExportOptions(rawOptions);
+  const batch = getBatch(batchId);
+  return judgeRunOf(connection().sqlite, batch.id, options);
+}
+
 interface PairRow {
   item_id: string;
+  position: number;
   reviewer_id: string;
   chosen_id: string;
   rejected_id: string;
@@ -169,11 +246,23 @@ interface ItemContext {
   responses: Map<string, ExportResponse>;
   order: string[];
   reviewers: string[];
+  /** The prompt's reference and context, read only with include_context. */
+  sources?: PromptSources;
 }
 
-function itemLoader(sqlite: Sqlite) {
-  const item = sqlite.prepare<[string], { id: string; response_ids: string; prompt_id: string; external_id: string; messages: string; metadata: string }>(
-    `SELECT i.id, i.response_ids, p.id AS prompt_id, p.external_id, p.messages, p.metadata FROM items i JOIN prompts p ON p.id = i.prompt_id WHERE i.id = ?`,
+/** A prompt's sources from its row (`include_context`). */
+function sourcesOf(row: { reference?: string | null; context?: string | null }): PromptSources {
+  return { reference: row.reference ?? null, context: row.context ? (JSON.parse(row.context) as ContextDocument[]) : null };
+}
+
+/** The prompt columns the readers select: the sources only when asked for, since a context can be long. */
+function promptColumns(alias: string, withSources: boolean): string {
+  return withSources ? `, ${alias}.reference, ${alias}.context` : "";
+}
+
+function itemLoader(sqlite: Sqlite, withSources = false) {
+  const item = sqlite.prepare<[string], { id: string; response_ids: string; prompt_id: string; external_id: string; messages: string; metadata: string; reference?: string | null; context?: string | null }>(
+    `SELECT i.id, i.response_ids, p.id AS prompt_id, p.external_id, p.messages, p.metadata${promptColumns("p", withSources)} FROM items i JOIN prompts p ON p.id = i.prompt_id WHERE i.id = ?`,
   );
   const responses = sqlite.prepare<[string], ExportResponse>(
     "SELECT id, external_id, model, text FROM responses WHERE id IN (SELECT value FROM json_each(?))",
@@ -191,6 +280,7 @@ function itemLoader(sqlite: Sqlite) {
       responses: new Map(responses.all(row.response_ids).map((r) => [r.id, r])),
       order,
       reviewers: reviewers.all(itemId).map((r) => r.reviewer_id),
+      ...(withSources && { sources: sourcesOf(row) }),
     };
   };
 }
@@ -202,28 +292,106 @@ interface JudgedItem {
   flagged: Set<string>;
 }
 
+/** Rows of one item, from a stream ordered by item position. */
+interface ItemGroup<T> {
+  itemId: string;
+  position: number;
+  rows: T[];
+}
+
+/** Groups a stream ordered by item into one group per item. */
+function* groupByItem<T extends { item_id: string; position: number }>(rows: Iterable<T>): Generator<ItemGroup<T>> {
+  let group = null as ItemGroup<T> | null;
+  for (const row of rows) {
+    if (group?.itemId !== row.item_id) {
+      if (group) yield group;
+      group = { itemId: row.item_id, position: row.position, rows: [] };
+    }
+    group.rows.push(row);
+  }
+  if (group) yield group;
+}
+
+/**
+ * Two streams ordered by item position, merged in that order; at one position `a`'s entry comes
+ * first. Either may be absent.
+ */
+function* mergeByPosition<A, B>(a: Iterable<A> | null, b: Iterable<B> | null, positionOfA: (x: A) => number, positionOfB: (x: B) => number): Generator<{ a?: A; b?: B }> {
+  const left = a?.[Symbol.iterator]();
+  const right = b?.[Symbol.iterator]();
+  try {
+    let x = left?.next();
+    let y = right?.next();
+    while ((x && !x.done) || (y && !y.done)) {
+      if (x && !x.done && (!y || y.done || positionOfA(x.value) <= positionOfB(y.value))) {
+        yield { a: x.value };
+        x = left!.next();
+      } else {
+        yield { b: y!.value as B };
+        y = right!.next();
+      }
+    }
+  } finally {
+    // A consumer that stops early must close the statements' iterators, or the reader stays busy.
+    left?.return?.();
+    right?.return?.();
+  }
+}
+
+/** A readable judge verdict as the pair readers take it. */
+interface JudgeVerdictRow {
+  item_id: string;
+  position: number;
+  display_order: string;
+  payload: string;
+  flags: string;
+}
+
+/** The ok verdicts of the judge run on the batch's items, in item order (a pairwise item's first presentation first). */
+function judgeVerdictRows(sqlite: Sqlite, batch: BatchRecord, options: ReadOptions): Iterable<JudgeVerdictRow> {
+  return sqlite
+    .prepare<{ run: string; batch: string }, JudgeVerdictRow>(
+      `SELECT v.item_id, i.position, v.display_order, v.payload, v.flags
+       FROM judge_verdicts v JOIN items i ON i.id = v.item_id
+       WHERE v.run_id = @run AND v.status = 'ok' AND i.batch_id = @batch ${options.include_gold ? "" : "AND i.is_gold = 0"}
+       ORDER BY i.position, v.swapped`,
+    )
+    .iterate({ run: options.judge!.id, batch: batch.id });
+}
+
 /**
  * The batch's judged items in item order with their consensus rows. Items nobody judged have no
  * pairs and do not appear. `flagged` holds the chosen responses flagged with one of
  * `exclude_flags`; with none given, the pair formats flag nothing, while the SFT and prompt
  * formats count any flag.
+ *
+ * `judged_by` llm-judge reads the judge run's verdicts instead of the reviewers' pairs: the
+ * judge is the item's only reviewer (`judgePairs` combines a pairwise item's two presentations)
+ * and its own flags count. `both` adds the judge to the reviewers of every item it judged, as one
+ * more vote in the consensus, and counts its flags beside theirs; an admin's verdict still
+ * settles an item under both, while llm-judge reads the judge alone.
  */
-function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, consensus: { ties: "keep" | "drop" }): Generator<JudgedItem> {
+function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ReadOptions, consensus: { ties: "keep" | "drop" }): Generator<JudgedItem> {
   const flags = options.exclude_flags;
   // What a reviewer flagged is not fit to imitate (SFT) and leaves a prompt unsolved, whatever the flag.
   const anyFlagCounts = options.format in BEST_FORMATS || options.format in PROMPT_FORMATS;
+  const countsFlags = flags.length > 0 || anyFlagCounts;
+  const humans = options.judged_by !== "llm-judge";
+  const judged = options.judged_by !== "human";
   const flagFilter = `EXISTS (SELECT 1 FROM judgment_flags f JOIN judgments j ON j.id = f.judgment_id
        WHERE j.item_id = pp.item_id AND f.response_id = pp.chosen_id ${flags.length ? "AND f.flag IN (SELECT value FROM json_each(@flags))" : ""})`;
-  const rows = sqlite
-    .prepare<{ batch: string; flags: string }, PairRow>(
-      `SELECT pp.item_id, pp.reviewer_id, pp.chosen_id, pp.rejected_id, pp.strength, ${flags.length || anyFlagCounts ? flagFilter : "0"} AS chosen_flagged
+  const humanRows = humans
+    ? sqlite
+        .prepare<{ batch: string; flags: string }, PairRow>(
+          `SELECT pp.item_id, i.position, pp.reviewer_id, pp.chosen_id, pp.rejected_id, pp.strength, ${countsFlags ? flagFilter : "0"} AS chosen_flagged
        FROM preference_pairs pp JOIN items i ON i.id = pp.item_id
        WHERE pp.batch_id = @batch AND pp.source != 'imported' ${options.include_gold ? "" : "AND i.is_gold = 0"}
          ${options.exclude_paused_reviewers ? `AND pp.reviewer_id ${NOT_PAUSED}` : ""}
        ORDER BY i.position, pp.rowid`,
-    )
-    .iterate({ batch: batch.id, flags: JSON.stringify(flags) });
-  const load = itemLoader(sqlite);
+        )
+        .iterate({ batch: batch.id, flags: JSON.stringify(flags) })
+    : null;
+  const load = itemLoader(sqlite, options.include_context);
   // An admin's verdict (the latest, as adjudicationOf reads it) is the item's answer under every policy.
   const verdictOf = sqlite.prepare<[string], { id: string; payload: string }>(
     "SELECT id, payload FROM judgments WHERE item_id = ? AND source = 'adjudicated' ORDER BY updated_at DESC, rowid DESC LIMIT 1",
@@ -231,42 +399,81 @@ function* judgedItems(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
   const verdictFlags = sqlite.prepare<[string, string], { response_id: string }>(
     `SELECT response_id FROM judgment_flags WHERE judgment_id = ? ${flags.length ? "AND flag IN (SELECT value FROM json_each(?))" : "AND ? IS NOT NULL"}`,
   );
-  let current: string | null = null;
-  let votes: Array<Vote & { flagged: boolean }> = [];
-  const flush = (): JudgedItem | null => {
-    if (current === null || votes.length === 0) return null;
-    const item = load(current);
-    const verdict = verdictOf.get(current);
+  // Under both, a response the reviewers flagged counts even where only the judge chose it.
+  const humanFlags = sqlite.prepare<[string, string], { response_id: string }>(
+    `SELECT DISTINCT f.response_id FROM judgment_flags f JOIN judgments j ON j.id = f.judgment_id
+     WHERE j.item_id = ? ${flags.length ? "AND f.flag IN (SELECT value FROM json_each(?))" : "AND ? IS NOT NULL"}`,
+  );
+
+  const judgedItem = (itemId: string, humanVotes: PairRow[], verdicts: JudgeVerdictRow[]): JudgedItem | null => {
+    const item = load(itemId);
+    const votes: Array<Vote & { flagged: boolean }> = humanVotes.map((row) => ({
+      reviewerId: row.reviewer_id,
+      chosenId: row.chosen_id,
+      rejectedId: row.rejected_id,
+      strength: row.strength,
+      flagged: row.chosen_flagged === 1,
+    }));
+    const reviewers = humans ? [...item.reviewers] : [];
+    let judgeFlags = new Set<string>();
+    if (verdicts.length) {
+      const inputs: JudgeVerdictInput[] = verdicts.map((v) => ({ payload: JSON.parse(v.payload) as JudgmentPayload, displayOrder: JSON.parse(v.display_order) as string[] }));
+      const pairs = judgePairs(inputs, item.order, batch.config.overallAspect);
+      if (countsFlags) judgeFlags = judgeFlagged(verdicts.map((v) => JSON.parse(v.flags) as Array<{ response_id: string; flag: string }>), flags.length ? flags : null);
+      for (const pair of pairs) votes.push({ reviewerId: JUDGE_REVIEWER, ...pair, flagged: judgeFlags.has(pair.chosenId) });
+      reviewers.push(JUDGE_REVIEWER);
+    }
+    if (votes.length === 0) return null;
+    const verdict = humans ? verdictOf.get(itemId) : undefined;
     if (verdict) {
       const payload = JSON.parse(verdict.payload) as JudgmentPayload;
       const pairs = pairsOf(payload, item.order, item.order.map((_, i) => i), batch.config.overallAspect);
-      const flagged = new Set(flags.length || anyFlagCounts ? verdictFlags.all(verdict.id, JSON.stringify(flags)).map((f) => f.response_id) : []);
-      return { item, rows: adjudicatedRows(pairs, votes, item.reviewers, { ties: consensus.ties }), flagged };
+      const flagged = new Set(countsFlags ? verdictFlags.all(verdict.id, JSON.stringify(flags)).map((f) => f.response_id) : []);
+      return { item, rows: adjudicatedRows(pairs, votes, reviewers, { ties: consensus.ties }), flagged };
     }
     const flagged = new Set(votes.filter((v) => v.flagged).map((v) => v.chosenId));
-    const rows = consensusRows(votes, item.reviewers, item.order, { policy: options.consensus, minAgreement: options.min_agreement, ties: consensus.ties });
+    if (judged && humans && countsFlags) {
+      for (const f of humanFlags.all(itemId, JSON.stringify(flags))) flagged.add(f.response_id);
+      for (const id of judgeFlags) flagged.add(id);
+    }
+    const rows = consensusRows(votes, reviewers, item.order, { policy: options.consensus, minAgreement: options.min_agreement, ties: consensus.ties });
     return { item, rows, flagged };
   };
-  for (const row of rows) {
-    if (row.item_id !== current) {
-      const done = flush();
+
+  const human = humanRows ? groupByItem(humanRows) : null;
+  const judge = judged ? groupByItem(judgeVerdictRows(sqlite, batch, options)) : null;
+  let pending: { itemId: string; human: PairRow[]; judge: JudgeVerdictRow[] } | null = null;
+  for (const { a, b } of mergeByPosition(human, judge, (g) => g.position, (g) => g.position)) {
+    const group = (a ?? b)!;
+    // One item's human and judge groups come one after the other (same position): join them.
+    if (pending && pending.itemId !== group.itemId) {
+      const done = judgedItem(pending.itemId, pending.human, pending.judge);
       if (done) yield done;
-      current = row.item_id;
-      votes = [];
+      pending = null;
     }
-    votes.push({ reviewerId: row.reviewer_id, chosenId: row.chosen_id, rejectedId: row.rejected_id, strength: row.strength, flagged: row.chosen_flagged === 1 });
+    pending ??= { itemId: group.itemId, human: [], judge: [] };
+    if (a) pending.human.push(...a.rows);
+    if (b) pending.judge.push(...b.rows);
   }
-  const done = flush();
-  if (done) yield done;
+  if (pending) {
+    const done = judgedItem(pending.itemId, pending.human, pending.judge);
+    if (done) yield done;
+  }
 }
 
 /** What every row says of an item's prompt. */
 function promptOf(item: ItemContext): ExportPrompt {
-  return { promptId: item.promptId, promptExternalId: item.promptExternalId, messages: item.messages, textPrompt: item.textPrompt };
+  return {
+    promptId: item.promptId,
+    promptExternalId: item.promptExternalId,
+    messages: item.messages,
+    textPrompt: item.textPrompt,
+    ...(item.sources && { sources: item.sources }),
+  };
 }
 
 /** Pairs of the batch's judgments after the consensus policy, item by item; pairs whose chosen response was flagged are left out. */
-function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportPair> {
+function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ReadOptions, pseudonym: (id: string) => string): Generator<ExportPair> {
   for (const { item, rows, flagged } of judgedItems(sqlite, batch, options, { ties: options.ties })) {
     for (const row of rows) {
       if (flagged.has(row.chosenId)) continue;
@@ -285,7 +492,7 @@ function* judgedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
 }
 
 /** Each judged item's best response (`bestResponse`); an item whose best response was flagged gives none. */
-function* judgedBest(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportBest> {
+function* judgedBest(sqlite: Sqlite, batch: BatchRecord, options: ReadOptions, pseudonym: (id: string) => string): Generator<ExportBest> {
   for (const { item, rows, flagged } of judgedItems(sqlite, batch, options, { ties: "keep" })) {
     const best = bestResponse(rows, options.min_strength);
     if (!best || flagged.has(best.responseId)) continue;
@@ -329,12 +536,14 @@ function* importedBest(pairs: Iterable<ExportPair>, minStrength: number): Genera
  * The batch's prompts, each once, in the order of their first item. With `only_unsolved`, only
  * prompts with a judged item whose responses were all flagged or lost (`isUnsolved`).
  */
-function* batchPrompts(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions): Generator<ExportPrompt> {
-  const toPrompt = (row: { id: string; external_id: string; messages: string; metadata: string }): ExportPrompt => ({
+function* batchPrompts(sqlite: Sqlite, batch: BatchRecord, options: ReadOptions): Generator<ExportPrompt> {
+  type Row = { id: string; external_id: string; messages: string; metadata: string; reference?: string | null; context?: string | null };
+  const toPrompt = (row: Row): ExportPrompt => ({
     promptId: row.id,
     promptExternalId: row.external_id,
     messages: JSON.parse(row.messages) as ChatMessage[],
     textPrompt: (JSON.parse(row.metadata) as Record<string, unknown>).text_prompt === true,
+    ...(options.include_context && { sources: sourcesOf(row) }),
   });
   if (options.only_unsolved) {
     const seen = new Set<string>();
@@ -346,8 +555,8 @@ function* batchPrompts(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
     return;
   }
   const rows = sqlite
-    .prepare<[string], { id: string; external_id: string; messages: string; metadata: string }>(
-      `SELECT p.id, p.external_id, p.messages, p.metadata FROM prompts p
+    .prepare<[string], Row>(
+      `SELECT p.id, p.external_id, p.messages, p.metadata${promptColumns("p", options.include_context)} FROM prompts p
        JOIN (SELECT prompt_id, MIN(position) AS first FROM items WHERE batch_id = ? ${options.include_gold ? "" : "AND is_gold = 0"} GROUP BY prompt_id) i ON i.prompt_id = p.id
        ORDER BY i.first`,
     )
@@ -358,8 +567,8 @@ function* batchPrompts(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
 /** The dataset's own pairs (TRL, HH-RLHF imports) for the prompts of the batch. */
 function* importedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions): Generator<ExportPair> {
   const rows = sqlite
-    .prepare<[string], { prompt_id: string; external_id: string; messages: string; metadata: string; strength: 0 | 1 | 2 | 3; c_id: string; c_ext: string; c_model: string; c_text: string; r_id: string; r_ext: string; r_model: string; r_text: string }>(
-      `SELECT p.id AS prompt_id, p.external_id, p.messages, p.metadata, pp.strength,
+    .prepare<[string], { prompt_id: string; external_id: string; messages: string; metadata: string; reference?: string | null; context?: string | null; strength: 0 | 1 | 2 | 3; c_id: string; c_ext: string; c_model: string; c_text: string; r_id: string; r_ext: string; r_model: string; r_text: string }>(
+      `SELECT p.id AS prompt_id, p.external_id, p.messages, p.metadata${promptColumns("p", options.include_context)}, pp.strength,
               c.id AS c_id, c.external_id AS c_ext, c.model AS c_model, c.text AS c_text,
               r.id AS r_id, r.external_id AS r_ext, r.model AS r_model, r.text AS r_text
        FROM preference_pairs pp JOIN prompts p ON p.id = pp.prompt_id
@@ -382,6 +591,7 @@ function* importedPairs(sqlite: Sqlite, batch: BatchRecord, options: ExportOptio
       reviewers: [],
       agreement: 1,
       source: "imported",
+      ...(options.include_context && { sources: sourcesOf(row) }),
     };
   }
 }
@@ -411,7 +621,21 @@ interface JudgmentRow {
   duration_ms: number | null;
   created_at: number;
   updated_at: number;
+  position: number;
   source: "reviewer" | "adjudicated";
+}
+
+/** A readable verdict of the judge run, for the judgment formats. */
+interface JudgeJudgmentRow {
+  item_id: string;
+  position: number;
+  swapped: number;
+  display_order: string;
+  payload: string;
+  flags: string;
+  rationale: string;
+  latency_ms: number | null;
+  created_at: number;
 }
 
 /**
@@ -419,8 +643,13 @@ interface JudgmentRow {
  * source `adjudicated`, after the reviewers' of its item); with
  * `include_skipped`, each item's skipped assignments follow its judgments (in the order they were
  * leased), with no judgment id or payload and the time of the skip as both timestamps.
+ *
+ * `judged_by` llm-judge gives the judge run's readable verdicts instead, one row per item and
+ * presentation (source `llm-judge`, reviewer `llm-judge`, the first presentation before the
+ * swapped one, the judge's flags without a note, its latency as the duration; the judgment id is
+ * RUN:ITEM:0 or :1); `both` gives each item's judge rows after its reviewers' rows.
  */
-function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, pseudonym: (id: string) => string): Generator<ExportJudgment> {
+function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ReadOptions, pseudonym: (id: string) => string): Generator<ExportJudgment> {
   const gold = options.include_gold ? "" : "AND i.is_gold = 0";
   const skipped = options.include_skipped
     ? `UNION ALL
@@ -428,44 +657,81 @@ function* judgmentRows(sqlite: Sqlite, batch: BatchRecord, options: ExportOption
        FROM assignments a JOIN items i ON i.id = a.item_id
        WHERE a.batch_id = @batch AND a.status = 'skipped' AND a.kind = 'review' ${gold}`
     : "";
-  const rows = sqlite
-    .prepare<{ batch: string }, JudgmentRow>(
-      `SELECT j.id, j.item_id, j.reviewer_id, a.display_order, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at, i.position, 0 AS kind, j.rowid AS seq, j.source
+  const humanRows =
+    options.judged_by === "llm-judge"
+      ? null
+      : sqlite
+          .prepare<{ batch: string }, JudgmentRow>(
+            `SELECT j.id, j.item_id, j.reviewer_id, a.display_order, j.payload, j.rationale, j.duration_ms, j.created_at, j.updated_at, i.position, 0 AS kind, j.rowid AS seq, j.source
        FROM judgments j JOIN items i ON i.id = j.item_id JOIN assignments a ON a.id = j.assignment_id
        WHERE i.batch_id = @batch AND j.source IN ('reviewer', 'adjudicated') ${gold}
          ${options.exclude_paused_reviewers ? `AND (j.source = 'adjudicated' OR j.reviewer_id ${NOT_PAUSED})` : ""}
        ${skipped}
        ORDER BY 10, 11, 12`,
-    )
-    .iterate({ batch: batch.id });
-  const load = itemLoader(sqlite);
+          )
+          .iterate({ batch: batch.id });
+  const judge = options.judge;
+  const judgeRows = judge
+    ? sqlite
+        .prepare<{ run: string; batch: string }, JudgeJudgmentRow>(
+          `SELECT v.item_id, i.position, v.swapped, v.display_order, v.payload, v.flags, v.rationale, v.latency_ms, v.created_at
+           FROM judge_verdicts v JOIN items i ON i.id = v.item_id
+           WHERE v.run_id = @run AND v.status = 'ok' AND i.batch_id = @batch ${gold}
+           ORDER BY i.position, v.swapped`,
+        )
+        .iterate({ run: judge.id, batch: batch.id })
+    : null;
+  const load = itemLoader(sqlite, options.include_context);
   const flagsOf = sqlite.prepare<[string], { response_id: string; flag: string; note: string }>("SELECT response_id, flag, note FROM judgment_flags WHERE judgment_id = ? ORDER BY rowid");
   let cached: ItemContext | null = null;
-  for (const row of rows) {
-    if (cached?.id !== row.item_id) cached = load(row.item_id);
-    const payload = row.payload === null ? null : (JSON.parse(row.payload) as JudgmentPayload);
-    const tiers = payload ? tiersOf(payload, cached.order, batch.config.overallAspect) : [];
+  for (const { a: row, b: verdict } of mergeByPosition(humanRows, judgeRows, (r) => r.position, (v) => v.position)) {
+    const itemId = (row ?? verdict)!.item_id;
+    if (cached?.id !== itemId) cached = load(itemId);
+    const item: ItemContext = cached;
+    const order = item.order;
+    const payload = row ? (row.payload === null ? null : (JSON.parse(row.payload) as JudgmentPayload)) : (JSON.parse(verdict!.payload) as JudgmentPayload);
+    const tiers = payload ? tiersOf(payload, order, batch.config.overallAspect) : [];
     if (options.ties === "drop" && tiers.some((t) => t.length > 1)) continue;
-    const order = cached.order;
-    yield {
-      judgmentId: row.id ?? "",
-      itemId: row.item_id,
-      promptId: cached.promptId,
-      promptExternalId: cached.promptExternalId,
-      messages: cached.messages,
+    const common = {
+      itemId,
+      promptId: item.promptId,
+      promptExternalId: item.promptExternalId,
+      messages: item.messages,
       task: batch.task as Task,
-      responses: order.map((id) => cached!.responses.get(id)!),
-      shownOrder: (JSON.parse(row.display_order) as number[]).map((index) => order[index]!),
+      responses: order.map((id) => item.responses.get(id)!),
       tiers,
       payload,
-      flags: row.id === null ? [] : flagsOf.all(row.id),
-      rationale: row.rationale,
-      reviewer: pseudonym(row.reviewer_id),
-      source: row.source,
-      durationMs: row.duration_ms,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
+      ...(item.sources && { sources: item.sources }),
     };
+    if (row) {
+      yield {
+        ...common,
+        judgmentId: row.id ?? "",
+        shownOrder: (JSON.parse(row.display_order) as number[]).map((index) => order[index]!),
+        flags: row.id === null ? [] : flagsOf.all(row.id),
+        rationale: row.rationale,
+        reviewer: pseudonym(row.reviewer_id),
+        source: row.source,
+        durationMs: row.duration_ms,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      };
+    } else {
+      const v = verdict!;
+      yield {
+        ...common,
+        judgmentId: `${judge!.id}:${itemId}:${v.swapped}`,
+        shownOrder: JSON.parse(v.display_order) as string[],
+        flags: (JSON.parse(v.flags) as Array<{ response_id: string; flag: string }>).map((f) => ({ response_id: f.response_id, flag: f.flag, note: "" })),
+        rationale: v.rationale,
+        reviewer: JUDGE_REVIEWER,
+        source: "llm-judge",
+        judge: { model: judge!.model, templateHash: judge!.templateHash, swapped: v.swapped === 1 },
+        durationMs: v.latency_ms,
+        createdAt: v.created_at,
+        updatedAt: v.created_at,
+      };
+    }
   }
 }
 
@@ -489,18 +755,21 @@ function* validRows<T extends { messages: ChatMessage[] }>(rows: Iterable<T>, op
  * Every line of the export, as objects, in order (the JSONL lines; export-files.server.ts writes
  * them as CSV or Parquet too). Rows left out as invalid are counted in `invalid`.
  */
-function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions, invalid: InvalidCounts = noInvalidRows()): Generator<unknown> {
+function* exportLines(sqlite: Sqlite, batch: BatchRecord, exportOptions: ExportOptions, invalid: InvalidCounts = noInvalidRows()): Generator<unknown> {
   const pseudonym = pseudonymizer(batch.id);
+  const options: ReadOptions = { ...exportOptions, judge: judgeRunOf(sqlite, batch.id, exportOptions) };
   const format = options.format;
+  // `include_context` keys go last on every row, after the trace columns.
+  const sources = options.include_context ? sourcesColumns : () => ({});
   if (format in JUDGMENT_FORMATS) {
     const map = JUDGMENT_FORMATS[format as JudgmentFormat];
-    const rowOptions = { withText: options.with_text };
-    for (const judgment of judgmentRows(sqlite, batch, options, pseudonym)) yield map(judgment, rowOptions);
+    const rowOptions = { withText: options.with_text, ...(options.judge && { judgeColumns: true }) };
+    for (const judgment of judgmentRows(sqlite, batch, options, pseudonym)) yield options.include_context ? { ...map(judgment, rowOptions), ...sourcesColumns(judgment) } : map(judgment, rowOptions);
     return;
   }
   if (format in PROMPT_FORMATS) {
     for (const prompt of validRows(batchPrompts(sqlite, batch, options), options, invalid)) {
-      yield { ...PROMPT_FORMATS.prompts(prompt), ...(options.with_ids ? promptTrace(prompt, batch.id) : {}) };
+      yield { ...PROMPT_FORMATS.prompts(prompt), ...(options.with_ids ? promptTrace(prompt, batch.id) : {}), ...sources(prompt) };
     }
     return;
   }
@@ -510,7 +779,7 @@ function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
       if (options.source !== "imported") yield* judgedBest(sqlite, batch, options, pseudonym);
       if (options.source !== "judgments") yield* importedBest(importedPairs(sqlite, batch, { ...options, ties: "keep" }), options.min_strength);
     };
-    for (const row of validRows(best(), options, invalid)) yield { ...map(row), ...(options.with_ids ? bestTrace(row, batch.id) : {}) };
+    for (const row of validRows(best(), options, invalid)) yield { ...map(row), ...(options.with_ids ? bestTrace(row, batch.id) : {}), ...sources(row) };
     return;
   }
   const pairs = function* (): Generator<ExportPair> {
@@ -526,9 +795,9 @@ function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
     const rows = unpairedRows<ExportPair, Row>(
       kept,
       (pair) => {
-        const trace = options.with_ids ? pairTrace(pair, batch.id) : {};
+        const extra = { ...(options.with_ids ? pairTrace(pair, batch.id) : {}), ...sources(pair) };
         const { chosen, rejected } = map(pair);
-        return { chosen: { ...chosen, ...trace, promptKey: pair.promptId }, rejected: { ...rejected, ...trace, promptKey: pair.promptId } };
+        return { chosen: { ...chosen, ...extra, promptKey: pair.promptId }, rejected: { ...rejected, ...extra, promptKey: pair.promptId } };
       },
       (row) => row.promptKey,
     );
@@ -536,7 +805,7 @@ function* exportLines(sqlite: Sqlite, batch: BatchRecord, options: ExportOptions
     return;
   }
   const map = PAIR_FORMATS[format as PairFormat];
-  for (const pair of kept) yield { ...map(pair), ...(options.with_ids ? pairTrace(pair, batch.id) : {}) };
+  for (const pair of kept) yield { ...map(pair), ...(options.with_ids ? pairTrace(pair, batch.id) : {}), ...sources(pair) };
 }
 
 /**
@@ -608,7 +877,11 @@ export async function* streamEncodedExport(
   try {
     // One read transaction: the export is a consistent snapshot even while reviewers keep judging.
     reader.sqlite.exec("BEGIN");
-    for (const line of exportLines(reader.sqlite, batch, options, invalid)) {
+    // The judge run read (judged_by llm-judge or both) is recorded by id, also when it was the latest.
+    const judge = judgeRunOf(reader.sqlite, batch.id, options);
+    const read = judge ? { ...options, judge_run: judge.id } : options;
+    const recorded = judge ? { ...recordedOptions, judge_run: judge.id } : recordedOptions;
+    for (const line of exportLines(reader.sqlite, batch, read, invalid)) {
       const ready = fileEncoder.add(line);
       rows++;
       if (ready.length) {
@@ -619,7 +892,7 @@ export async function* streamEncodedExport(
     }
     yield* out(fileEncoder.finish());
     reader.sqlite.exec("COMMIT");
-    const result = recordExport(batch.id, recordedOptions, { rows, bytes, sha256: hash.digest("hex"), invalid }, hooks);
+    const result = recordExport(batch.id, recorded, { rows, bytes, sha256: hash.digest("hex"), invalid }, hooks);
     hooks.onDone?.(result);
   } finally {
     if (reader.sqlite.inTransaction) reader.sqlite.exec("ROLLBACK");

@@ -150,7 +150,7 @@ function statements(sqlite: Sqlite) {
       "INSERT INTO datasets (id, name, description, source, license, created_at) VALUES (?, ?, ?, ?, ?, ?)",
     ),
     setLicense: sqlite.prepare("UPDATE datasets SET license = ? WHERE id = ?"),
-    insertPrompt: sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, ?)"),
+    insertPrompt: sqlite.prepare("INSERT INTO prompts (id, dataset_id, external_id, messages, metadata, reference, context) VALUES (?, ?, ?, ?, ?, ?, ?)"),
     findPrompt: sqlite.prepare<[string, string], { id: string; messages: string; judged: number }>(
       `SELECT p.id, p.messages, EXISTS (SELECT 1 FROM items i WHERE i.prompt_id = p.id AND i.submitted > 0) AS judged
        FROM prompts p WHERE p.dataset_id = ? AND p.external_id = ?`,
@@ -159,8 +159,9 @@ function statements(sqlite: Sqlite) {
       "SELECT model, text FROM responses WHERE prompt_id = ? AND external_id = ?",
     ),
     upsertPrompt: sqlite.prepare<unknown[], { id: string }>(
-      `INSERT INTO prompts (id, dataset_id, external_id, messages, metadata) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (dataset_id, external_id) DO UPDATE SET messages = excluded.messages, metadata = excluded.metadata
+      `INSERT INTO prompts (id, dataset_id, external_id, messages, metadata, reference, context) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (dataset_id, external_id) DO UPDATE SET messages = excluded.messages, metadata = excluded.metadata,
+         reference = excluded.reference, context = excluded.context
        RETURNING id`,
     ),
     insertResponse: sqlite.prepare(
@@ -173,6 +174,9 @@ function statements(sqlite: Sqlite) {
        RETURNING id`,
     ),
     setGold: sqlite.prepare("UPDATE prompts SET gold_answer = ? WHERE id = ?"),
+    /** Only for a flat prompt whose sources come on a later row than its first (rare): never per row. */
+    setReference: sqlite.prepare("UPDATE prompts SET reference = ? WHERE id = ?"),
+    setContext: sqlite.prepare("UPDATE prompts SET context = ? WHERE id = ?"),
     deleteImportedPairs: sqlite.prepare("DELETE FROM preference_pairs WHERE prompt_id = ? AND source = 'imported'"),
     insertPair: sqlite.prepare(
       `INSERT INTO preference_pairs (id, prompt_id, chosen_id, rejected_id, strength, source)
@@ -248,12 +252,15 @@ async function importStream(
   const summary = { prompts: 0, responses: 0, pairs: 0 };
   let lines = 0;
   let lastProgress = 0;
-  const flatPrompts = new Map<string, { id: string; text: string; judged: boolean }>();
+  /** Flat prompts written so far, with digests of their messages and sources (null: none given yet). */
+  const flatPrompts = new Map<string, { id: string; text: string; judged: boolean; reference: string | null; context: string | null }>();
   let datasetId: string | null = null;
 
   const write = (unit: ImportUnit, line: number) => {
     datasetId ??= ensureDataset();
     const messages = JSON.stringify(unit.messages);
+    const reference = unit.reference ?? null;
+    const context = unit.context ? JSON.stringify(unit.context) : null;
     let promptId: string;
     let judgedPrompt: string | null = null;
     const seen = unit.mergeByPromptId ? flatPrompts.get(unit.externalId) : undefined;
@@ -263,11 +270,30 @@ async function importStream(
       }
       promptId = seen.id;
       if (seen.judged) judgedPrompt = seen.id;
+      // A later row may leave the sources blank, give them when no earlier row did, or repeat them.
+      if (reference !== null) {
+        const digest = fingerprint(reference);
+        if (seen.reference === null) {
+          sql.setReference.run(reference, promptId);
+          seen.reference = digest;
+        } else if (seen.reference !== digest) {
+          return reject(line, `reference: differs from the reference given for prompt_id "${unit.externalId}" on an earlier line`);
+        }
+      }
+      if (context !== null) {
+        const digest = fingerprint(context);
+        if (seen.context === null) {
+          sql.setContext.run(context, promptId);
+          seen.context = digest;
+        } else if (seen.context !== digest) {
+          return reject(line, `context: differs from the context given for prompt_id "${unit.externalId}" on an earlier line`);
+        }
+      }
     } else {
       const id = newId();
       if (options.upsert) {
         // A judged prompt keeps what its reviewers saw: its messages and its responses' text
-        // and model. Metadata, params and new responses may still change.
+        // and model. Metadata, sources (reference, context), params and new responses may still change.
         const existing = sql.findPrompt.get(datasetId, unit.externalId);
         if (existing?.judged) {
           judgedPrompt = existing.id;
@@ -275,10 +301,10 @@ async function importStream(
             return reject(line, `prompt: prompt "${unit.externalId}" has been judged; its messages cannot change (import it under a new id)`);
           }
         }
-        promptId = sql.upsertPrompt.get(id, datasetId, unit.externalId, messages, JSON.stringify(unit.metadata))!.id;
+        promptId = sql.upsertPrompt.get(id, datasetId, unit.externalId, messages, JSON.stringify(unit.metadata), reference, context)!.id;
       } else {
         try {
-          sql.insertPrompt.run(id, datasetId, unit.externalId, messages, JSON.stringify(unit.metadata));
+          sql.insertPrompt.run(id, datasetId, unit.externalId, messages, JSON.stringify(unit.metadata), reference, context);
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
           return reject(
@@ -288,7 +314,15 @@ async function importStream(
         }
         promptId = id;
       }
-      if (unit.mergeByPromptId) flatPrompts.set(unit.externalId, { id: promptId, text: fingerprint(messages), judged: judgedPrompt !== null });
+      if (unit.mergeByPromptId) {
+        flatPrompts.set(unit.externalId, {
+          id: promptId,
+          text: fingerprint(messages),
+          judged: judgedPrompt !== null,
+          reference: reference === null ? null : fingerprint(reference),
+          context: context === null ? null : fingerprint(context),
+        });
+      }
       summary.prompts++;
     }
 

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ChatMessage, Metadata } from "./messages";
+import type { ContextDocument } from "./sources";
 
 /** A response as an import format yields it, before it gets a database id. */
 export interface ResponseInput {
@@ -24,6 +25,15 @@ export interface ImportUnit {
   preference?: { chosen: string; rejected: string };
   /** The prompt's gold answer (native key `gold`), naming responses by their external ids. */
   gold?: { best?: string; scores?: Record<string, number> };
+  /**
+   * Sources of truth (native and flat keys `reference`, `context`), stored in prompts.reference
+   * and prompts.context; absent (or null) is none. The line that writes a prompt gives all of
+   * them, so an upsert without them clears them, as it replaces the metadata. A later flat row
+   * of the same prompt with a blank cell says nothing; one with a value gives it, or must repeat
+   * the one an earlier row gave.
+   */
+  reference?: string | null;
+  context?: ContextDocument[] | null;
   /**
    * Flat files give one response per row, so rows sharing a prompt id add to the same prompt
    * instead of being duplicates.

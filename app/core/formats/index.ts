@@ -9,6 +9,7 @@ export { detectFormat, IMPORT_FORMATS, type ImportFormat } from "./detect";
 export type { ImportUnit, LineResult, ResponseInput } from "./import-unit";
 export { missingFlatColumns, FLAT_COLUMNS } from "./flat";
 export { splitLines, formatBytes, type FileLine } from "./lines";
+export type { ContextDocument } from "./sources";
 
 const PARSERS: Record<ImportFormat, (value: unknown, lineNumber: number) => LineResult> = {
   native: parseNativeLine,

@@ -2,13 +2,15 @@ import { z } from "zod";
 import { assignResponseIds, describeIssues, type LineResult } from "./import-unit";
 import { chatMessagesSchema, metadataSchema } from "./messages";
 import { goldAnswerResponses, goldAnswerSchema } from "../quality/gold";
+import { contextSchema, referenceSchema } from "./sources";
 
 /**
  * Native JSONL: `{"id", "messages" | "prompt", "responses"?: [{"id"?, "model", "text", "params"?}], "metadata"?, "gold"?}`.
  * `gold` makes the prompt a gold (check) question: `{"best": RESPONSE_ID | "tie"}` and/or
  * `{"scores": {RESPONSE_ID: score}}`, naming responses by their ids in the line.
  * `responses` may be absent for prompts that will be sampled later. A bare `prompt` string
- * is one user message.
+ * is one user message. `reference` (text) and `context` (a list of `{"title", "text"}` documents,
+ * or of bare strings) are the prompt's sources of truth (sources.ts).
  */
 const externalIdSchema = z
   .union([z.string().min(1, "must not be empty"), z.number().int()], {
@@ -32,6 +34,8 @@ export const nativeLineSchema = z
     responses: z.array(nativeResponseSchema).optional(),
     metadata: metadataSchema.optional(),
     gold: goldAnswerSchema.optional(),
+    reference: referenceSchema.optional(),
+    context: contextSchema.optional(),
   })
   .refine((line) => (line.messages === undefined) !== (line.prompt === undefined), {
     message: 'expected exactly one of "messages" or "prompt"',
@@ -70,6 +74,8 @@ export function parseNativeLine(value: unknown): LineResult {
       metadata: line.metadata ?? {},
       responses,
       ...(line.gold && { gold: line.gold }),
+      ...(line.reference && { reference: line.reference }),
+      ...(line.context && { context: line.context }),
     },
   };
 }

@@ -48,6 +48,13 @@ function yamlString(value: string): string {
   return plain ? value : JSON.stringify(value);
 }
 
+/** What the rows are, by whose judgments the export read (`judged_by`). */
+const DATA_WORDS: Record<string, string> = {
+  human: "Human preference data",
+  "llm-judge": "Preference data from an LLM judge's verdicts (no human judgments)",
+  both: "Human and LLM-judge preference data",
+};
+
 export function datasetCard(input: CardInput): string {
   const header = [
     "---",
@@ -60,7 +67,7 @@ export function datasetCard(input: CardInput): string {
     "tags:",
     "- rlhf",
     "- preference",
-    "- human-feedback",
+    ...(input.options.judged_by === "llm-judge" ? ["- llm-as-a-judge"] : input.options.judged_by === "both" ? ["- human-feedback", "- llm-as-a-judge"] : ["- human-feedback"]),
     `- ${yamlString(input.format)}`,
     "size_categories:",
     `- ${yamlString(sizeCategory(input.rows))}`,
@@ -83,7 +90,7 @@ export function datasetCard(input: CardInput): string {
     "",
     `# ${input.title}`,
     "",
-    `Human preference data exported by Verdict from batch “${b.name}” (\`${b.id}\`) of dataset “${b.dataset}”, in the \`${input.format}\` format.`,
+    `${DATA_WORDS[String(input.options.judged_by)] ?? DATA_WORDS.human} exported by Verdict from batch “${b.name}” (\`${b.id}\`) of dataset “${b.dataset}”, in the \`${input.format}\` format.`,
     "",
     "| | |",
     "| --- | --- |",

@@ -1,6 +1,6 @@
 import { renderTranscript } from "../hh-transcript";
 import type { ChatMessage } from "../messages";
-import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt, JudgmentRowOptions } from "./rows";
+import type { ExportBest, ExportJudgment, ExportPair, ExportPrompt, JudgmentRowOptions, PromptSources } from "./rows";
 
 /**
  * One pure mapper per export format (DESIGN.md §5). Plain-text formats join the conversation
@@ -146,6 +146,9 @@ export function judgments(judgment: ExportJudgment, options: JudgmentRowOptions 
     duration_ms: judgment.durationMs,
     created_at: new Date(judgment.createdAt).toISOString(),
     updated_at: new Date(judgment.updatedAt).toISOString(),
+    ...(options.judgeColumns
+      ? { judge_model: judgment.judge?.model ?? "", template_hash: judgment.judge?.templateHash ?? "", swapped: judgment.judge?.swapped ?? false }
+      : {}),
   };
 }
 
@@ -252,4 +255,13 @@ export function bestTrace(best: ExportBest, batchId: string) {
 
 export function promptTrace(prompt: ExportPrompt, batchId: string) {
   return { prompt_id: prompt.promptExternalId, batch_id: batchId };
+}
+
+/**
+ * `--include-context` columns, on every format's rows: the prompt's reference and context
+ * documents, null when it has none. Trainers keep columns they do not use (TRL datasets), and
+ * the reward or judge code that wants a source of truth finds it beside the row.
+ */
+export function sourcesColumns(row: { sources?: PromptSources }) {
+  return { reference: row.sources?.reference ?? null, context: row.sources?.context ?? null };
 }

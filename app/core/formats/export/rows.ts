@@ -1,5 +1,15 @@
 import type { JudgmentPayload } from "../../tasks/judgment";
 import type { ChatMessage } from "../messages";
+import type { ContextDocument } from "../sources";
+
+/**
+ * A prompt's sources of truth (prompts.reference, prompts.context), read only when an export
+ * asks for them (`include_context`); each is null when the prompt has none.
+ */
+export interface PromptSources {
+  reference: string | null;
+  context: ContextDocument[] | null;
+}
 
 /** A response as exports see it. */
 export interface ExportResponse {
@@ -28,6 +38,8 @@ export interface ExportPair {
   /** Share of the item's reviewers on the winning side, in [0, 1] (1 for imported pairs). */
   agreement: number;
   source: "judgments" | "imported";
+  /** Present when the export carries the prompt's sources (`include_context`). */
+  sources?: PromptSources;
 }
 
 /** An item's best response under the consensus (`bestResponse`), for the SFT formats. */
@@ -42,6 +54,7 @@ export interface ExportBest {
   strength: number;
   /** Pseudonymous reviewers who preferred it. */
   reviewers: string[];
+  sources?: PromptSources;
 }
 
 /** A prompt of the batch, for the prompt-only format. */
@@ -50,6 +63,7 @@ export interface ExportPrompt {
   promptExternalId: string;
   messages: ChatMessage[];
   textPrompt: boolean;
+  sources?: PromptSources;
 }
 
 /**
@@ -75,8 +89,11 @@ export interface ExportJudgment {
   flags: Array<{ response_id: string; flag: string; note: string }>;
   rationale: string;
   reviewer: string;
-  /** A reviewer's judgment, or an admin's verdict on a disputed item. */
-  source: "reviewer" | "adjudicated";
+  /** A reviewer's judgment, an admin's verdict on a disputed item, or an LLM judge's verdict (`judged_by`). */
+  source: "reviewer" | "adjudicated" | "llm-judge";
+  /** For an LLM judge's verdict: the run's model and template, and whether the sides were swapped. */
+  judge?: { model: string; templateHash: string; swapped: boolean };
+  sources?: PromptSources;
   durationMs: number | null;
   /** For a skipped assignment both are when it was skipped. */
   createdAt: number;
@@ -87,4 +104,9 @@ export interface ExportJudgment {
 export interface JudgmentRowOptions {
   /** Also write the prompt messages and each response's text (the `with_text` option). */
   withText: boolean;
+  /**
+   * Also write `judge_model`, `template_hash` and `swapped` (the export reads an LLM judge's
+   * verdicts, `judged_by` llm-judge or both); a reviewer's row has "", "" and false there.
+   */
+  judgeColumns?: boolean;
 }

@@ -77,17 +77,37 @@ const TRACE: Partial<Record<ExportFormat, readonly TabularColumn[]>> = {
   prompts: PROMPT_TRACE,
 };
 
+/** The `judged_by` llm-judge / both columns of `judgments` (mappers.ts `judgments`, `judgeColumns`). */
+const JUDGE_COLUMNS = [text("judge_model"), text("template_hash"), boolean("swapped")];
+/** The `include_context` columns (mappers.ts `sourcesColumns`), last on every format. */
+const SOURCE_COLUMNS: readonly TabularColumn[] = [{ name: "reference", kind: "text", nullable: true }, json("context")];
+
+export interface TabularOptions {
+  withIds: boolean;
+  withText: boolean;
+  /** `include_context`: the prompt's reference and context documents. */
+  includeContext?: boolean;
+  /** `judged_by` llm-judge or both: `judgments` rows say which judge, and whether swapped. */
+  judgeColumns?: boolean;
+}
+
 /**
  * A format's columns under the options that add keys: `with_ids` appends the trace columns,
- * `with_text` puts `prompt` into `judgments` after `skipped` (where the mapper writes it).
+ * `with_text` puts `prompt` into `judgments` after `skipped` (where the mapper writes it),
+ * `judged_by` other than human appends the judge columns to `judgments`, and `include_context`
+ * appends `reference` and `context` to every format.
  */
-export function tabularColumns(format: ExportFormat, options: { withIds: boolean; withText: boolean }): readonly TabularColumn[] {
-  const own = TABULAR_COLUMNS[format];
+export function tabularColumns(format: ExportFormat, options: TabularOptions): readonly TabularColumn[] {
+  let columns = TABULAR_COLUMNS[format];
   if (format === "judgments" && options.withText) {
-    const at = own.findIndex((c) => c.name === "skipped") + 1;
-    return [...own.slice(0, at), json("prompt"), ...own.slice(at)];
+    const at = columns.findIndex((c) => c.name === "skipped") + 1;
+    columns = [...columns.slice(0, at), json("prompt"), ...columns.slice(at)];
+  } else if (options.withIds) {
+    columns = [...columns, ...(TRACE[format] ?? [])];
   }
-  return options.withIds ? [...own, ...(TRACE[format] ?? [])] : own;
+  if (format === "judgments" && options.judgeColumns) columns = [...columns, ...JUDGE_COLUMNS];
+  if (options.includeContext) columns = [...columns, ...SOURCE_COLUMNS];
+  return columns;
 }
 
 /**
