@@ -11,6 +11,7 @@ import { IMPORT_USAGE, runImportBench } from "./import";
 import { PAIRING_USAGE, runPairingBench } from "./pairing";
 import { REVIEW_USAGE, runReviewBench } from "./review";
 import { runSamplingBench, SAMPLING_USAGE } from "./sampling";
+import { runSoakBench, SOAK_USAGE } from "./soak";
 import { runStatsBench, STATS_USAGE } from "./stats-bench";
 
 interface Bench {
@@ -26,6 +27,7 @@ const BENCHES: Record<string, Bench> = {
   sampling: { usage: SAMPLING_USAGE, run: runSamplingBench },
   pairing: { usage: PAIRING_USAGE, run: runPairingBench },
   "dataset-page": { usage: DATASET_PAGE_USAGE, run: runDatasetPageBench },
+  soak: { usage: SOAK_USAGE, run: runSoakBench },
   "judge-trust": { usage: "judge-trust [--quick] [--limit N] [--error-rate E] [--human-error-rate H] [--reviewers R] [--seed S] [--keep]", run: async (args) => (await import("./judge-trust")).runJudgeTrustBench(args) },
 };
 

@@ -162,6 +162,8 @@ export async function runApiLoad(options: {
   warmupSeconds: number;
   maxJudgments: number;
   serverPid: number;
+  /** Called with the client_id of every judgment the server acknowledged (2xx): the soak bench checks each is stored. */
+  onAcknowledged?: (clientId: string) => void;
 }): Promise<ApiResult> {
   const { url, batchId, tokens } = options;
   const started = performance.now();
@@ -231,10 +233,11 @@ export async function runApiLoad(options: {
         if (failed()) break;
         continue;
       }
+      const clientId = randomUUID();
       const judgment = await call("judgment", `/api/v1/assignments/${assignment.id}/judgment`, {
         method: "POST",
         headers: { ...auth, "Content-Type": "application/json" },
-        body: JSON.stringify({ client_id: randomUUID(), preferred, strength: 2 }),
+        body: JSON.stringify({ client_id: clientId, preferred, strength: 2 }),
       });
       if (!judgment) {
         if (failed()) break;
@@ -246,6 +249,7 @@ export async function runApiLoad(options: {
         continue;
       }
       consecutive = 0;
+      options.onAcknowledged?.(clientId);
       judgments++;
       const now = performance.now();
       if (now >= windowStart && now <= deadline) windowJudgments++;

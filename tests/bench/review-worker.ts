@@ -3,8 +3,8 @@
  * a server restarted on an existing database has). Started by ./review.ts with VERDICT_DB set
  * to the benchmark database; prints one JSON line on stdout, progress on stderr.
  *
- *   node --import tsx tests/bench/review-worker.ts setup ITEMS SEED
- *       Builds the stored state (not timed as part of the results): 50 API reviewers and one
+ *   node --import tsx tests/bench/review-worker.ts setup ITEMS SEED [REVIEWERS]
+ *       Builds the stored state (not timed as part of the results): REVIEWERS (50) API reviewers and one
  *       browser reviewer, ITEMS prompts × 2 responses, a pairwise batch with overlap 3 and
  *       ITEMS items, and 1.5 × ITEMS submitted judgments with their assignments and pairs.
  *   node --import tsx tests/bench/review-worker.ts service BATCH_ID ITERATIONS WARMUP
@@ -57,7 +57,7 @@ function storedJudgments(k: number, items: number): number {
   return 0;
 }
 
-async function setup(items: number, seed: number): Promise<SetupResult> {
+async function setup(items: number, seed: number, apiReviewers = API_REVIEWERS): Promise<SetupResult> {
   if (MODELS.length !== 2) throw new Error("the review bench expects two models per prompt");
   const started = performance.now();
   const { sqlite } = connection();
@@ -66,7 +66,7 @@ async function setup(items: number, seed: number): Promise<SetupResult> {
   const insert = fixtureInserts(sqlite, newId);
 
   // These accounts sign in only with their API tokens.
-  const usernames = Array.from({ length: API_REVIEWERS }, (_, r) => `bench-r${String(r + 1).padStart(2, "0")}`);
+  const usernames = Array.from({ length: apiReviewers }, (_, r) => `bench-r${String(r + 1).padStart(3, "0")}`);
   const batchId = newId();
   let judgments = 0;
   const reviewerIds = bulkLoad(sqlite, () => {
@@ -93,8 +93,8 @@ async function setup(items: number, seed: number): Promise<SetupResult> {
       const count = storedJudgments(k, items);
       insert.item.run(itemId, batchId, promptId, JSON.stringify(responseIds), k, count, count, count < OVERLAP ? 1 : 0);
       for (let t = 0; t < count; t++) {
-        // 3k, 3k+1, 3k+2 (mod 50) are distinct: no reviewer holds two assignments on one item.
-        const reviewerId = ids[(k * OVERLAP + t) % API_REVIEWERS]!;
+        // 3k, 3k+1, 3k+2 (mod the reviewers) are distinct: no reviewer holds two assignments on one item.
+        const reviewerId = ids[(k * OVERLAP + t) % apiReviewers]!;
         const doneAt = base + k * 10_000 + t * 1000;
         insert.submitted({
           ...uniformVerdict(random),
@@ -264,7 +264,7 @@ function service(batchId: string, iterations: number, warmup: number): ServiceRe
 }
 
 workerMain(async ([mode, ...rest]) => {
-  if (mode === "setup" && rest.length === 2) return setup(Number(rest[0]), Number(rest[1]));
+  if (mode === "setup" && (rest.length === 2 || rest.length === 3)) return setup(Number(rest[0]), Number(rest[1]), rest[2] === undefined ? undefined : Number(rest[2]));
   if (mode === "service" && rest.length === 3) return service(rest[0]!, Number(rest[1]), Number(rest[2]));
   return workerUsage("review-worker.ts setup ITEMS SEED | service BATCH_ID ITERATIONS WARMUP");
 });

@@ -4,6 +4,7 @@ export interface Summary {
   n: number;
   p50: number;
   p95: number;
+  p99: number;
   max: number;
 }
 
@@ -20,6 +21,7 @@ export function summarize(samples: readonly number[]): Summary {
     n: samples.length,
     p50: percentile(samples, 50),
     p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
     max: samples.length ? Math.max(...samples) : Number.NaN,
   };
 }
