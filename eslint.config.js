@@ -51,6 +51,9 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js"],
-    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+    // Node 20's globals the plain-JS files use (server.js's lean API path builds Fetch requests).
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", Buffer: "readonly", URL: "readonly", Headers: "readonly", Request: "readonly", Response: "readonly", AbortController: "readonly" },
+    },
   },
 );

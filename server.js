@@ -1,6 +1,8 @@
 // Verdict's HTTP server: Express serving the Remix build. Start-up (migrations, demo seed)
 // runs through the build so the server and the app share one database module.
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { Readable } from "node:stream";
 import compression from "compression";
 import express from "express";
 import { createRequestHandler } from "@remix-run/express";
@@ -82,7 +84,66 @@ app.all(
   }),
 );
 
-const server = app.listen(port, host, () => {
+/**
+ * The lean API path (decisions §34): a JSON API request is answered by its route module's
+ * loader or action, called directly, instead of going through Express, compression and Remix's
+ * request handler, which cost several times what the services do (npm run bench -- soak). Only
+ * `/api/v1` routes are taken, and not the exports, which stream large bodies that compression
+ * and Remix's streaming already serve well; anything else, and any path no API route matches,
+ * goes to Express as before. The modules and their guards are the same ones Remix calls.
+ */
+const leanRoutes = Object.values(build.routes).filter((route) => route.id.startsWith("routes/api.v1.") && !route.id.includes(".export"));
+const matchLeanRoute = build.entry.module.routeMatcher(leanRoutes);
+const API_HEADERS = {
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "same-origin",
+  "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+};
+
+async function answerApi(req, res, found) {
+  const method = req.method ?? "GET";
+  const handler = method === "GET" || method === "HEAD" ? found.route.module.loader : found.route.module.action;
+  let response;
+  if (!handler) {
+    response = Response.json({ error: { code: "method_not_allowed", message: `${method} is not allowed here` } }, { status: 405 });
+  } else {
+    const url = new URL(req.url, `http://${req.headers.host ?? "localhost"}`);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      else headers.set(name, value);
+    }
+    const controller = new AbortController();
+    res.on("close", () => controller.abort());
+    const hasBody = method !== "GET" && method !== "HEAD";
+    const request = new Request(url, { method, headers, signal: controller.signal, ...(hasBody ? { body: Readable.toWeb(req), duplex: "half" } : {}) });
+    try {
+      response = await handler({ request, params: found.params, context: { clientAddress: req.socket.remoteAddress ?? "unknown", cspNonce: "" } });
+    } catch (thrown) {
+      if (!(thrown instanceof Response)) throw thrown;
+      response = thrown;
+    }
+  }
+  const body = method === "HEAD" || !response.body ? null : Buffer.from(await response.arrayBuffer());
+  res.statusCode = response.status;
+  for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  if (body) res.setHeader("Content-Length", body.length);
+  res.end(body ?? undefined);
+}
+
+const server = createServer((req, res) => {
+  const path = (req.url ?? "/").split("?")[0];
+  const found = path.startsWith("/api/v1/") ? matchLeanRoute(path) : null;
+  if (!found) return app(req, res);
+  answerApi(req, res, found).catch((error) => {
+    console.error(error);
+    if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
+    res.end('{"error":{"code":"internal","message":"internal error"}}');
+  });
+});
+server.listen(port, host, () => {
   const url = `http://localhost:${port}`;
   if (demo.accounts.length) console.log(build.entry.module.describeDemo(demo, url));
   console.log(`Verdict is listening on ${url}`);

@@ -11,6 +11,8 @@ import { CspNonce } from "./csp-nonce";
 export { setUp, describeDemo } from "./services/setup.server";
 // server.js refuses cross-site form posts with it before Remix runs.
 export { crossSiteProblem } from "./core/auth/cross-site";
+// server.js answers the JSON API from its route modules directly with it (the lean API path).
+export { routeMatcher } from "./core/http/route-match";
 
 /**
  * What Remix reports to the log. An error response Remix raises itself (a method the route does

@@ -38,7 +38,8 @@ describe("the HTTP API", () => {
     expect(assignment.task).toBe("pairwise");
     expect(assignment.responses).toHaveLength(2);
     expect(assignment.responses.every((r) => r.model === undefined)).toBe(true);
-    expect(Object.keys(assignment.prompt).sort()).toEqual(["external_id", "id", "messages"]);
+    expect(Object.keys(assignment.prompt).sort()).toEqual(["context", "external_id", "id", "messages", "reference"]);
+    expect(assignment.prompt).toMatchObject({ reference: null, context: [] });
 
     const body = { client_id: "api-test-1", preferred: assignment.responses[1]!.id, strength: 2, flags: [{ response_id: assignment.responses[0]!.id, flag: "incomplete" }], rationale: "B answers fully", duration_ms: 4200 };
     const created = await api(`/assignments/${assignment.id}/judgment`, "reviewer1", { method: "POST", body: JSON.stringify(body) });
@@ -113,5 +114,27 @@ describe("the HTTP API", () => {
     expect(paused.status).toBe(409);
     expect(await paused.json()).toEqual({ error: { code: "conflict", message: "this batch is paused" } });
     cli(["batches", "resume", pairwiseBatch]);
+  });
+
+  it("answers as before on the lean path: 405 for a method a route lacks, HEAD without a body, a streamed body past 1 MiB refused, unknown API paths as JSON 404", async () => {
+    const wrongMethod = await api(`/batches/${pairwiseBatch}/next`, "reviewer1", { method: "POST", body: "{}" });
+    expect(wrongMethod.status).toBe(405);
+    expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe("method_not_allowed");
+    const head = await api(`/batches/${pairwiseBatch}/skipped`, "reviewer1", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+    // A chunked body (no Content-Length) of 2 MiB: refused once read past the limit.
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 32; i++) controller.enqueue(new TextEncoder().encode("x".repeat(64 * 1024)));
+        controller.close();
+      },
+    });
+    const next = (await (await api(`/batches/${pairwiseBatch}/next`, "reviewer1")).json()) as NextBody;
+    const streamed = await api(`/assignments/${next.assignment.id}/judgment`, "reviewer1", { method: "POST", body: chunks, duplex: "half" } as RequestInit);
+    expect(streamed.status).toBe(413);
+    const unknown = await api("/no/such/endpoint", "reviewer1");
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toMatch(/application\/json/);
   });
 });
