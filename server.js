@@ -3,6 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGzip } from "node:zlib";
 import compression from "compression";
 import express from "express";
 import { createRequestHandler } from "@remix-run/express";
@@ -85,14 +87,18 @@ app.all(
 );
 
 /**
- * The lean API path (decisions §34): a JSON API request is answered by its route module's
- * loader or action, called directly, instead of going through Express, compression and Remix's
- * request handler, which cost several times what the services do (npm run bench -- soak). Only
- * `/api/v1` routes are taken, and not the exports, which stream large bodies that compression
- * and Remix's streaming already serve well; anything else, and any path no API route matches,
- * goes to Express as before. The modules and their guards are the same ones Remix calls.
+ * The lean path (decisions §34): an API request, or an export download, is answered by its
+ * route module's loader or action, called directly, instead of going through Express,
+ * compression and Remix's request handler, which cost several times what the services do
+ * (npm run bench -- soak). A streamed body (an export) is piped with backpressure: the export
+ * is produced only as fast as the client takes it, and a client that goes away stops it before
+ * it is recorded (Remix's own writer ignores backpressure, so the whole file was produced,
+ * held in memory and recorded however little the client got: tests/e2e/crash-safety.test.ts).
+ * Anything else, and any path these routes do not match, goes to Express as before. The
+ * modules and their guards are the same ones Remix calls.
  */
-const leanRoutes = Object.values(build.routes).filter((route) => route.id.startsWith("routes/api.v1.") && !route.id.includes(".export"));
+const LEAN_PAGES = new Set(["routes/admin.batches.$id.export.download"]);
+const leanRoutes = Object.values(build.routes).filter((route) => route.id.startsWith("routes/api.v1.") || LEAN_PAGES.has(route.id));
 const matchLeanRoute = build.entry.module.routeMatcher(leanRoutes);
 const API_HEADERS = {
   "X-Content-Type-Options": "nosniff",
@@ -125,17 +131,41 @@ async function answerApi(req, res, found) {
       response = thrown;
     }
   }
-  const body = method === "HEAD" || !response.body ? null : Buffer.from(await response.arrayBuffer());
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
   response.headers.forEach((value, name) => res.setHeader(name, value));
-  if (body) res.setHeader("Content-Length", body.length);
-  res.end(body ?? undefined);
+  if (method === "HEAD" || !response.body) {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  // JSON answers are small: sent whole, with a length. Anything else streams.
+  const mediaType = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (mediaType === "application/json") {
+    const body = Buffer.from(await response.arrayBuffer());
+    res.setHeader("Content-Length", body.length);
+    res.end(body);
+    return;
+  }
+  const stream = Readable.fromWeb(response.body);
+  // Text exports compress well; Parquet is compressed already.
+  const gzip = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "") && (mediaType.startsWith("text/") || mediaType === "application/jsonl" || mediaType === "application/x-ndjson");
+  if (gzip) {
+    res.setHeader("Content-Encoding", "gzip");
+    res.setHeader("Vary", "Accept-Encoding");
+    res.removeHeader("Content-Length");
+  }
+  try {
+    await (gzip ? pipeline(stream, createGzip(), res) : pipeline(stream, res));
+  } catch (error) {
+    // The client went away: the pipeline has cancelled the export (nothing recorded).
+    if (!res.destroyed && !res.writableEnded) throw error;
+  }
 }
 
 const server = createServer((req, res) => {
   const path = (req.url ?? "/").split("?")[0];
-  const found = path.startsWith("/api/v1/") ? matchLeanRoute(path) : null;
+  const found = path.startsWith("/api/v1/") || path.endsWith("/export/download") ? matchLeanRoute(path) : null;
   if (!found) return app(req, res);
   answerApi(req, res, found).catch((error) => {
     console.error(error);

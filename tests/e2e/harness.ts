@@ -102,7 +102,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     dbPath,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
+      // A killed server has a signalCode and no exitCode: waiting for its exit would hang.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         await exited;
