@@ -96,6 +96,6 @@ describe("the client build", () => {
       .filter(([, route]) => loading(route.imports))
       .map(([id]) => id)
       .sort();
-    expect(routes).toEqual(["routes/admin.batches.$id.stats", "routes/admin.datasets.$dataset.leaderboard"]);
+    expect(routes).toEqual(["routes/admin.batches.$id.stats", "routes/admin.datasets.$dataset.leaderboard", "routes/admin.datasets.$dataset.quality"]);
   });
 });
