@@ -121,7 +121,11 @@ async function answerApi(req, res, found) {
       else headers.set(name, value);
     }
     const controller = new AbortController();
-    res.on("close", () => controller.abort());
+    // Only a response cut off aborts the request: an abort builds a DOMException, which cost 2%
+    // of the server's time when every finished response fired it (npm run bench -- soak).
+    res.on("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
     const hasBody = method !== "GET" && method !== "HEAD";
     const request = new Request(url, { method, headers, signal: controller.signal, ...(hasBody ? { body: Readable.toWeb(req), duplex: "half" } : {}) });
     try {

@@ -1,4 +1,4 @@
-import { openDatabase, type Connection } from "../../db/client";
+import { cachePreparedStatements, openDatabase, type Connection } from "../../db/client";
 import { config } from "./config.server";
 
 declare global {
@@ -8,7 +8,11 @@ declare global {
 
 /** The process's shared connection; migrations run when it is first opened. */
 export function connection(): Connection {
-  globalThis.__verdictConnection ??= openDatabase(config().VERDICT_DB);
+  if (!globalThis.__verdictConnection) {
+    const opened = openDatabase(config().VERDICT_DB);
+    cachePreparedStatements(opened.sqlite);
+    globalThis.__verdictConnection = opened;
+  }
   return globalThis.__verdictConnection;
 }
 

@@ -83,7 +83,9 @@ export interface RunningServer {
 /** `node server.js` on loopback, on a free port, with the benchmark database and no demo seed. */
 export async function startServer(root: string, dbPath: string): Promise<RunningServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["server.js"], {
+  // VERDICT_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (where the time goes).
+  const nodeArgs = (process.env.VERDICT_BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "server.js"], {
     cwd: root,
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", VERDICT_DB: dbPath, VERDICT_SEED: "none", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
