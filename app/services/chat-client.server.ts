@@ -90,3 +90,22 @@ function connectionProblem(error: unknown): string {
   const message = typeof cause?.message === "string" ? cause.message : error instanceof Error ? error.message : String(error);
   return code ? `${code} (${message})` : message;
 }
+
+/**
+ * Runs `each` over the work with `concurrency` workers, in order, until done or `signal` is
+ * aborted, calling `after` when each piece is done. Resolves when every worker has stopped —
+ * allSettled, not all: on a cancel or a crash nothing is still running when the caller marks its
+ * job — with the first crash, if any.
+ */
+export async function runWorkers<T>(work: readonly T[], concurrency: number, signal: AbortSignal, each: (item: T) => Promise<void>, after: () => void): Promise<{ crash: unknown } | null> {
+  let cursor = 0;
+  const worker = async () => {
+    while (cursor < work.length && !signal.aborted) {
+      await each(work[cursor++]!);
+      after();
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(concurrency, Math.max(1, work.length)) }, worker));
+  const crash = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  return crash ? { crash: crash.reason } : null;
+}

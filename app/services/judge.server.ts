@@ -24,7 +24,7 @@ import type { JudgmentPayload } from "../core/tasks/judgment";
 import { chatCompletionsUrl, DEFAULT_RETRY, displayEndpoint, redact, type RetryPolicy, type SamplingProgress } from "../core/sampling";
 import { recordAudit } from "./audit.server";
 import { getBatch } from "./batches.server";
-import { chatWithRetries } from "./chat-client.server";
+import { chatWithRetries, runWorkers } from "./chat-client.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { endpointSchema, HEARTBEAT_MS } from "./sampling.server";
@@ -349,25 +349,19 @@ export async function runJudgeRun(runId: string, hooks: JudgeHooks = {}, endpoin
   const started = Date.now();
   let finished = 0;
   const progress = () => hooks.onProgress?.({ done: finished, total: work.length, failed: counts.failed, elapsedMs: Date.now() - started });
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < work.length && !signal.aborted) {
-      await judgeOne(work[cursor++]!);
+  let crashed: { crash: unknown } | null;
+  try {
+    crashed = await runWorkers(work, options.concurrency, signal, judgeOne, () => {
       finished++;
       progress();
-    }
-  };
-  let settled: PromiseSettledResult<void>[];
-  try {
-    settled = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency, Math.max(1, work.length)) }, worker));
+    });
   } finally {
     clearInterval(heartbeat);
   }
   const cancelled = signal.aborted;
-  const crash = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (crash && !cancelled) {
+  if (crashed && !cancelled) {
     db.update(judgeRuns).set({ status: "failed", updatedAt: Date.now(), finishedAt: Date.now() }).where(eq(judgeRuns.id, runId)).run();
-    throw crash.reason;
+    throw crashed.crash;
   }
   progress();
   const status = cancelled ? "cancelled" : "done";

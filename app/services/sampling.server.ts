@@ -23,7 +23,7 @@ import {
   type SamplingParams,
   type SamplingProgress,
 } from "../core/sampling";
-import { chatWithRetries } from "./chat-client.server";
+import { chatWithRetries, runWorkers } from "./chat-client.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { invalidFrom } from "./validation.server";
@@ -254,27 +254,19 @@ export async function runSamplingJob(jobId: string, hooks: SamplingHooks = {}, e
     counts.failed++;
   };
 
-  let cursor = 0;
-  const worker = async () => {
-    while (cursor < work.length && !signal.aborted) {
-      const item = work[cursor++]!;
-      await sampleOne(item);
+  let crashed: { crash: unknown } | null;
+  try {
+    crashed = await runWorkers(work, options.concurrency, signal, sampleOne, () => {
       done++;
       progress();
-    }
-  };
-  // allSettled, not all: on a cancel every worker has stopped before the job is marked.
-  let settled: PromiseSettledResult<void>[];
-  try {
-    settled = await Promise.allSettled(Array.from({ length: Math.min(options.concurrency, Math.max(1, work.length)) }, worker));
+    });
   } finally {
     clearInterval(heartbeat);
   }
   const cancelled = signal.aborted;
-  const crash = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (crash && !cancelled) {
+  if (crashed && !cancelled) {
     sqlite.prepare("UPDATE sampling_jobs SET status = 'failed', updated_at = ?, finished_at = ? WHERE id = ?").run(Date.now(), Date.now(), jobId);
-    throw crash.reason;
+    throw crashed.crash;
   }
   progress();
   const status = cancelled ? "cancelled" : "done";
