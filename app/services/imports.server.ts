@@ -66,6 +66,23 @@ export class ImportRejected extends ServiceError {
 }
 
 const MAX_REPORTED = 100;
+/** Invalid lines after which an import stops reading its file (it is refused either way). */
+const MAX_INVALID_LINES = 10_000;
+/** Nesting deeper than this in a line is refused: validating it would overflow the stack. */
+const MAX_DEPTH = 200;
+
+/** Whether a parsed line nests arrays and objects deeper than MAX_DEPTH (iteratively: no recursion to overflow). */
+function tooDeep(value: unknown): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (depth >= MAX_DEPTH) return true;
+    for (const child of Object.values(node as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 const PROGRESS_EVERY_LINES = 2000;
 
 /** Imports holding (or about to take) the write lock in this process. */
@@ -251,6 +268,7 @@ async function importStream(
   const sql = statements(sqlite);
   const summary = { prompts: 0, responses: 0, pairs: 0 };
   let lines = 0;
+  let stoppedEarly = false;
   let lastProgress = 0;
   /** Flat prompts written so far, with digests of their messages and sources (null: none given yet). */
   const flatPrompts = new Map<string, { id: string; text: string; judged: boolean; reference: string | null; context: string | null }>();
@@ -404,8 +422,19 @@ async function importStream(
       lines = record.line;
       if (hooks.signal?.aborted) throw new ServiceError("invalid", "the import was cancelled; nothing was imported");
       if (lines % PROGRESS_EVERY_LINES === 0) report();
+      // A file past MAX_INVALID_LINES bad lines is refused without reading the rest: a gzip bomb
+      // of garbage lines would otherwise keep the import busy for minutes (memory stays flat either way).
+      if (errorCount >= MAX_INVALID_LINES) {
+        stoppedEarly = true;
+        break;
+      }
       if ("error" in record) {
         reject(record.line, record.error);
+        continue;
+      }
+      // Validating a line nested thousands of levels deep would overflow the stack: refused first.
+      if (tooDeep(record.value)) {
+        reject(record.line, `line: nested more than ${MAX_DEPTH} levels deep`);
         continue;
       }
       if (format === null) {
@@ -425,7 +454,7 @@ async function importStream(
       if (errorCount === 0) write(result.unit, record.line);
     }
     if (errorCount === 0 && format === null) reject(1, "file: the file holds no records");
-    if (errorCount > 0) throw new ImportRejected(errors, errorCount);
+    if (errorCount > 0) throw new ImportRejected(stoppedEarly ? [...errors, `… the import stopped reading after ${MAX_INVALID_LINES} invalid lines`] : errors, errorCount);
     if (datasetId === null) datasetId = ensureDataset();
     // A re-import with a licence changes it; without one the dataset keeps the licence it had.
     if (options.license) sql.setLicense.run(options.license, datasetId);

@@ -1,5 +1,5 @@
 import { pairsOf } from "../core/ranking/pairs";
-import { checkJudgment, judgmentInputSchema, type JudgmentFlag, type JudgmentPayload } from "../core/tasks/judgment";
+import { checkJudgment, strictJudgmentInputSchema, type JudgmentFlag, type JudgmentPayload } from "../core/tasks/judgment";
 import type { AssignmentStatus } from "../../db/schema";
 import { newId } from "../../db/ids";
 import { checkGoldStanding, pauseOf } from "./gold.server";
@@ -52,7 +52,7 @@ export function submitJudgment(
   // A prepared statement: this is the review bench's measured submit path.
   const owner = sqlite.prepare<[string], string>("SELECT reviewer_id FROM assignments WHERE id = ?").pluck().get(assignmentId);
   if (owner !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
-  const parsed = judgmentInputSchema.safeParse(rawInput);
+  const parsed = strictJudgmentInputSchema.safeParse(rawInput);
   if (!parsed.success) throw invalidFrom(parsed.error);
   const input = parsed.data;
   let paused: string | null = null;

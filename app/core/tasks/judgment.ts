@@ -21,6 +21,18 @@ export const judgmentInputSchema = z.object({
 });
 export type JudgmentInput = z.input<typeof judgmentInputSchema>;
 
+/**
+ * The same, refusing keys it does not know (`strength` mistyped `strenght` is a 400, not a
+ * judgment without a strength): what the server takes from a client. The judging screen sends
+ * what judgmentInputSchema gave it, so it never has extra keys.
+ */
+export const strictJudgmentInputSchema = judgmentInputSchema.extend({
+  flags: z
+    .array(z.strictObject({ response_id: z.string(), flag: z.string(), note: z.string().max(2000).optional() }))
+    .max(200)
+    .default([]),
+}).strict();
+
 export type JudgmentPayload =
   | { task: "pairwise"; preferred: string | "tie"; strength: 0 | 1 | 2 | 3; bothBad: boolean }
   | { task: "ranking"; tiers: string[][] }
