@@ -30,7 +30,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const status = search.get("status") ?? "all";
   // The notice is built here from a known word, never echoed from the query string.
   const done = { resolved: "Verdict recorded.", promoted: "Promoted to gold: the verdict is the expected answer, and every reviewer of the batch gets the item as a check.", sent: "Sent to more reviewers: the item is open again until they have judged it." }[search.get("done") ?? ""] ?? null;
-  return data({ ...listDisputes(params.id!, { limit: PAGE, offset, status }), status, done });
+  try {
+    return data({ ...listDisputes(params.id!, { limit: PAGE, offset, status }), status, done });
+  } catch (error) {
+    // A bad filter or page (`?status=bogus`) is a 400 page, not a 500.
+    throw errorResponse(error);
+  }
 }
 
 type ActionResult = { item: string; fields: FieldMessages; message: string | null };

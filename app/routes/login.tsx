@@ -1,3 +1,4 @@
+import { safeRedirect } from "~/core/auth/redirect";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
@@ -13,11 +14,6 @@ const loginSchema = z.object({
 });
 
 /** Only paths on this site, so the login form cannot be used to bounce users elsewhere. */
-function safeRedirect(to: string | undefined, fallback: string): string {
-  if (!to || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
-}
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
   if (user) throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo") ?? undefined, homeOf(user)));
