@@ -5,7 +5,8 @@
  * full-jitter backoff or the server's Retry-After; any other failure is final.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseCompletion, parseRetryAfter, retryableStatus, retryDelay, snippet, type Completion, type RetryPolicy } from "../core/sampling";
+import { browserKeyVariableProblem, parseCompletion, parseRetryAfter, retryableStatus, retryDelay, snippet, type Completion, type RetryPolicy } from "../core/sampling";
+import { ServiceError } from "./errors.server";
 
 export type ChatAttempt =
   | { kind: "ok"; completion: Completion; latencyMs: number; upstreamModel: string | null }
@@ -108,4 +109,22 @@ export async function runWorkers<T>(work: readonly T[], concurrency: number, sig
   const settled = await Promise.allSettled(Array.from({ length: Math.min(concurrency, Math.max(1, work.length)) }, worker));
   const crash = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   return crash ? { crash: crash.reason } : null;
+}
+
+/**
+ * The API key a job started from the browser sends, read from the server's environment by the
+ * name the form gave (only `…_KEY` variables may be named from a browser). The name is all a
+ * form or the database ever sees; a missing variable is the caller's to fix, said without a value.
+ */
+export function serverApiKey(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const problem = browserKeyVariableProblem(name);
+  if (problem) throw new ServiceError("invalid", `api_key_env: ${name} is not a key variable: ${problem}`, { fields: { api_key_env: problem } });
+  const key = process.env[name];
+  if (!key) {
+    throw new ServiceError("invalid", `the server has no environment variable ${name}: set it where the server starts, or leave the field empty for an endpoint without a key`, {
+      fields: { api_key_env: `the server has no environment variable ${name}` },
+    });
+  }
+  return key;
 }

@@ -7,8 +7,8 @@
  */
 import { and, eq } from "drizzle-orm";
 import { judgeRuns } from "../../db/schema";
-import { browserKeyVariableProblem } from "../core/sampling";
 import { recordAudit } from "./audit.server";
+import { serverApiKey } from "./chat-client.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
 import { createJudgeRun, judgeOptionsSchema, runJudgeRun } from "./judge.server";
@@ -41,15 +41,6 @@ export function judgeRunState(run: { id: string; status: string; updatedAt: numb
   return now - run.updatedAt > STALE_AFTER_MS ? "interrupted" : "running";
 }
 
-/** The key from the server's environment by the name the form gave; only `…_KEY` variables may be named from a browser. */
-function apiKeyOf(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
-  const problem = browserKeyVariableProblem(name);
-  if (problem) throw new ServiceError("invalid", `api_key_env: ${name} is not a key variable: ${problem}`, { fields: { api_key_env: problem } });
-  const key = process.env[name];
-  if (!key) throw new ServiceError("invalid", `the server has no environment variable ${name}`, { fields: { api_key_env: `the server has no environment variable ${name}` } });
-  return key;
-}
 
 function ensureRoom(): void {
   if (runs().size >= MAX_RUNNING_JUDGE_RUNS) throw new ServiceError("conflict", `this server already runs ${MAX_RUNNING_JUDGE_RUNS} judge runs; wait for one to finish or cancel one`);
@@ -75,7 +66,7 @@ function launch(runId: string, apiKey: string | undefined, userId: string | null
 /** Validates the options, creates a run and starts it in the background; returns its id. */
 export function startJudgeRun(input: unknown, userId: string | null): string {
   const parsed = judgeOptionsSchema.safeParse(input);
-  const apiKey = parsed.success ? apiKeyOf(parsed.data.api_key_env) : undefined;
+  const apiKey = parsed.success ? serverApiKey(parsed.data.api_key_env) : undefined;
   ensureRoom();
   const runId = createJudgeRun(input, userId);
   launch(runId, apiKey, userId, parsed.success ? parsed.data.endpoint : undefined);
@@ -95,7 +86,7 @@ export function resumeJudgeRun(runId: string, userId: string | null): void {
   if (state === "running") throw new ServiceError("conflict", "this run is running; it needs no resuming");
   if (state === "done" && row.failed === 0) throw new ServiceError("conflict", "this run is done: every verdict is stored");
   const options = judgeOptionsSchema.parse(row.options);
-  const apiKey = apiKeyOf(options.api_key_env);
+  const apiKey = serverApiKey(options.api_key_env);
   ensureRoom();
   // Compare and set: of two processes resuming the same run, one gets it.
   const claimed = connection()

@@ -6,7 +6,8 @@
  * is *interrupted*: shown as resumable, and resumed by running the same job again, which samples
  * only what is still missing.
  */
-import { browserKeyVariableProblem, samplingJobProgress, type SamplingJobProgress } from "../core/sampling";
+import { samplingJobProgress, type SamplingJobProgress } from "../core/sampling";
+import { serverApiKey } from "./chat-client.server";
 import { recordAudit } from "./audit.server";
 import { connection } from "./database.server";
 import { ServiceError } from "./errors.server";
@@ -18,7 +19,6 @@ import {
   samplingOptionsSchema,
   STALE_AFTER_MS,
   type SamplingFailure,
-  type SamplingOptions,
 } from "./sampling.server";
 import type { Sqlite } from "../../db/client";
 
@@ -138,23 +138,6 @@ export function samplingJob(jobId: string): SamplingJobView & { failures: Sampli
   return { ...viewOf(row, Date.now()), failures: samplingFailures(jobId) };
 }
 
-/**
- * The key from the server's environment, by the name the job holds. The name is all a form
- * or the database ever sees; a missing variable is the caller's to fix, said without a value.
- */
-function apiKeyOf(options: Pick<SamplingOptions, "api_key_env">): string | undefined {
-  const name = options.api_key_env;
-  if (name === undefined) return undefined;
-  const problem = browserKeyVariableProblem(name);
-  if (problem) throw new ServiceError("invalid", `api_key_env: ${name} is not a key variable: ${problem}`, { fields: { api_key_env: problem } });
-  const key = process.env[name];
-  if (!key) {
-    throw new ServiceError("invalid", `the server has no environment variable ${name}: set it where the server starts, or leave the field empty for an endpoint without a key`, {
-      fields: { api_key_env: `the server has no environment variable ${name}` },
-    });
-  }
-  return key;
-}
 
 function ensureRoom(): void {
   if (runs().size >= MAX_RUNNING_JOBS) {
@@ -182,7 +165,7 @@ function launch(jobId: string, apiKey: string | undefined, userId: string | null
 /** Validates the options, creates a job and starts it in the background; returns its id. */
 export function startSamplingJob(input: unknown, userId: string | null): string {
   const options = parseSamplingOptions(input);
-  const apiKey = apiKeyOf(options);
+  const apiKey = serverApiKey(options.api_key_env);
   ensureRoom();
   const { sqlite } = connection();
   const label = options.label ?? options.model;
@@ -219,7 +202,7 @@ export function resumeSamplingJob(jobId: string, userId: string | null): void {
   const view = viewOf(row, Date.now());
   if (view.state === "running") throw new ServiceError("conflict", "this job is running; it needs no resuming");
   if (!view.resumable) throw new ServiceError("conflict", "this job is done: every sample is stored");
-  const apiKey = apiKeyOf({ api_key_env: view.apiKeyEnv ?? undefined });
+  const apiKey = serverApiKey(view.apiKeyEnv ?? undefined);
   ensureRoom();
   if (!claimSamplingJob(sqlite, jobId, row)) throw new ServiceError("conflict", "another process resumed or changed this job just now; reload to see it");
   recordAudit(connection().db, { userId, action: "sampling.resume", subject: jobId });
