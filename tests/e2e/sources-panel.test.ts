@@ -222,7 +222,8 @@ describe("marking claims not supported by the context", () => {
     const note = cardA.getByRole("textbox", { name: "Note on unsupported claim for Response A (optional)" });
     await expect(note.inputValue()).resolves.toBe(first);
     // The selection is used up: the button waits for a new one, and u did not go back.
-    await expect(markA.isDisabled()).resolves.toBe(true);
+    // Polled: the button follows the browser's selectionchange event, which fires after the key.
+    await expect.poll(() => markA.isDisabled()).toBe(true);
     await expect(page.locator(".judging-item").getAttribute("data-assignment-id")).resolves.toBe(assignmentId);
 
     // 2. A second mark, with the button, is appended after " | ".
