@@ -16,6 +16,7 @@ const database = process.env.VERDICT_DB ?? "./data/verdict.db";
 
 const demo = await build.entry.module.setUp();
 console.log(`migrations applied (database ${database})`);
+build.entry.module.checkpointOffRequests();
 
 /**
  * Scripts run only from this origin or inline with this response's nonce (Remix's and React's

@@ -13,6 +13,8 @@ export { setUp, describeDemo } from "./services/setup.server";
 export { crossSiteProblem } from "./core/auth/cross-site";
 // server.js answers the JSON API from its route modules directly with it (the lean API path).
 export { routeMatcher } from "./core/http/route-match";
+// server.js moves WAL checkpoints to a worker thread with it (no request waits for one).
+export { checkpointOffRequests } from "./services/database.server";
 
 /**
  * What Remix reports to the log. An error response Remix raises itself (a method the route does
