@@ -167,7 +167,7 @@ export function nextAssignments(batchId: string, reviewerId: string, count: numb
       return live;
     })
     .immediate();
-  return ids.map((id) => assignmentView(id, reviewerId));
+  return ids.map((id) => assignmentView(id, reviewerId, batch));
 }
 
 /** Leases one more item to the reviewer (inside the caller's transaction); null when none is left. */
@@ -242,11 +242,12 @@ export function previousAssignment(batchId: string, reviewerId: string, before: 
 }
 
 /** One assignment as the reviewer sees it; 404 for someone else's. */
-export function assignmentView(assignmentId: string, reviewerId: string): AssignmentView {
+export function assignmentView(assignmentId: string, reviewerId: string, knownBatch?: BatchRecord): AssignmentView {
   const { sqlite } = connection();
   const row = sql().byId.get(assignmentId);
   if (!row || row.reviewer_id !== reviewerId) throw new ServiceError("not_found", `no assignment ${assignmentId}`);
-  const batch = getBatch(row.batch_id);
+  // The caller's batch, when it has just read it (next: one read of the batch per request, not two).
+  const batch = knownBatch?.id === row.batch_id ? knownBatch : getBatch(row.batch_id);
   const item = sql().item.get(row.item_id)!;
   // The sources of truth come with the prompt's row: no query of their own.
   const prompt = sqlite
