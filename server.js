@@ -170,6 +170,8 @@ async function answerApi(req, res, found) {
     return;
   }
   const stream = Readable.fromWeb(response.body);
+  // A proxy in front must not read the export ahead of the client (README, Security).
+  res.setHeader("X-Accel-Buffering", "no");
   // Text exports compress well; Parquet is compressed already.
   const gzip = /\bgzip\b/.test(req.headers["accept-encoding"] ?? "") && (mediaType.startsWith("text/") || mediaType === "application/jsonl" || mediaType === "application/x-ndjson");
   if (gzip) {

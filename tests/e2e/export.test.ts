@@ -49,6 +49,8 @@ describe("exports", () => {
     const res = await api(`/batches/${batchId}/export?format=trl-preference-chat&consensus=all`, "admin");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toBe('attachment; filename="demo-pairwise.trl-preference-chat.jsonl"');
+    // A proxy in front is told not to read the export ahead of the client (README, Security).
+    expect(res.headers.get("x-accel-buffering")).toBe("no");
     const rows = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows).toHaveLength(16);
     expect(Object.keys(rows[0]!).sort()).toEqual(["chosen", "prompt", "rejected"]);
