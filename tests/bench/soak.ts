@@ -6,7 +6,8 @@
  * warm-up; it stops by itself. Afterwards, with the server stopped, it checks in SQL that every
  * judgment the server acknowledged with a 2xx is stored (by client_id: `lost` counts those
  * missing) and that no item holds more claims or judgments than the overlap. The server's
- * resident memory is read from /proc at the start of the window and at its end.
+ * resident memory is read from /proc at the start of the window, at its end, and every tenth of
+ * it (`rss_mb_by_tenth`: a plateau, caches filling, from a leak).
  *
  * Prints one JSON object with judgments_per_s, p50_ms, p99_ms, errors, rss_mb_start,
  * rss_mb_end, lost and overlap_exceeded beside the targets; exit 0 whether or not they are met,
@@ -138,6 +139,7 @@ export async function runSoakBench(args: string[]): Promise<number> {
     | { lost: number; overlap_exceeded: number; stored: number }
     | undefined;
   const acknowledged: string[] = [];
+  const rssSamples: (number | null)[] = [];
 
   await inScratchDir(
     "soak",
@@ -163,6 +165,11 @@ export async function runSoakBench(args: string[]): Promise<number> {
           () => (rss = { ...rss, start: rssMb(pid) }),
           WARMUP_SECONDS * 1000
         );
+        // And every tenth of the run, to tell a plateau (caches filling) from a leak.
+        const sampleTimer = setInterval(
+          () => rssSamples.push(rssMb(pid)),
+          (seconds * 1000) / 10
+        ).unref();
         api = await runApiLoad({
           url: server.url,
           batchId: setup.batch_id,
@@ -174,6 +181,7 @@ export async function runSoakBench(args: string[]): Promise<number> {
           onAcknowledged: (clientId) => acknowledged.push(clientId),
         });
         clearTimeout(startTimer);
+        clearInterval(sampleTimer);
         rss = { ...rss, end: rssMb(pid) };
         log(
           `  ${api.judgments_per_s.toFixed(
@@ -228,6 +236,7 @@ export async function runSoakBench(args: string[]): Promise<number> {
     items,
     ...figures,
     rss_growth_mb: growth === null ? null : round(growth, 1),
+    rss_mb_by_tenth: rssSamples.map((mb) => (mb === null ? null : round(mb, 0))),
     judgments: api?.judgments ?? null,
     acknowledged: acknowledged.length,
     next_p99_ms: api ? round(api.next_ms.p99, 2) : null,
