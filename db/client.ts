@@ -86,18 +86,33 @@ export function cachePreparedStatements(sqlite: Sqlite, max = 1000): void {
 /**
  * How often the background checkpointer copies the write-ahead log into the database file.
  * At 1,000 judgments a second the log grows about 4 MB a second; a checkpoint every 200 ms
- * keeps it to a few MB.
+ * keeps up with it.
  */
 const CHECKPOINT_INTERVAL_MS = 200;
+
+/**
+ * Log frames (pages) past which the connection finishes the checkpoint itself, so the log
+ * starts again from its beginning: 4,000 frames is 16 MB with 4 KiB pages.
+ */
+const WAL_RESTART_FRAMES = 4_000;
 
 /**
  * Moves WAL checkpoints off the connection that answers requests: SQLite otherwise runs one
  * inside whichever commit crosses 1,000 pages of log, writing and syncing the database file
  * while every request waits (the event loop is blocked). A worker thread with a connection of
  * its own runs PASSIVE checkpoints instead, which never block the writer: `npm run bench --
- * soak` went from 784 to 904 judgments/s with it. If the worker stops, the connection goes
- * back to checkpointing itself, so the log can never grow without bound. Returns a stop
- * function (the connection's own checkpointing is restored).
+ * soak` went from 784 to 956 judgments/s with it.
+ *
+ * The worker alone never lets the log start over: SQLite rewinds the log only when a writer
+ * finds every frame copied, and under steady writes new frames always arrive while the worker
+ * copies (a test writing without pause grew the log past 3 GB in 8 s). So when the worker
+ * reports more than WAL_RESTART_FRAMES, this connection, between two of its transactions,
+ * runs a PASSIVE checkpoint itself: it has only the frames written since the worker's last pass
+ * to copy, and with no write in between, the next commit rewinds the log. A passive checkpoint
+ * never waits for readers (an export's long read); if one pins the log, it is tried again at the
+ * worker's next report. If the worker stops, the connection checkpoints itself again, so the log
+ * can never grow without bound. Returns a stop function (the connection's own checkpointing is
+ * restored).
  */
 export function checkpointInBackground(sqlite: Sqlite, file: string): () => Promise<void> {
   sqlite.pragma("wal_autocheckpoint = 0");
@@ -105,20 +120,29 @@ export function checkpointInBackground(sqlite: Sqlite, file: string): () => Prom
     if (sqlite.open) sqlite.pragma("wal_autocheckpoint = 1000");
   };
   // An eval'd CommonJS worker: it runs the same from db/ under tsx and from Vite's server build,
-  // where a worker file of its own would not be bundled.
+  // where a worker file of its own would not be bundled. It reports the log's size after each
+  // checkpoint ({ frames }), or a problem ({ problem }).
   const worker = new Worker(
     `const { workerData, parentPort } = require("node:worker_threads");
      const Database = require(workerData.driver);
      const db = new Database(workerData.file);
      db.pragma("busy_timeout = 5000");
      const timer = setInterval(() => {
-       try { db.pragma("wal_checkpoint(PASSIVE)"); } catch (error) { parentPort.postMessage(String(error)); }
+       try {
+         const [result] = db.pragma("wal_checkpoint(PASSIVE)");
+         parentPort.postMessage({ frames: result.log });
+       } catch (error) {
+         parentPort.postMessage({ problem: String(error) });
+       }
      }, workerData.interval);
      parentPort.on("message", () => { clearInterval(timer); db.close(); parentPort.close(); });`,
     { eval: true, workerData: { driver: createRequire(import.meta.url).resolve("better-sqlite3"), file: resolve(file), interval: CHECKPOINT_INTERVAL_MS } },
   );
   worker.unref();
-  worker.on("message", (problem) => console.error(`background checkpoint: ${problem}`));
+  worker.on("message", (report: { frames?: number; problem?: string }) => {
+    if (report.problem) console.error(`background checkpoint: ${report.problem}`);
+    else if ((report.frames ?? 0) > WAL_RESTART_FRAMES && sqlite.open && !sqlite.inTransaction) sqlite.pragma("wal_checkpoint(PASSIVE)");
+  });
   worker.on("error", restore);
   worker.on("exit", restore);
   return async () => {
