@@ -13,10 +13,9 @@ const loginSchema = z.object({
   redirectTo: z.string().optional(),
 });
 
-/** Only paths on this site, so the login form cannot be used to bounce users elsewhere. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await getUser(request);
-  if (user) throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo") ?? undefined, homeOf(user)));
+  if (user) throw redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo"), homeOf(user)));
   return null;
 }
 

@@ -41,7 +41,6 @@ export function judgeRunState(run: { id: string; status: string; updatedAt: numb
   return now - run.updatedAt > STALE_AFTER_MS ? "interrupted" : "running";
 }
 
-
 function ensureRoom(): void {
   if (runs().size >= MAX_RUNNING_JUDGE_RUNS) throw new ServiceError("conflict", `this server already runs ${MAX_RUNNING_JUDGE_RUNS} judge runs; wait for one to finish or cancel one`);
 }

@@ -138,7 +138,6 @@ export function samplingJob(jobId: string): SamplingJobView & { failures: Sampli
   return { ...viewOf(row, Date.now()), failures: samplingFailures(jobId) };
 }
 
-
 function ensureRoom(): void {
   if (runs().size >= MAX_RUNNING_JOBS) {
     throw new ServiceError("conflict", `this server already runs ${MAX_RUNNING_JOBS} sampling jobs; wait for one to finish or cancel one`);
