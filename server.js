@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { Readable } from "node:stream";
+import { TextDecoder } from "node:util";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import compression from "compression";
@@ -107,51 +108,104 @@ const API_HEADERS = {
   "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 };
 
-/** Bodies up to this size are read into memory before the route runs; larger ones stream. */
-const MAX_BUFFERED_BODY_BYTES = 1 << 20;
+const utf8 = new TextDecoder();
+const CLIENT_GONE = "the client closed the connection before sending the whole body";
 
-/** The request's body: a Buffer when it is small and has a length, otherwise a web stream of it. */
-async function requestBody(req) {
-  const length = Number(req.headers["content-length"]);
-  if (!Number.isInteger(length) || length > MAX_BUFFERED_BODY_BYTES || req.headers["transfer-encoding"]) return Readable.toWeb(req);
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return Buffer.concat(chunks);
+/**
+ * The first MAX_JSON_BYTES + 1 bytes of the body, decoded as a Fetch Request's text() does (a
+ * byte-order mark dropped, bad bytes replaced). It reads no further: the endpoint answers a
+ * longer body 413 and closes the connection, so the rest is never read.
+ */
+function bodyText(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    const settle = () => req.off("data", onData).off("end", done).off("error", fail).off("close", cut);
+    const done = () => {
+      settle();
+      resolve(utf8.decode(Buffer.concat(chunks)));
+    };
+    const fail = (error) => {
+      settle();
+      reject(error);
+    };
+    // The client went away before the whole body came: nothing is done with a part of it.
+    const cut = () => fail(new Error(CLIENT_GONE));
+    const onData = (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > build.entry.module.MAX_JSON_BYTES) {
+        req.pause();
+        done();
+      }
+    };
+    req.on("data", onData).on("end", done).on("error", fail).on("close", cut);
+  });
 }
 
+/** An endpoint's view of node's request (services/http.server.ts, ApiRequest). */
+function apiRequest(req) {
+  return {
+    method: req.method ?? "GET",
+    url: `http://${req.headers.host ?? "localhost"}${req.url}`,
+    headers: {
+      get(name) {
+        const value = req.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
+      },
+    },
+    text: () => bodyText(req),
+  };
+}
+
+/** Sends an endpoint's reply as JSON (services/http.server.ts, ApiReply). */
+function sendReply(req, res, reply) {
+  res.statusCode = reply.status;
+  for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  if (reply.body === undefined) {
+    res.end();
+    return;
+  }
+  const body = Buffer.from(JSON.stringify(reply.body));
+  res.setHeader("Content-Type", "application/json");
+  res.setHeader("Content-Length", body.length);
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/**
+ * A JSON endpoint (a loader or action made by apiHandler, services/http.server.ts) is run on
+ * node's request and its reply sent without Fetch objects. A streamed download (an export) is a
+ * loader's Response, piped.
+ */
 async function answerApi(req, res, found) {
   const method = req.method ?? "GET";
-  const handler = method === "GET" || method === "HEAD" ? found.route.module.loader : found.route.module.action;
+  const reads = method === "GET" || method === "HEAD";
+  const handler = reads ? found.route.module.loader : found.route.module.action;
+  if (handler?.endpoint) return sendReply(req, res, await build.entry.module.replyOf(handler.endpoint, apiRequest(req), found.params));
+  if (!reads || !handler) {
+    return sendReply(req, res, { status: 405, body: { error: { code: "method_not_allowed", message: `${method} is not allowed here` } } });
+  }
+  const url = new URL(req.url, `http://${req.headers.host ?? "localhost"}`);
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+    else headers.set(name, value);
+  }
+  const controller = new AbortController();
+  // Only a response cut off aborts the export: an abort builds a DOMException, which cost 2% of
+  // the server's time when every finished response fired it (npm run bench -- soak).
+  res.on("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const request = new Request(url, { method, headers, signal: controller.signal });
   let response;
-  if (!handler) {
-    response = Response.json({ error: { code: "method_not_allowed", message: `${method} is not allowed here` } }, { status: 405 });
-  } else {
-    const url = new URL(req.url, `http://${req.headers.host ?? "localhost"}`);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      else headers.set(name, value);
-    }
-    const controller = new AbortController();
-    // Only a response cut off aborts the request: an abort builds a DOMException, which cost 2%
-    // of the server's time when every finished response fired it (npm run bench -- soak).
-    res.on("close", () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    const hasBody = method !== "GET" && method !== "HEAD";
-    // A JSON body (a judgment) is read whole here, into one buffer, instead of through a web
-    // stream made of the socket (Readable.toWeb cost 3% of the server's time in the soak). The
-    // routes' own limit (1 MiB, services/http.server.ts) applies as before: a larger body goes on
-    // as a stream, so the route answers it 413 after reading no more than its limit.
-    const body = hasBody ? await requestBody(req) : undefined;
-    const request = new Request(url, { method, headers, signal: controller.signal, ...(body ? { body, duplex: "half" } : {}) });
-    try {
-      response = await handler({ request, params: found.params, context: { clientAddress: req.socket.remoteAddress ?? "unknown", cspNonce: "" } });
-    } catch (thrown) {
-      if (!(thrown instanceof Response)) throw thrown;
-      response = thrown;
-    }
+  try {
+    response = await handler({ request, params: found.params, context: { clientAddress: req.socket.remoteAddress ?? "unknown", cspNonce: "" } });
+  } catch (thrown) {
+    if (!(thrown instanceof Response)) throw thrown;
+    response = thrown;
   }
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(API_HEADERS)) res.setHeader(name, value);
@@ -192,6 +246,7 @@ const server = createServer((req, res) => {
   const found = path.startsWith("/api/v1/") || path.endsWith("/export/download") ? matchLeanRoute(path) : null;
   if (!found) return app(req, res);
   answerApi(req, res, found).catch((error) => {
+    if (error?.message === CLIENT_GONE) return;
     console.error(error);
     if (!res.headersSent) res.writeHead(500, { "Content-Type": "application/json" });
     res.end('{"error":{"code":"internal","message":"internal error"}}');

@@ -13,6 +13,8 @@ export { setUp, describeDemo } from "./services/setup.server";
 export { crossSiteProblem } from "./core/auth/cross-site";
 // server.js answers the JSON API from its route modules directly with it (the lean API path).
 export { routeMatcher } from "./core/http/route-match";
+// …and runs their JSON endpoints with these, without Fetch objects.
+export { replyOf, MAX_JSON_BYTES } from "./services/http.server";
 // server.js moves WAL checkpoints to a worker thread with it (no request waits for one).
 export { checkpointOffRequests } from "./services/database.server";
 

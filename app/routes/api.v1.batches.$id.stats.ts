@@ -1,12 +1,9 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireApiRole } from "~/services/auth.server";
-import { apiResponse } from "~/services/http.server";
+import { apiHandler, NO_STORE } from "~/services/http.server";
 import { batchStats } from "~/services/stats.server";
 
 /** GET /api/v1/batches/:id/stats: agreement, reviewers, bias and flags of a batch. Admins only. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  return apiResponse(() => {
-    requireApiRole(request, "admin", "read");
-    return Response.json(batchStats(params.id!), { headers: { "Cache-Control": "no-store" } });
-  });
-}
+export const loader = apiHandler((request, params) => {
+  requireApiRole(request, "admin", "read");
+  return { status: 200, body: batchStats(params.id!), headers: NO_STORE };
+});

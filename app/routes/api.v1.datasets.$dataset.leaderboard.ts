@@ -1,12 +1,9 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
 import { requireApiRole } from "~/services/auth.server";
-import { apiResponse } from "~/services/http.server";
+import { apiHandler, NO_STORE } from "~/services/http.server";
 import { leaderboard } from "~/services/stats.server";
 
 /** GET /api/v1/datasets/:dataset/leaderboard: Bradley–Terry ratings from every batch of a dataset (name or id). Admins only. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  return apiResponse(() => {
-    requireApiRole(request, "admin", "read");
-    return Response.json(leaderboard({ dataset: params.dataset! }), { headers: { "Cache-Control": "no-store" } });
-  });
-}
+export const loader = apiHandler((request, params) => {
+  requireApiRole(request, "admin", "read");
+  return { status: 200, body: leaderboard({ dataset: params.dataset! }), headers: NO_STORE };
+});

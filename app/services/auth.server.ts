@@ -53,23 +53,19 @@ export async function requireRole(request: Request, role: Role): Promise<UserSum
  * The caller of an /api/v1 endpoint, from `Authorization: Bearer <token>`; a JSON 401 otherwise.
  * Browser sessions are not accepted here, so the API cannot be driven cross-site by cookies.
  */
-export function requireApiUser(request: Request, scope: TokenScope): UserSummary {
+export function requireApiUser(request: { headers: { get(name: string): string | null } }, scope: TokenScope): UserSummary {
   const header = request.headers.get("Authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   const user = match ? userOfToken(match[1]!) : null;
-  if (!user) {
-    throw Response.json(
-      { error: { code: "unauthorized", message: match ? "the token is unknown or revoked" : "send Authorization: Bearer <token>" } },
-      { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="verdict"' } },
-    );
-  }
+  // Answered 401 with WWW-Authenticate (services/http.server.ts).
+  if (!user) throw new ServiceError("unauthorized", match ? "the token is unknown or revoked" : "send Authorization: Bearer <token>");
   // A scope narrows what the token's user may do, never widens it (core/auth/scopes.ts).
   if (!user.scopes.includes(scope)) throw new ServiceError("forbidden", `this token lacks the ${scope} scope (it has ${user.scopes.join(", ") || "none"})`);
   return user;
 }
 
 /** {@link requireApiUser} for a role: 403 (a ServiceError, answered as JSON) for anyone else. */
-export function requireApiRole(request: Request, role: Role, scope: TokenScope): UserSummary {
+export function requireApiRole(request: Parameters<typeof requireApiUser>[0], role: Role, scope: TokenScope): UserSummary {
   const user = requireApiUser(request, scope);
   if (user.role !== role) throw new ServiceError("forbidden", `this is for ${role}s only`);
   return user;

@@ -1,5 +1,8 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, batchIdFor, cliFor, startServer, type RunningServer } from "./harness";
+
+let tokens: Record<string, string> = {};
 
 let server: RunningServer;
 let pairwiseBatch = "";
@@ -10,7 +13,7 @@ let api: ReturnType<typeof apiClient>["api"];
 
 beforeAll(async () => {
   server = await startServer();
-  ({ api } = apiClient(server, ["reviewer1", "reviewer2", "admin"]));
+  ({ api, tokens } = apiClient(server, ["reviewer1", "reviewer2", "admin"]));
   pairwiseBatch = batchIdFor(server, "Demo: pairwise");
   rankingBatch = batchIdFor(server, "Demo: ranking");
 });
@@ -26,6 +29,7 @@ describe("the HTTP API", () => {
   it("refuses requests without a valid bearer token", async () => {
     const anonymous = await api(`/batches/${pairwiseBatch}/next`, null);
     expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toBe('Bearer realm="verdict"');
     expect(await anonymous.json()).toEqual({ error: { code: "unauthorized", message: "send Authorization: Bearer <token>" } });
     const forged = await fetch(`${server.url}/api/v1/batches/${pairwiseBatch}/next`, { headers: { Authorization: "Bearer vrd_forged" } });
     expect(forged.status).toBe(401);
@@ -133,8 +137,42 @@ describe("the HTTP API", () => {
     const next = (await (await api(`/batches/${pairwiseBatch}/next`, "reviewer1")).json()) as NextBody;
     const streamed = await api(`/assignments/${next.assignment.id}/judgment`, "reviewer1", { method: "POST", body: chunks, duplex: "half" } as RequestInit);
     expect(streamed.status).toBe(413);
+    // A byte-order mark is dropped and a character split across chunks is whole, as a Fetch
+    // Request's text() reads them (the lean path reads node's request itself).
+    const bytes = new TextEncoder().encode(JSON.stringify({ client_id: "api-bom", preferred: next.assignment.responses[0]!.id, strength: 1, rationale: "naïve 👍" }));
+    const trickled = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new Uint8Array([0xef, 0xbb, 0xbf]));
+        for (const byte of bytes) controller.enqueue(new Uint8Array([byte]));
+        controller.close();
+      },
+    });
+    const accepted = await api(`/assignments/${next.assignment.id}/judgment`, "reviewer1", { method: "POST", body: trickled, duplex: "half" } as RequestInit);
+    expect(accepted.status).toBe(201);
+    expect(((await accepted.json()) as { judgment: { rationale: string } }).judgment.rationale).toBe("naïve 👍");
     const unknown = await api("/no/such/endpoint", "reviewer1");
     expect(unknown.status).toBe(404);
     expect(unknown.headers.get("content-type")).toMatch(/application\/json/);
+  });
+
+  it("stores nothing from a body cut off by a client that goes away, and goes on serving", async () => {
+    const { assignment } = (await (await api(`/batches/${pairwiseBatch}/next`, "reviewer2")).json()) as NextBody;
+    const body = JSON.stringify({ client_id: "api-cut", preferred: assignment.responses[0]!.id, strength: 1 });
+    const url = new URL(server.url);
+    await new Promise<void>((done, fail) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST /api/v1/assignments/${assignment.id}/judgment HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${tokens.reviewer2}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, body.length - 2)}`,
+          () => setTimeout(() => socket.destroy(), 100),
+        );
+      });
+      socket.on("close", () => done()).on("error", fail);
+    });
+    // The lease is still the reviewer's, unjudged: the same assignment comes back, and a whole body is stored once.
+    const again = (await (await api(`/batches/${pairwiseBatch}/next`, "reviewer2")).json()) as NextBody;
+    expect(again.assignment.id).toBe(assignment.id);
+    const whole = await api(`/assignments/${assignment.id}/judgment`, "reviewer2", { method: "POST", body });
+    expect(whole.status).toBe(201);
   });
 });
