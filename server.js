@@ -112,9 +112,9 @@ const utf8 = new TextDecoder();
 const CLIENT_GONE = "the client closed the connection before sending the whole body";
 
 /**
- * The first MAX_JSON_BYTES + 1 bytes of the body, decoded as a Fetch Request's text() does (a
- * byte-order mark dropped, bad bytes replaced). It reads no further: the endpoint answers a
- * longer body 413 and closes the connection, so the rest is never read.
+ * The body, decoded as a Fetch Request's text() does (a byte-order mark dropped, bad bytes
+ * replaced), keeping no more than its first MAX_JSON_BYTES and one chunk: the endpoint answers a
+ * longer body 413, so memory stays bounded however much a chunked upload sends.
  */
 function bodyText(req) {
   return new Promise((resolve, reject) => {
@@ -131,13 +131,11 @@ function bodyText(req) {
     };
     // The client went away before the whole body came: nothing is done with a part of it.
     const cut = () => fail(new Error(CLIENT_GONE));
+    // Past the limit the rest is read and dropped: a client still sending when the 413 and the
+    // connection's close came would see the socket reset (EPIPE) instead of the answer.
     const onData = (chunk) => {
-      chunks.push(chunk);
+      if (size <= build.entry.module.MAX_JSON_BYTES) chunks.push(chunk);
       size += chunk.length;
-      if (size > build.entry.module.MAX_JSON_BYTES) {
-        req.pause();
-        done();
-      }
     };
     req.on("data", onData).on("end", done).on("error", fail).on("close", cut);
   });

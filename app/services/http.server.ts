@@ -46,7 +46,7 @@ export interface ApiRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: { get(name: string): string | null };
-  /** The body, decoded as UTF-8. The lean path reads no more than MAX_JSON_BYTES + 1 bytes of it. */
+  /** The body, decoded as UTF-8. The lean path keeps no more of it than MAX_JSON_BYTES and one chunk. */
   text(): Promise<string>;
 }
 
