@@ -144,8 +144,6 @@ function bodyText(req) {
 /** An endpoint's view of node's request (services/http.server.ts, ApiRequest). */
 function apiRequest(req) {
   return {
-    method: req.method ?? "GET",
-    url: `http://${req.headers.host ?? "localhost"}${req.url}`,
     headers: {
       get(name) {
         const value = req.headers[name.toLowerCase()];

@@ -43,8 +43,6 @@ export async function apiResponse(handler: () => Response | Promise<Response>): 
  * (npm run bench -- soak; decisions §34).
  */
 export interface ApiRequest {
-  readonly method: string;
-  readonly url: string;
   readonly headers: { get(name: string): string | null };
   /** The body, decoded as UTF-8. The lean path keeps no more of it than MAX_JSON_BYTES and one chunk. */
   text(): Promise<string>;
